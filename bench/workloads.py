@@ -1,0 +1,137 @@
+"""Benchmark workloads W1 (digits MLP step) and W2 (100-op chain), one function per candidate.
+
+Each function imports what it needs and returns a zero-argument step; see common.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHAIN = 100
+
+
+def _digits_batches():
+    from torchlean.data import load_digits
+
+    xtr, ytr, _, _ = load_digits(seed=0)
+    order = np.random.default_rng(0).permutation(len(xtr))
+    return [(xtr[order[i:i + 64]], ytr[order[i:i + 64]]) for i in range(0, len(xtr) - 63, 64)]
+
+
+def _mlp_init():
+    from torchlean.models import mlp_init
+
+    return mlp_init([64, 128, 128, 10], seed=0)
+
+
+def _cycle(items):
+    i = 0
+    while True:
+        yield items[i % len(items)]
+        i += 1
+
+
+# ----- W1 ------------------------------------------------------------------------------------------
+def w1_torchlean_eager():
+    import torchlean as tl
+    from torchlean.models import mlp_loss
+
+    batches = _cycle(_digits_batches())
+    s = tl.Session()
+    params = [s.param(v) for v in _mlp_init()]
+
+    def step():
+        xb, yb = next(batches)
+        s.reset()
+        loss = mlp_loss(s, *[s.use(p) for p in params], s.input(xb), s.input(yb))
+        loss.backward()
+        s.sgd_step(0.1)
+
+    return step
+
+
+def w1_pytorch_eager():
+    import torch
+    import torch.nn.functional as F
+
+    batches = _cycle([(torch.tensor(x), torch.tensor(y)) for x, y in _digits_batches()])
+    params = [torch.tensor(v, requires_grad=True) for v in _mlp_init()]
+
+    def step():
+        xb, yb = next(batches)
+        w1, b1, w2, b2, w3, b3 = params
+        h = torch.relu(F.linear(xb, w1, b1))
+        h = torch.relu(F.linear(h, w2, b2))
+        loss = F.cross_entropy(F.linear(h, w3, b3), yb)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= 0.1 * p.grad
+                p.grad = None
+
+    return step
+
+
+def w1_numpy_hand():
+    batches = _cycle(_digits_batches())
+    params = _mlp_init()
+
+    def step():
+        xb, yb = next(batches)
+        w1, b1, w2, b2, w3, b3 = params
+        a1 = xb @ w1.T + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ w2.T + b2
+        h2 = np.maximum(a2, 0)
+        z = h2 @ w3.T + b3
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(yb)), yb] -= 1
+        dz = p / len(yb)
+        d2 = (dz @ w3) * (a2 > 0)
+        d1 = (d2 @ w2) * (a1 > 0)
+        grads = (d1.T @ xb, d1.sum(0), d2.T @ h1, d2.sum(0), dz.T @ h2, dz.sum(0))
+        for i, g in enumerate(grads):
+            params[i] = params[i] - 0.1 * g
+
+    return step
+
+
+# ----- W2 ------------------------------------------------------------------------------------------
+def _x16():
+    return np.random.default_rng(0).random(16).astype(np.float32)
+
+
+def w2_torchlean_eager():
+    import torchlean as tl
+
+    x0 = _x16()
+    s = tl.Session()
+
+    def step():
+        s.reset()
+        x = s.input(x0, requires_grad=True)
+        y = x
+        for i in range(CHAIN):
+            k = i % 3
+            y = y + 0.1 if k == 0 else (y * 0.9 if k == 1 else y.tanh())
+        s.backward(y.sum())
+
+    return step
+
+
+def w2_pytorch_eager():
+    import torch
+
+    x = torch.tensor(_x16(), requires_grad=True)
+
+    def step():
+        y = x
+        for i in range(CHAIN):
+            k = i % 3
+            y = y + 0.1 if k == 0 else (y * 0.9 if k == 1 else torch.tanh(y))
+        y.sum().backward()
+        x.grad = None
+
+    return step

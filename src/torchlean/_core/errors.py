@@ -1,0 +1,36 @@
+"""Exception hierarchy. Every error names the op and the expected and actual values."""
+
+from __future__ import annotations
+
+
+class TorchLeanError(Exception):
+    """Base class of every error torchlean raises on bad input or misuse."""
+
+
+class ShapeError(TorchLeanError, ValueError):
+    """An op got tensors whose shapes its shape rule rejects."""
+
+
+class DTypeError(TorchLeanError, TypeError):
+    """An op got a dtype it does not accept (e.g. float32 mixed with float64)."""
+
+
+class DeviceError(TorchLeanError, RuntimeError):
+    """A device is unavailable, an op has no path on it, or devices are mixed."""
+
+
+class RegistryError(TorchLeanError):
+    """A primitive definition is incomplete or registered twice."""
+
+
+class NotDifferentiableError(TorchLeanError):
+    """A gradient was requested for an input that has none (indices, masks, detached values)."""
+
+
+class InvalidRefError(TorchLeanError):
+    """A reference points to no live tape entry (wrong session, or the tape was reset)."""
+
+
+def shape_error(op: str, what: str, expected: object, got: object) -> ShapeError:
+    """Uniform ShapeError text: ``op: what: expected E, got G``."""
+    return ShapeError(f"{op}: {what}: expected {expected}, got {got}")

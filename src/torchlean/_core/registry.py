@@ -1,0 +1,95 @@
+"""The primitive registry: one ``Primitive`` per op, read by every interpreter.
+
+Rule contract (read before adding a primitive):
+
+* ``shape(*in_types, **params) -> TensorType``: the output type from the input types alone.
+  Raise ``ShapeError``/``DTypeError`` naming the op on bad input; never touch data.
+* ``impl(xp, *arrays, **params) -> array``: the kernel, written once against ``xp`` (numpy or
+  cupy). It must return exactly the type ``shape`` predicts.
+* ``vjp[i](ops, g, out, *primals, **params)``: the cotangent of input ``i`` given the output
+  cotangent ``g``, written with ``ops`` methods (never raw arrays) so that the same rule runs on
+  the eager tape, becomes IR in a compiled graph, and can be differentiated again.
+* ``jvp[i](ops, t, out, *primals, **params)``: the contribution of input ``i``'s tangent ``t``
+  to the output tangent; contributions of several inputs are summed by the interpreter.
+* ``None`` marks an input that is not differentiable (indices, masks, detach): no gradient
+  flows, and asking for one raises. ``ZERO`` marks an input whose derivative is identically
+  zero (sign, step): it is differentiable, its gradient is simply zero. Neither is a silent
+  stand-in for a missing rule.
+
+``defop`` refuses incomplete definitions at import time; the test suite asserts every
+registered primitive has an op spec that sweeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import RegistryError
+
+Rule = Callable[..., Any]
+
+
+class _ZeroRule:
+    """Sentinel rule: the derivative with respect to this input is identically zero."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ZERO"
+
+
+ZERO: Any = _ZeroRule()
+
+
+class Primitive:
+    """One primitive op: shape rule, xp kernel, and a VJP and JVP rule per tensor input."""
+
+    __slots__ = ("doc", "grad_mask", "impl", "jvp", "name", "nargs", "portable", "shape", "vjp")
+
+    def __init__(self, name: str, shape: Callable[..., Any], impl: Callable[..., Any],
+                 vjp: tuple[Rule | None, ...], jvp: tuple[Rule | None, ...], portable: bool,
+                 doc: str) -> None:
+        self.name = name
+        self.shape = shape
+        self.impl = impl
+        self.vjp = vjp
+        self.jvp = jvp
+        self.nargs = len(vjp)
+        self.portable = portable
+        self.doc = doc
+        # Per input: True when a gradient can flow through it (a real rule, not None/ZERO).
+        self.grad_mask = tuple(r is not None and r is not ZERO for r in vjp)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def defop(name: str, *, shape: Callable[..., Any], impl: Callable[..., Any],
+          vjp: Sequence[Rule | None], jvp: Sequence[Rule | None], portable: bool = True,
+          doc: str = "") -> Primitive:
+    """Define and register a primitive, refusing anything incomplete.
+
+    ``portable=False`` declares that ``impl`` only runs on NumPy; a device backend must then
+    supply an override or the op raises ``DeviceError`` there (never a silent CPU fallback).
+    """
+    if name in REGISTRY:
+        raise RegistryError(f"primitive {name!r} is already registered")
+    if not callable(shape) or not callable(impl):
+        raise RegistryError(f"{name}: shape rule and kernel must both be given")
+    vjp, jvp = tuple(vjp), tuple(jvp)
+    if len(vjp) != len(jvp) or not vjp:
+        raise RegistryError(f"{name}: vjp and jvp must list one rule (or None/ZERO) per input")
+    for i, (b, f) in enumerate(zip(vjp, jvp)):
+        for r in (b, f):
+            if r is not None and r is not ZERO and not callable(r):
+                raise RegistryError(f"{name}: rule for input {i} is not callable: {r!r}")
+        if (b is None) != (f is None) or (b is ZERO) != (f is ZERO):
+            raise RegistryError(f"{name}: input {i} must be non-differentiable (None) or zero "
+                                f"(ZERO) in both vjp and jvp, got {b!r} and {f!r}")
+    prim = Primitive(name, shape, impl, vjp, jvp, portable, doc)
+    REGISTRY[name] = prim
+    return prim

@@ -1,0 +1,71 @@
+"""The backend interface: an ``xp`` module, transfers, and kernel resolution.
+
+A backend turns a primitive into a callable kernel: a device-specific override when one is
+registered under the primitive's name, else the primitive's portable xp kernel with ``xp`` bound.
+A primitive whose kernel is NumPy-only and has no override raises ``DeviceError`` on another
+device: there is never a silent fallback to the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from .._core.errors import DeviceError
+from .._core.registry import Primitive
+from ..options import Device
+
+
+class ArrayBackend:
+    """Base class of the NumPy and CuPy backends."""
+
+    device: Device
+    xp: Any
+
+    def __init__(self) -> None:
+        self.kernels: dict[Primitive, Callable[..., Any]] = {}
+        self.overrides: dict[str, Callable[..., Any]] = {}
+
+    # -- kernels -----------------------------------------------------------------------------
+    def resolve(self, prim: Primitive) -> Callable[..., Any]:
+        """Kernel of ``prim`` on this device, cached in ``self.kernels``."""
+        kernel = self.kernels.get(prim)
+        if kernel is None:
+            override = self.overrides.get(prim.name)
+            if override is not None:
+                kernel = override
+            elif prim.portable or self.device is Device.CPU:
+                kernel = partial(prim.impl, self.xp)
+            else:
+                raise DeviceError(f"{prim.name}: no {self.device.value} kernel for this op "
+                                  f"(its kernel is CPU-only and no {self.device.value} "
+                                  "override is registered); torchlean never falls back to the CPU")
+            self.kernels[prim] = kernel
+        return kernel
+
+    # -- arrays ------------------------------------------------------------------------------
+    def is_array(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def asarray(self, value: Any, dtype: np.dtype) -> Any:
+        """Array of ``dtype`` on this device (uploads host data; copies)."""
+        raise NotImplementedError
+
+    def to_host(self, value: Any) -> np.ndarray:
+        """A NumPy copy of a device array (downloads)."""
+        raise NotImplementedError
+
+    def zeros(self, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+        return self.xp.zeros(shape, dtype=dtype)
+
+    def ones(self, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+        return self.xp.ones(shape, dtype=dtype)
+
+    def synchronize(self) -> None:
+        """Wait for queued device work (no-op on the CPU)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} device={self.device.value}>"

@@ -1,0 +1,5 @@
+"""Small datasets that ship offline."""
+
+from .digits import load_digits
+
+__all__ = ["load_digits"]

@@ -1,0 +1,73 @@
+"""The plain-array binder: runs primitives on raw device arrays, recording nothing.
+
+Eager backward and forward-mode sweeps evaluate the registry's rules through this binder, so a
+rule written with ``ops`` methods costs one kernel call per op and no tape bookkeeping. The
+arithmetic methods rules use most take a shortcut when both operands are arrays: they call the
+registry's kernel (or a backend override) directly and let the array library broadcast. Nothing
+is recorded here, so implicit broadcasting changes no gradient; the recording binders still
+insert ``broadcast_to`` explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._core.registry import REGISTRY, Primitive
+from .._core.types import TensorType, as_dtype
+from ..backends.base import ArrayBackend
+from ..frontend import Ops
+
+_SCALARS = (int, float)
+
+
+class ArrayOps(Ops):
+    """``Ops`` over raw arrays of one backend (no shape rules, no recording)."""
+
+    def __init__(self, backend: ArrayBackend, dtype: Any) -> None:
+        self.backend = backend
+        self.kernels = backend.kernels
+        self.dtype = as_dtype(dtype)
+        k = backend.resolve
+        self._kadd, self._ksub = k(REGISTRY["add"]), k(REGISTRY["sub"])
+        self._kmul, self._kdiv = k(REGISTRY["mul"]), k(REGISTRY["div"])
+        self._kscale, self._kneg = k(REGISTRY["scale"]), k(REGISTRY["neg"])
+
+    def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
+        kernel = self.kernels.get(prim) or self.backend.resolve(prim)
+        return kernel(*args, **params)
+
+    def type_of(self, x: Any) -> TensorType:
+        return TensorType(x.shape, x.dtype)
+
+    def shape_of(self, x: Any) -> tuple[int, ...]:
+        return x.shape
+
+    def lift(self, value: Any, dtype: Any = None) -> Any:
+        return self.backend.xp.asarray(value, dtype=self.dtype if dtype is None else dtype)
+
+    # -- shortcuts for array operands (native broadcasting) ---------------------------------
+    def add(self, x: Any, y: Any) -> Any:
+        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+            return self._kadd(x, y)
+        return Ops.add(self, x, y)
+
+    def sub(self, x: Any, y: Any) -> Any:
+        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+            return self._ksub(x, y)
+        return Ops.sub(self, x, y)
+
+    def mul(self, x: Any, y: Any) -> Any:
+        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+            return self._kmul(x, y)
+        return Ops.mul(self, x, y)
+
+    def div(self, x: Any, y: Any) -> Any:
+        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+            return self._kdiv(x, y)
+        return Ops.div(self, x, y)
+
+    def scale(self, x: Any, c: float) -> Any:
+        return self._kscale(x, c=float(c))
+
+    def neg(self, x: Any) -> Any:
+        return self._kneg(x)

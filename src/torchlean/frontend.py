@@ -1,0 +1,395 @@
+"""The ``Ops`` interface: every public op written once, for every binder.
+
+A binder (the eager session, the graph tracer, the plain-array binder used by eager backward)
+implements four hooks: ``bind`` (apply a primitive), ``type_of``, ``shape_of`` and ``lift``
+(make a constant). Everything else here is shared: argument checking and normalisation,
+explicit broadcasting (``broadcast_to`` is inserted here and nowhere else), Python-scalar
+handling, and composites such as ``linear``, ``mse_loss`` and ``cross_entropy``, which have
+no rules of their own and are differentiated through their primitives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from . import ops as _ops  # noqa: F401  (registers every primitive)
+from ._core.errors import DTypeError, ShapeError
+from ._core.registry import REGISTRY, Primitive
+from ._core.shapes import (
+    broadcast_shapes,
+    check_broadcast,
+    normalize_axes,
+    normalize_axis,
+    prod,
+    right_aligned_axes,
+)
+from ._core.types import TensorType, float32, is_int
+
+P = REGISTRY
+_SCALARS = (int, float)
+_add, _sub, _mul, _div = P["add"], P["sub"], P["mul"], P["div"]
+_scale, _add_scalar = P["scale"], P["add_scalar"]
+
+
+def _is_scalar(v: Any) -> bool:
+    return type(v) in _SCALARS
+
+
+class Ops:
+    """Backend-generic op interface. Subclasses implement the four binder hooks."""
+
+    dtype: Any = float32  # default float dtype of constants made from Python data
+
+    # -- binder hooks ----------------------------------------------------------------------
+    def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
+        raise NotImplementedError
+
+    def type_of(self, x: Any) -> TensorType:
+        raise NotImplementedError
+
+    def shape_of(self, x: Any) -> tuple[int, ...]:
+        return self.type_of(x).shape
+
+    def lift(self, value: Any, dtype: Any = None) -> Any:
+        """A constant (no gradient) holding ``value``."""
+        raise NotImplementedError
+
+    def const(self, value: Any, dtype: Any = None) -> Any:
+        """A constant (seed ``const``): recorded as a leaf that never requires a gradient."""
+        return self.lift(value, dtype)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _pair(self, op: str, x: Any, y: Any) -> tuple[Any, Any]:
+        """Turn Python scalars into constants and broadcast both operands to one shape."""
+        if _is_scalar(x):
+            x = self.lift(x, self.type_of(y).dtype)
+        elif _is_scalar(y):
+            y = self.lift(y, self.type_of(x).dtype)
+        sx, sy = self.shape_of(x), self.shape_of(y)
+        if sx == sy:
+            return x, y
+        shape = broadcast_shapes(op, sx, sy)
+        return self.broadcast_to(x, shape), self.broadcast_to(y, shape)
+
+    # -- elementwise binary ----------------------------------------------------------------
+    def add(self, x: Any, y: Any) -> Any:
+        """x + y with broadcasting."""
+        if type(y) in _SCALARS:
+            return self.bind(_add_scalar, x, c=float(y))
+        if type(x) in _SCALARS:
+            return self.bind(_add_scalar, y, c=float(x))
+        if self.shape_of(x) != self.shape_of(y):
+            x, y = self._pair("add", x, y)
+        return self.bind(_add, x, y)
+
+    def sub(self, x: Any, y: Any) -> Any:
+        """x - y with broadcasting."""
+        if type(y) in _SCALARS:
+            return self.bind(_add_scalar, x, c=-float(y))
+        if type(x) in _SCALARS:
+            return self.bind(_add_scalar, self.neg(y), c=float(x))
+        if self.shape_of(x) != self.shape_of(y):
+            x, y = self._pair("sub", x, y)
+        return self.bind(_sub, x, y)
+
+    def mul(self, x: Any, y: Any) -> Any:
+        """x * y with broadcasting."""
+        if type(y) in _SCALARS:
+            return self.bind(_scale, x, c=float(y))
+        if type(x) in _SCALARS:
+            return self.bind(_scale, y, c=float(x))
+        if self.shape_of(x) != self.shape_of(y):
+            x, y = self._pair("mul", x, y)
+        return self.bind(_mul, x, y)
+
+    def div(self, x: Any, y: Any) -> Any:
+        """x / y with broadcasting."""
+        if type(y) in _SCALARS:
+            return self.bind(_scale, x, c=1.0 / float(y))
+        if type(x) in _SCALARS:
+            return self.bind(_scale, self.inv(y), c=float(x))
+        if self.shape_of(x) != self.shape_of(y):
+            x, y = self._pair("div", x, y)
+        return self.bind(_div, x, y)
+
+    def maximum(self, x: Any, y: Any) -> Any:
+        """Elementwise max; ties split the gradient 1/2 - 1/2 (seed)."""
+        return self.bind(P["maximum"], *self._pair("maximum", x, y))
+
+    def minimum(self, x: Any, y: Any) -> Any:
+        """Elementwise min; ties split the gradient 1/2 - 1/2 (seed)."""
+        return self.bind(P["minimum"], *self._pair("minimum", x, y))
+
+    def max(self, x: Any, y: Any) -> Any:
+        """The seed's ``max``: elementwise maximum of two tensors (not a reduction)."""
+        return self.maximum(x, y)
+
+    def min(self, x: Any, y: Any) -> Any:
+        """The seed's ``min``: elementwise minimum of two tensors (not a reduction)."""
+        return self.minimum(x, y)
+
+    # -- elementwise unary -----------------------------------------------------------------
+    def neg(self, x: Any) -> Any:
+        return self.bind(P["neg"], x)
+
+    def scale(self, x: Any, c: float) -> Any:
+        """c * x for a Python scalar c."""
+        return self.bind(_scale, x, c=float(c))
+
+    def add_scalar(self, x: Any, c: float) -> Any:
+        """x + c for a Python scalar c."""
+        return self.bind(_add_scalar, x, c=float(c))
+
+    def abs(self, x: Any) -> Any:
+        return self.bind(P["abs"], x)
+
+    def sign(self, x: Any) -> Any:
+        return self.bind(P["sign"], x)
+
+    def step(self, x: Any) -> Any:
+        """1 where x > 0, else 0 (derivative zero)."""
+        return self.bind(P["step"], x)
+
+    def sqrt(self, x: Any) -> Any:
+        return self.bind(P["sqrt"], x)
+
+    def exp(self, x: Any) -> Any:
+        return self.bind(P["exp"], x)
+
+    def log(self, x: Any) -> Any:
+        return self.bind(P["log"], x)
+
+    def inv(self, x: Any) -> Any:
+        """1 / x (PyTorch ``reciprocal``)."""
+        return self.bind(P["inv"], x)
+
+    def relu(self, x: Any) -> Any:
+        return self.bind(P["relu"], x)
+
+    def sigmoid(self, x: Any) -> Any:
+        return self.bind(P["sigmoid"], x)
+
+    def tanh(self, x: Any) -> Any:
+        return self.bind(P["tanh"], x)
+
+    def softplus(self, x: Any) -> Any:
+        return self.bind(P["softplus"], x)
+
+    def power(self, x: Any, p: float) -> Any:
+        """x ** p for a Python scalar exponent."""
+        return self.bind(P["power"], x, p=float(p))
+
+    def clamp(self, x: Any, lo: float | None = None, hi: float | None = None) -> Any:
+        """min(hi, max(lo, x)); the gradient is 1 strictly inside (lo, hi) (seed)."""
+        lo = -math.inf if lo is None else float(lo)
+        hi = math.inf if hi is None else float(hi)
+        return self.bind(P["clamp"], x, lo=lo, hi=hi)
+
+    def safe_log(self, x: Any, eps: float = 1e-6) -> Any:
+        """The seed's total log: ``log(softplus(x) + eps)`` (not ``log(clamp(x, eps))``)."""
+        return self.log(self.add_scalar(self.softplus(x), eps))
+
+    def silu(self, x: Any) -> Any:
+        """x * sigmoid(x)."""
+        return self.mul(x, self.sigmoid(x))
+
+    def detach(self, x: Any) -> Any:
+        """Identity forward; stops gradients."""
+        return self.bind(P["detach"], x)
+
+    # -- reductions and softmax ------------------------------------------------------------
+    def sum(self, x: Any) -> Any:
+        """Sum of all elements, a scalar."""
+        return self.reduce_sum(x, None)
+
+    def reduce_sum(self, x: Any, axis: int | Sequence[int] | None = None,
+                   keepdims: bool = False) -> Any:
+        """Sum over ``axis`` (int, tuple, or None for all); the axes are dropped (seed)."""
+        t = self.type_of(x)
+        axes = normalize_axes("reduce_sum", axis, t.ndim)
+        y = self.bind(P["reduce_sum"], x, axes=axes) if axes else x
+        if keepdims and axes:
+            y = self.reshape(y, tuple(1 if i in axes else d for i, d in enumerate(t.shape)))
+        return y
+
+    def reduce_mean(self, x: Any, axis: int | Sequence[int] | None = None,
+                    keepdims: bool = False) -> Any:
+        """Mean over ``axis``; the axes are dropped (seed)."""
+        t = self.type_of(x)
+        axes = normalize_axes("reduce_mean", axis, t.ndim)
+        count = prod(t.shape[a] for a in axes)
+        return self.scale(self.reduce_sum(x, axes, keepdims), 1.0 / count if count else math.nan)
+
+    def mean(self, x: Any) -> Any:
+        """Mean of all elements, a scalar."""
+        return self.reduce_mean(x, None)
+
+    def softmax(self, x: Any, axis: int = -1) -> Any:
+        """Stable softmax along ``axis`` (the last by default, as in the seed)."""
+        t = self.type_of(x)
+        return self.bind(P["softmax"], x, axis=normalize_axis("softmax", axis, t.ndim) if t.ndim else 0)
+
+    def log_softmax(self, x: Any, axis: int = -1, eps: float | None = None) -> Any:
+        """Stable log-softmax along ``axis``. ``eps`` is accepted and ignored, as in the seed."""
+        t = self.type_of(x)
+        ax = normalize_axis("log_softmax", axis, t.ndim) if t.ndim else 0
+        return self.bind(P["log_softmax"], x, axis=ax)
+
+    # -- shape ops -------------------------------------------------------------------------
+    def reshape(self, x: Any, shape: Sequence[int]) -> Any:
+        """Row-major reshape; one dim may be -1 (inferred), as in PyTorch."""
+        t = self.type_of(x)
+        if shape == t.shape:
+            return x
+        shape = tuple(int(d) for d in shape)
+        if shape.count(-1) == 1:
+            known = prod(d for d in shape if d != -1)
+            if known == 0 or t.size % known:
+                raise ShapeError(f"reshape: cannot reshape {t.shape} ({t.size} elements) to {shape}")
+            shape = tuple(t.size // known if d == -1 else d for d in shape)
+        if shape == t.shape:
+            return x
+        return self.bind(P["reshape"], x, shape=shape)
+
+    def flatten(self, x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+        """Merge axes start_dim..end_dim (all by default, giving a vector as in the seed)."""
+        s = self.shape_of(x)
+        if not s:
+            return self.reshape(x, (1,))
+        a = normalize_axis("flatten", start_dim, len(s))
+        b = normalize_axis("flatten", end_dim, len(s))
+        if a > b:
+            raise ShapeError(f"flatten: start_dim {start_dim} is after end_dim {end_dim} for {s}")
+        return self.reshape(x, (*s[:a], prod(s[a:b + 1]), *s[b + 1:]))
+
+    def permute(self, x: Any, perm: Sequence[int]) -> Any:
+        """Reorder axes: output axis i is input axis perm[i] (negative axes allowed)."""
+        n = len(self.shape_of(x))
+        perm = tuple(normalize_axis("permute", p, n) for p in perm)
+        if perm == tuple(range(n)):
+            return x
+        return self.bind(P["transpose"], x, perm=perm)
+
+    def transpose(self, x: Any, dim0: int = -2, dim1: int = -1) -> Any:
+        """Swap two axes (PyTorch ``transpose``); by default the last two."""
+        n = len(self.shape_of(x))
+        a, b = normalize_axis("transpose", dim0, n), normalize_axis("transpose", dim1, n)
+        perm = list(range(n))
+        perm[a], perm[b] = perm[b], perm[a]
+        return self.permute(x, perm)
+
+    def transpose2d(self, x: Any) -> Any:
+        """(m, n) -> (n, m)."""
+        s = self.shape_of(x)
+        if len(s) != 2:
+            raise ShapeError(f"transpose2d: expected a matrix (m, n), got shape {s}")
+        return self.bind(P["transpose"], x, perm=(1, 0))
+
+    def broadcast_to(self, x: Any, shape: Sequence[int], axes: Sequence[int] | None = None) -> Any:
+        """Replicate x to ``shape``.
+
+        With ``axes=None`` this is PyTorch's right-aligned broadcasting. ``axes`` is the seed's
+        explicit witness: source axis k lands on target axis ``axes[k]`` (strictly increasing),
+        which also allows trailing-axis expansion such as (L,) -> (L, E) with ``axes=(0,)``.
+        """
+        src = self.shape_of(x)
+        shape = tuple(int(d) for d in shape)
+        if axes is None:
+            if len(src) > len(shape):
+                raise ShapeError(f"broadcast_to: cannot broadcast {src} to {shape} (rank decreases)")
+            axes = right_aligned_axes(src, shape)
+        axes = check_broadcast("broadcast_to", src, shape, axes)
+        if src == shape:
+            return x
+        return self.bind(P["broadcast_to"], x, shape=shape, axes=axes)
+
+    # -- linear algebra --------------------------------------------------------------------
+    def matmul(self, a: Any, b: Any) -> Any:
+        """``torch.matmul`` semantics: 1-D operands are promoted, batch axes broadcast."""
+        sa, sb = self.shape_of(a), self.shape_of(b)
+        if not sa or not sb:
+            raise ShapeError(f"matmul: operands must have at least one axis, got {sa} @ {sb}")
+        if len(sa) == 1:
+            a, sa0 = self.reshape(a, (1, *sa)), True
+        else:
+            sa0 = False
+        if len(sb) == 1:
+            b, sb0 = self.reshape(b, (*sb, 1)), True
+        else:
+            sb0 = False
+        ta, tb = self.shape_of(a), self.shape_of(b)
+        if ta[-1] != tb[-2]:
+            raise ShapeError(f"matmul: inner dimensions differ: {sa} @ {sb}")
+        if ta[:-2] != tb[:-2]:
+            batch = broadcast_shapes("matmul", ta[:-2], tb[:-2])
+            a = self.broadcast_to(a, batch + ta[-2:])
+            b = self.broadcast_to(b, batch + tb[-2:])
+        y = self.bind(P["matmul"], a, b)
+        if sa0 or sb0:
+            s = self.shape_of(y)
+            s = s[:-2] + (() if sa0 else s[-2:-1]) + (() if sb0 else s[-1:])
+            y = self.reshape(y, s)
+        return y
+
+    def bmm(self, a: Any, b: Any) -> Any:
+        """Batched product (B, m, n) @ (B, n, p); no broadcasting, as ``torch.bmm``."""
+        sa, sb = self.shape_of(a), self.shape_of(b)
+        if len(sa) != 3 or len(sb) != 3 or sa[0] != sb[0]:
+            raise ShapeError(f"bmm: expected (B, m, n) @ (B, n, p), got {sa} @ {sb}")
+        return self.matmul(a, b)
+
+    def linear(self, w: Any, b: Any | None, x: Any) -> Any:
+        """``W x + b`` (seed argument order). x may be (in,) or batched (..., in) as PyTorch."""
+        sw, sx = self.shape_of(w), self.shape_of(x)
+        if len(sw) != 2 or not sx or sx[-1] != sw[1]:
+            raise ShapeError(f"linear: expected w (out, in) and x (..., in), got w {sw} and x {sx}")
+        if b is not None and self.shape_of(b) != sw[:1]:
+            raise ShapeError(f"linear: expected bias of shape {sw[:1]}, got {self.shape_of(b)}")
+        if b is not None:
+            return self.bind(P["linear"], w, b, x)
+        return self.matmul(w, x) if len(sx) == 1 else self.matmul(x, self.transpose2d(w))
+
+    # -- losses ----------------------------------------------------------------------------
+    def mse_loss(self, yhat: Any, target: Any) -> Any:
+        """Mean squared error; the target receives a gradient too (seed)."""
+        sy, st = self.shape_of(yhat), self.shape_of(target)
+        if sy != st:
+            raise ShapeError(f"mse_loss: prediction and target shapes differ: {sy} vs {st}")
+        d = self.sub(yhat, target)
+        return self.mean(self.mul(d, d))
+
+    def one_hot(self, labels: Any, num_classes: int, dtype: Any = None) -> Any:
+        """Float one-hot encoding of integer labels (out-of-range labels give zero rows)."""
+        dt = self.dtype if dtype is None else dtype
+        return self.bind(P["one_hot"], labels, num_classes=int(num_classes), dtype=_dtype_name(dt))
+
+    def cross_entropy(self, logits: Any, target: Any) -> Any:
+        """Mean softmax cross-entropy over the batch, as ``F.cross_entropy``.
+
+        ``logits`` is (C,) or (N, C). ``target`` holds class indices (an integer tensor of
+        shape logits.shape[:-1]) or class probabilities (a float tensor shaped like logits).
+        """
+        tl, tt = self.type_of(logits), self.type_of(target)
+        if tl.ndim not in (1, 2):
+            raise ShapeError(f"cross_entropy: expected logits (C,) or (N, C), got {tl.shape}")
+        if is_int(tt.dtype):
+            return self.bind(P["cross_entropy"], logits, target)
+        if tt.shape != tl.shape:
+            raise ShapeError(f"cross_entropy: expected probabilities of shape {tl.shape}, got {tt.shape}")
+        if tt.dtype != tl.dtype:
+            raise DTypeError(f"cross_entropy: logits are {tl.dtype.name}, target is {tt.dtype.name}")
+        nll = self.neg(self.mul(target, self.log_softmax(logits, -1)))
+        n = tl.shape[0] if tl.ndim == 2 else 1
+        return self.scale(self.sum(nll), 1.0 / n)
+
+    def cross_entropy_grad(self, logits: Any, labels: Any) -> Any:
+        """Gradient of ``cross_entropy(logits, labels)`` with respect to the logits."""
+        return self.bind(P["cross_entropy_grad"], logits, labels)
+
+
+def _dtype_name(dtype: Any) -> str:
+    import numpy as np
+
+    return np.dtype(dtype).name

@@ -1,0 +1,33 @@
+"""Shape-rule builders shared by the op families."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._core.errors import DTypeError, ShapeError
+from .._core.types import TensorType
+
+
+def unary_float(op: str) -> Callable[..., TensorType]:
+    """Rule of a float -> float elementwise op: the output type is the input type."""
+
+    def rule(x: TensorType, **_: object) -> TensorType:
+        if x.dtype.kind != "f":
+            raise DTypeError(f"{op}: expected a float tensor, got {x.dtype.name}")
+        return x
+
+    return rule
+
+
+def binary_float(op: str) -> Callable[..., TensorType]:
+    """Rule of an elementwise binary op: equal shapes (the front end broadcasts), one float dtype."""
+
+    def rule(a: TensorType, b: TensorType) -> TensorType:
+        if a == b and a.dtype.kind == "f":
+            return a
+        if a.shape != b.shape:
+            raise ShapeError(f"{op}: operands must have equal shapes after broadcasting, "
+                             f"got {a.shape} and {b.shape}")
+        raise DTypeError(f"{op}: expected one float dtype, got {a.dtype.name} and {b.dtype.name}")
+
+    return rule

@@ -1,0 +1,171 @@
+"""Elementwise primitives, with the seed's gradients at kinks.
+
+Kinks (seed semantics): relu'(0) = 0, |x|'(0) = 0, sqrt'(0) = 0, clamp's gradient is 1 only
+strictly inside (lo, hi), and maximum/minimum split ties 1/2 - 1/2. sigmoid and softplus use
+numerically stable forms (the seed's later fix), so no input overflows.
+"""
+
+from __future__ import annotations
+
+from .._core.registry import ZERO, defop
+from ._rules import binary_float, unary_float
+
+
+def _unary(name: str, impl, deriv, doc: str = ""):
+    """A unary op whose VJP and JVP both multiply by ``deriv(ops, out, x)`` = f'(x)."""
+    return defop(
+        name, shape=unary_float(name), impl=impl, doc=doc,
+        vjp=[lambda ops, g, out, x: ops.mul(g, deriv(ops, out, x))],
+        jvp=[lambda ops, t, out, x: ops.mul(t, deriv(ops, out, x))],
+    )
+
+
+def _linear_unary(name: str, impl, rule, doc: str = "", **param_names):
+    """A linear unary op: both VJP and JVP apply ``rule`` (its own adjoint) to the seed."""
+    return defop(
+        name, shape=unary_float(name), impl=impl, doc=doc,
+        vjp=[lambda ops, g, out, x, **p: rule(ops, g, **p)],
+        jvp=[lambda ops, t, out, x, **p: rule(ops, t, **p)],
+    )
+
+
+# ----- binary ------------------------------------------------------------------------------
+add_p = defop(
+    "add", shape=binary_float("add"), impl=lambda xp, a, b: xp.add(a, b),
+    vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: g],
+    jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: t],
+)
+sub_p = defop(
+    "sub", shape=binary_float("sub"), impl=lambda xp, a, b: xp.subtract(a, b),
+    vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: ops.neg(g)],
+    jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: ops.neg(t)],
+)
+mul_p = defop(
+    "mul", shape=binary_float("mul"), impl=lambda xp, a, b: xp.multiply(a, b),
+    vjp=[lambda ops, g, out, a, b: ops.mul(g, b), lambda ops, g, out, a, b: ops.mul(g, a)],
+    jvp=[lambda ops, t, out, a, b: ops.mul(t, b), lambda ops, t, out, a, b: ops.mul(a, t)],
+)
+div_p = defop(
+    "div", shape=binary_float("div"), impl=lambda xp, a, b: xp.divide(a, b),
+    # d(a/b)/db = -a/b^2 = -out/b: written with out so it never squares a large b.
+    vjp=[lambda ops, g, out, a, b: ops.div(g, b),
+         lambda ops, g, out, a, b: ops.neg(ops.div(ops.mul(g, out), b))],
+    jvp=[lambda ops, t, out, a, b: ops.div(t, b),
+         lambda ops, t, out, a, b: ops.neg(ops.div(ops.mul(t, out), b))],
+)
+
+
+def _half_where_greater(ops, a, b):
+    """1 where a > b, 0 where a < b, 1/2 on ties: (sign(a - b) + 1) / 2."""
+    return ops.scale(ops.add_scalar(ops.sign(ops.sub(a, b)), 1.0), 0.5)
+
+
+maximum_p = defop(
+    "maximum", shape=binary_float("maximum"), impl=lambda xp, a, b: xp.maximum(a, b),
+    doc="Elementwise max; ties send half the gradient to each input (seed).",
+    vjp=[lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, a, b)),
+         lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, b, a))],
+    jvp=[lambda ops, t, out, a, b: ops.mul(t, _half_where_greater(ops, a, b)),
+         lambda ops, t, out, a, b: ops.mul(t, _half_where_greater(ops, b, a))],
+)
+minimum_p = defop(
+    "minimum", shape=binary_float("minimum"), impl=lambda xp, a, b: xp.minimum(a, b),
+    doc="Elementwise min; ties send half the gradient to each input (seed).",
+    vjp=[lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, b, a)),
+         lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, a, b))],
+    jvp=[lambda ops, t, out, a, b: ops.mul(t, _half_where_greater(ops, b, a)),
+         lambda ops, t, out, a, b: ops.mul(t, _half_where_greater(ops, a, b))],
+)
+
+# ----- linear unary ------------------------------------------------------------------------
+neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g))
+scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c),
+                        lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.")
+add_scalar_p = defop(
+    "add_scalar", shape=unary_float("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
+    doc="x + c for a Python scalar c; a primitive for speed (one tape node instead of three).",
+    vjp=[lambda ops, g, out, x, *, c: g], jvp=[lambda ops, t, out, x, *, c: t],
+)
+
+# ----- piecewise constant (derivative identically zero) ------------------------------------
+sign_p = defop("sign", shape=unary_float("sign"), impl=lambda xp, x: xp.sign(x),
+               doc="-1, 0 or 1; sign(0) = 0.", vjp=[ZERO], jvp=[ZERO])
+step_p = defop("step", shape=unary_float("step"),
+               impl=lambda xp, x: (x > 0).astype(x.dtype),
+               doc="Heaviside step with step(0) = 0: 1 where x > 0, else 0.", vjp=[ZERO], jvp=[ZERO])
+
+# ----- smooth and piecewise-smooth unary ---------------------------------------------------
+abs_p = _unary("abs", lambda xp, x: xp.abs(x), lambda ops, out, x: ops.sign(x),
+               doc="|x|, gradient sign(x) with sign(0) = 0.")
+relu_p = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda ops, out, x: ops.step(x),
+                doc="max(x, 0), relu'(0) = 0.")
+exp_p = _unary("exp", lambda xp, x: xp.exp(x), lambda ops, out, x: out)
+log_p = defop(
+    "log", shape=unary_float("log"), impl=lambda xp, x: xp.log(x),
+    doc="Natural log; like PyTorch, x <= 0 gives -inf/NaN (use safe_log for a total log).",
+    vjp=[lambda ops, g, out, x: ops.div(g, x)], jvp=[lambda ops, t, out, x: ops.div(t, x)],
+)
+inv_p = defop(
+    "inv", shape=unary_float("inv"), impl=lambda xp, x: xp.reciprocal(x),
+    vjp=[lambda ops, g, out, x: ops.neg(ops.mul(g, ops.mul(out, out)))],
+    jvp=[lambda ops, t, out, x: ops.neg(ops.mul(t, ops.mul(out, out)))],
+)
+sigmoid_p = _unary("sigmoid", lambda xp, x: xp.exp(-xp.logaddexp(0, -x)),
+                   lambda ops, out, x: ops.sub(out, ops.mul(out, out)),
+                   doc="1 / (1 + exp(-x)), computed as exp(-softplus(-x)) so it never overflows.")
+tanh_p = defop(
+    "tanh", shape=unary_float("tanh"), impl=lambda xp, x: xp.tanh(x),
+    # g * (1 - out^2) written as g - (g * out) * out: three ops instead of four.
+    vjp=[lambda ops, g, out, x: ops.sub(g, ops.mul(ops.mul(g, out), out))],
+    jvp=[lambda ops, t, out, x: ops.sub(t, ops.mul(ops.mul(t, out), out))],
+)
+softplus_p = _unary("softplus", lambda xp, x: xp.logaddexp(0, x), lambda ops, out, x: ops.sigmoid(x),
+                    doc="log(1 + exp(x)), stable for any x.")
+
+
+def _sqrt_deriv(ops, out, x):
+    # 1 / (2 sqrt x) where x > 0 and 0 at x = 0 (seed): m / (2 out + 1 - m) with m = step(x).
+    m = ops.step(x)
+    return ops.div(m, ops.add_scalar(ops.sub(ops.scale(out, 2.0), m), 1.0))
+
+
+sqrt_p = _unary("sqrt", lambda xp, x: xp.sqrt(x), _sqrt_deriv,
+                doc="Square root; sqrt'(0) = 0 (seed), NaN for x < 0.")
+
+
+def _clamp_impl(xp, x, *, lo, hi):
+    return xp.minimum(xp.maximum(x, lo), hi)
+
+
+def _clamp_mask(ops, x, lo, hi):
+    # 1 strictly inside (lo, hi), 0 elsewhere: the seed's gradient at clamp boundaries.
+    return ops.mul(ops.step(ops.add_scalar(x, -lo)), ops.step(ops.add_scalar(ops.neg(x), hi)))
+
+
+clamp_p = defop(
+    "clamp", shape=unary_float("clamp"), impl=_clamp_impl,
+    doc="min(hi, max(lo, x)); gradient 1 strictly inside (lo, hi), 0 at and beyond the bounds.",
+    vjp=[lambda ops, g, out, x, *, lo, hi: ops.mul(g, _clamp_mask(ops, x, lo, hi))],
+    jvp=[lambda ops, t, out, x, *, lo, hi: ops.mul(t, _clamp_mask(ops, x, lo, hi))],
+)
+
+# ----- non-differentiable ------------------------------------------------------------------
+detach_p = defop("detach", shape=lambda x: x, impl=lambda xp, x: x, vjp=[None], jvp=[None],
+                 doc="Identity forward; no gradient flows to x.")
+
+
+def _power_deriv(ops, out, x, p):
+    # d/dx x^p = p x^(p-1); for p = 0 the derivative is exactly 0 (as PyTorch), even at x = 0.
+    if p == 0:
+        return ops.scale(x, 0.0)
+    if p == 1:
+        return ops.add_scalar(ops.scale(x, 0.0), 1.0)
+    return ops.scale(ops.power(x, p - 1.0), p)
+
+
+power_p = defop(
+    "power", shape=unary_float("power"), impl=lambda xp, x, *, p: xp.power(x, p),
+    doc="x ** p for a Python scalar exponent p.",
+    vjp=[lambda ops, g, out, x, *, p: ops.mul(g, _power_deriv(ops, out, x, p))],
+    jvp=[lambda ops, t, out, x, *, p: ops.mul(t, _power_deriv(ops, out, x, p))],
+)

@@ -1,0 +1,168 @@
+"""Trainable parameters.
+
+A ``Param`` owns a host (NumPy) value and, once used on a device, a persistent device mirror.
+Optimizer steps on a device update the mirror and mark the host copy stale; the host copy is
+brought up to date only on explicit readback (``value``, ``ParamList.values``, checkpoints), so
+a training loop never moves parameters across the bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._core.errors import DTypeError, ShapeError, TorchLeanError
+from ._core.types import FLOAT_DTYPES, as_dtype
+from .backends.base import ArrayBackend
+from .options import Device
+
+
+class Param:
+    """A mutable trainable tensor (the seed's ``Param``); joins a tape only through ``use``."""
+
+    __slots__ = (
+        "__weakref__",
+        "_host",
+        "_host_current",
+        "_mirror",
+        "_mirror_backend",
+        "dtype",
+        "grad",
+        "name",
+        "requires_grad",
+        "shape",
+    )
+
+    def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True,
+                 dtype: Any = None) -> None:
+        if hasattr(value, "__cuda_array_interface__"):
+            raise TorchLeanError("Param: give the initial value as host data; a device mirror is "
+                                 "made when the parameter is first used on a device")
+        arr = np.array(value, dtype=None if dtype is None else as_dtype(dtype), copy=True)
+        if arr.dtype not in FLOAT_DTYPES:
+            arr = arr.astype(np.float32)
+        self.name = name
+        self.requires_grad = bool(requires_grad)
+        self.grad: Any = None
+        self._host: np.ndarray = arr
+        self._mirror: Any = None
+        self._mirror_backend: ArrayBackend | None = None
+        self._host_current = True
+        self.shape: tuple[int, ...] = arr.shape
+        self.dtype: np.dtype = arr.dtype
+
+    def __repr__(self) -> str:
+        name = f"{self.name!r}, " if self.name else ""
+        return f"Param({name}{self.dtype.name}{list(self.shape)}, requires_grad={self.requires_grad})"
+
+    # -- host side -------------------------------------------------------------------------
+    @property
+    def value(self) -> np.ndarray:
+        """The current value on the host (syncs a stale host copy from the device first)."""
+        if not self._host_current:
+            self._host = self._mirror_backend.to_host(self._mirror)  # type: ignore[union-attr]
+            self._host_current = True
+        return self._host
+
+    def set_value(self, value: Any) -> None:
+        """Overwrite the value (shape-checked); any device mirror is dropped."""
+        if hasattr(value, "__cuda_array_interface__"):
+            raise TorchLeanError("Param.set_value: give host data (a device array would be a "
+                                 "silent transfer); use the session's optimizer for device updates")
+        arr = np.array(value, dtype=self.dtype, copy=True)
+        if arr.shape != self.shape:
+            raise ShapeError(f"Param.set_value: expected shape {self.shape}, got {arr.shape}")
+        self._host, self._host_current = arr, True
+        self._mirror = self._mirror_backend = None
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # -- device side (used by sessions and optimizers) -------------------------------------
+    def array_on(self, backend: ArrayBackend) -> Any:
+        """The value as an array of ``backend``: the host array, or the persistent mirror."""
+        if backend.device is Device.CPU:
+            return self.value
+        if self._mirror is None or self._mirror_backend is not backend:
+            self._mirror = backend.asarray(self.value, self.dtype)
+            self._mirror_backend = backend
+        return self._mirror
+
+    def assign(self, backend: ArrayBackend, array: Any) -> None:
+        """Store a new value computed on ``backend``; a device update marks the host stale."""
+        if array.shape != self.shape or array.dtype != self.dtype:
+            raise ShapeError(f"Param.assign: expected {self.dtype.name}{list(self.shape)}, "
+                             f"got {array.dtype}{list(array.shape)}")
+        if backend.device is Device.CPU:
+            self._host, self._host_current = array, True
+            self._mirror = self._mirror_backend = None
+        else:
+            self._mirror, self._mirror_backend = array, backend
+            self._host_current = False
+
+    @property
+    def host_current(self) -> bool:
+        """False while only the device mirror holds the latest value."""
+        return self._host_current
+
+    def release_mirror(self) -> None:
+        """Drop the device mirror (syncing the host first if it is stale)."""
+        _ = self.value
+        self._mirror = self._mirror_backend = None
+
+
+class ParamList(Sequence[Param]):
+    """An ordered list of parameters (the seed's ``ParamList``)."""
+
+    def __init__(self, values: Iterable[Any], requires_grad: Sequence[bool] | None = None,
+                 names: Sequence[str] | None = None, dtype: Any = None) -> None:
+        values = list(values)
+        if requires_grad is not None and len(requires_grad) != len(values):
+            raise TorchLeanError(f"ParamList: {len(values)} values but {len(requires_grad)} "
+                                 "requires_grad flags")
+        if names is not None and len(names) != len(values):
+            raise TorchLeanError(f"ParamList: {len(values)} values but {len(names)} names")
+        self._params = [
+            v if isinstance(v, Param) else Param(
+                v, None if names is None else names[i],
+                True if requires_grad is None else requires_grad[i], dtype)
+            for i, v in enumerate(values)
+        ]
+        if requires_grad is not None:
+            for p, flag in zip(self._params, requires_grad):
+                p.requires_grad = bool(flag)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._params[i]
+
+    def __iter__(self) -> Iterator[Param]:
+        return iter(self._params)
+
+    @property
+    def requires_grad(self) -> list[bool]:
+        return [p.requires_grad for p in self._params]
+
+    def values(self) -> list[np.ndarray]:
+        """Host copies of every value (syncing device mirrors)."""
+        return [p.value.copy() for p in self._params]
+
+    def set_values(self, values: Sequence[Any]) -> None:
+        if len(values) != len(self._params):
+            raise TorchLeanError(f"ParamList.set_values: expected {len(self._params)} values, "
+                                 f"got {len(values)}")
+        for p, v in zip(self._params, values):
+            p.set_value(v)
+
+    def zero_grad(self) -> None:
+        for p in self._params:
+            p.grad = None
+
+
+def check_float_dtype(op: str, dtype: np.dtype) -> None:
+    if dtype not in FLOAT_DTYPES:
+        raise DTypeError(f"{op}: expected float32 or float64, got {dtype.name}")
