@@ -13,7 +13,7 @@ OWNERS = {"torchlean": tl, "Options": tl.Options(), "Session": tl.Session, "Ops"
 def rows():
     for line in DOC.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and cells[0].startswith("`") or cells[0] == "(composite)":
+        if len(cells) == 4 and (cells[0].startswith("`") or cells[0] == "(composite)"):
             yield cells
 
 
