@@ -32,12 +32,13 @@ from ..options import Backend, Options
 from ..params import Param
 from . import tape as _tape
 from .arrays import ArrayOps
+from .natops import NatRefOps
 from .tensor import NatRef, NatVecRef, TensorRef
 
 _new_ref = object.__new__
 
 
-class Session(Ops):
+class Session(NatRefOps, Ops):
     """Eager session: create parameters and inputs, call ops, run ``backward``, step.
 
     Example:

@@ -1,3 +1,16 @@
 """Primitive definitions by family. Importing this package registers every primitive."""
 
-from . import elementwise, indexing, linalg, loss, movement, reduce  # noqa: F401
+from . import (  # noqa: F401
+    attention,
+    conv,
+    elementwise,
+    indexing,
+    linalg,
+    loss,
+    movement,
+    norm,
+    pool,
+    random,
+    reduce,
+    shape,
+)

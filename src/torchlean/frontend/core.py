@@ -1,11 +1,8 @@
-"""The ``Ops`` interface: every public op written once, for every binder.
+"""Core ops: elementwise arithmetic, reductions, softmax, shape ops, matmul, linear, losses.
 
-A binder (the eager session, the graph tracer, the plain-array binder used by eager backward)
-implements four hooks: ``bind`` (apply a primitive), ``type_of``, ``shape_of`` and ``lift``
-(make a constant). Everything else here is shared: argument checking and normalisation,
-explicit broadcasting (``broadcast_to`` is inserted here and nowhere else), Python-scalar
-handling, and composites such as ``linear``, ``mse_loss`` and ``cross_entropy``, which have
-no rules of their own and are differentiated through their primitives.
+Argument checking and normalisation, explicit broadcasting (``broadcast_to`` is inserted here
+and nowhere else) and Python-scalar handling live in these methods; composites such as
+``mse_loss`` have no rules of their own and are differentiated through their primitives.
 """
 
 from __future__ import annotations
@@ -14,10 +11,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from . import ops as _ops  # noqa: F401  (registers every primitive)
-from ._core.errors import DTypeError, ShapeError
-from ._core.registry import REGISTRY, Primitive
-from ._core.shapes import (
+from .. import ops as _ops  # noqa: F401  (registers every primitive)
+from .._core.errors import DTypeError, ShapeError
+from .._core.registry import REGISTRY
+from .._core.shapes import (
     broadcast_shapes,
     check_broadcast,
     normalize_axes,
@@ -25,53 +22,16 @@ from ._core.shapes import (
     prod,
     right_aligned_axes,
 )
-from ._core.types import TensorType, float32, is_int
+from .._core.types import is_int
+from .base import _SCALARS, OpsBase
 
 P = REGISTRY
-_SCALARS = (int, float)
 _add, _sub, _mul, _div = P["add"], P["sub"], P["mul"], P["div"]
 _scale, _add_scalar = P["scale"], P["add_scalar"]
 
 
-def _is_scalar(v: Any) -> bool:
-    return type(v) in _SCALARS
-
-
-class Ops:
-    """Backend-generic op interface. Subclasses implement the four binder hooks."""
-
-    dtype: Any = float32  # default float dtype of constants made from Python data
-
-    # -- binder hooks ----------------------------------------------------------------------
-    def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
-        raise NotImplementedError
-
-    def type_of(self, x: Any) -> TensorType:
-        raise NotImplementedError
-
-    def shape_of(self, x: Any) -> tuple[int, ...]:
-        return self.type_of(x).shape
-
-    def lift(self, value: Any, dtype: Any = None) -> Any:
-        """A constant (no gradient) holding ``value``."""
-        raise NotImplementedError
-
-    def const(self, value: Any, dtype: Any = None) -> Any:
-        """A constant (seed ``const``): recorded as a leaf that never requires a gradient."""
-        return self.lift(value, dtype)
-
-    # -- helpers ---------------------------------------------------------------------------
-    def _pair(self, op: str, x: Any, y: Any) -> tuple[Any, Any]:
-        """Turn Python scalars into constants and broadcast both operands to one shape."""
-        if _is_scalar(x):
-            x = self.lift(x, self.type_of(y).dtype)
-        elif _is_scalar(y):
-            y = self.lift(y, self.type_of(x).dtype)
-        sx, sy = self.shape_of(x), self.shape_of(y)
-        if sx == sy:
-            return x, y
-        shape = broadcast_shapes(op, sx, sy)
-        return self.broadcast_to(x, shape), self.broadcast_to(y, shape)
+class CoreOps(OpsBase):
+    """Core op family (see module docstring)."""
 
     # -- elementwise binary ----------------------------------------------------------------
     def add(self, x: Any, y: Any) -> Any:

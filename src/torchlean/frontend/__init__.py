@@ -1,0 +1,22 @@
+"""The ``Ops`` interface: every public op written once, for every binder.
+
+``Ops`` is assembled from one mixin per op family; each mixin is written against the binder
+hooks of ``OpsBase`` (``bind``, ``type_of``, ``shape_of``, ``lift``). Binders subclass ``Ops``.
+"""
+
+from __future__ import annotations
+
+from .base import OpsBase
+from .conv import ConvPoolOps
+from .core import CoreOps
+from .indexing import IndexOps
+from .nn import NormAttentionOps
+from .random import RandomOps
+
+
+class Ops(CoreOps, ConvPoolOps, NormAttentionOps, IndexOps, RandomOps, OpsBase):
+    """Backend-generic op interface: the eager session, the graph tracer and the array binder
+    implement the four hooks of ``OpsBase``; every op below is shared."""
+
+
+__all__ = ["Ops", "OpsBase"]

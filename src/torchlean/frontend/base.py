@@ -1,0 +1,58 @@
+"""Binder hooks shared by every ``Ops`` mixin.
+
+A binder (the eager session, the graph tracer, the plain-array binder used by eager backward)
+implements four hooks: ``bind`` (apply a primitive), ``type_of``, ``shape_of`` and ``lift``
+(make a constant). The op families in this package are mixins written against these hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._core.registry import Primitive
+from .._core.shapes import broadcast_shapes
+from .._core.types import TensorType, float32
+
+_SCALARS = (int, float)
+
+
+def is_scalar(v: Any) -> bool:
+    """Python numbers act as constants in arithmetic (not NumPy scalars: those are 0-d tensors)."""
+    return type(v) in _SCALARS
+
+
+class OpsBase:
+    """The four binder hooks and the broadcasting helper every op family uses."""
+
+    dtype: Any = float32  # default float dtype of constants made from Python data
+
+    # -- binder hooks ----------------------------------------------------------------------
+    def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
+        raise NotImplementedError
+
+    def type_of(self, x: Any) -> TensorType:
+        raise NotImplementedError
+
+    def shape_of(self, x: Any) -> tuple[int, ...]:
+        return self.type_of(x).shape
+
+    def lift(self, value: Any, dtype: Any = None) -> Any:
+        """A constant (no gradient) holding ``value``."""
+        raise NotImplementedError
+
+    def const(self, value: Any, dtype: Any = None) -> Any:
+        """A constant (seed ``const``): recorded as a leaf that never requires a gradient."""
+        return self.lift(value, dtype)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _pair(self, op: str, x: Any, y: Any) -> tuple[Any, Any]:
+        """Turn Python scalars into constants and broadcast both operands to one shape."""
+        if is_scalar(x):
+            x = self.lift(x, self.type_of(y).dtype)
+        elif is_scalar(y):
+            y = self.lift(y, self.type_of(x).dtype)
+        sx, sy = self.shape_of(x), self.shape_of(y)
+        if sx == sy:
+            return x, y
+        shape = broadcast_shapes(op, sx, sy)
+        return self.broadcast_to(x, shape), self.broadcast_to(y, shape)

@@ -1,0 +1,1 @@
+"""attention primitives (stub: filled in by the op-surface work)."""

@@ -1,0 +1,1 @@
+"""conv primitives (stub: filled in by the op-surface work)."""

@@ -1,0 +1,1 @@
+"""norm primitives (stub: filled in by the op-surface work)."""

@@ -1,0 +1,1 @@
+"""pool primitives (stub: filled in by the op-surface work)."""

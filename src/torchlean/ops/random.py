@@ -1,0 +1,1 @@
+"""random primitives (stub: filled in by the op-surface work)."""

@@ -1,0 +1,1 @@
+"""shape primitives (stub: filled in by the op-surface work)."""
