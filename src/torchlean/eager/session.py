@@ -136,6 +136,12 @@ class Session(NatRefOps, Ops):
     def lift(self, value: Any, dtype: Any = None) -> TensorRef:
         return self._leaf(self._to_device(value, dtype), False, None)
 
+    def rng_input(self) -> tuple[TensorRef, int, int]:
+        """The session counter as a uint64 constant (offset 0); advances once per random op."""
+        counter = self.lift(np.asarray(self.rng_counter, dtype=np.uint64), np.uint64)
+        self.rng_counter += 1
+        return counter, self.options.seed, 0
+
     # -- leaves ----------------------------------------------------------------------------
     def _leaf(self, value: Any, requires_grad: bool, name: str | None) -> TensorRef:
         ref = _new_ref(TensorRef)

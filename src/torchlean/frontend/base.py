@@ -40,6 +40,12 @@ class OpsBase:
         """A constant (no gradient) holding ``value``."""
         raise NotImplementedError
 
+    def rng_input(self) -> tuple[Any, int, int]:
+        """``(counter tensor, seed, offset)`` for the next random op; advances the stream."""
+        from .._core.errors import TorchLeanError
+
+        raise TorchLeanError(f"{type(self).__name__} has no random stream")
+
     def const(self, value: Any, dtype: Any = None) -> Any:
         """A constant (seed ``const``): recorded as a leaf that never requires a gradient."""
         return self.lift(value, dtype)
