@@ -3,6 +3,7 @@
 The public API is re-exported here; everything else is internal.
 """
 
+from . import autograd, optim
 from ._core.errors import (
                            DeviceError,
                            DTypeError,
@@ -14,18 +15,24 @@ from ._core.errors import (
 )
 from ._core.registry import REGISTRY, ZERO, Primitive, defop
 from ._core.types import TensorType, float32, float64, int64
+from .autograd import grad, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .compiled.api import CompiledOut, CompiledScalar, compile_out, compile_scalar
 from .eager.session import Session
 from .eager.tape import Gradients
 from .eager.tensor import NatRef, NatVecRef, TensorRef
 from .frontend import Ops
+from .optim import SGD, Adam, AdamW, MomentumSGD
 from .options import Backend, Device, MatmulPrecision, Options
 from .params import Param, ParamList
+from .trainer import ScalarTrainer
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "REGISTRY", "ZERO", "Backend", "DTypeError", "Device", "DeviceError", "Gradients",
-    "InvalidRefError", "MatmulPrecision", "NatRef", "NatVecRef", "NotDifferentiableError", "Ops",
-    "Options", "Param", "ParamList", "Primitive", "RegistryError", "Session", "ShapeError",
-    "TensorRef", "TensorType", "TorchLeanError", "defop", "float32", "float64", "int64",
+    "REGISTRY", "SGD", "ZERO", "Adam", "AdamW", "Backend", "CompiledOut", "CompiledScalar",
+    "DTypeError", "Device", "DeviceError", "Gradients", "InvalidRefError", "MatmulPrecision",
+    "MomentumSGD", "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param",
+    "ParamList", "Primitive", "RegistryError", "ScalarTrainer", "Session", "ShapeError", "TensorRef",
+    "TensorType", "TorchLeanError", "autograd", "compile_out", "compile_scalar", "defop", "float32",
+    "float64", "grad", "hvp", "int64", "jacfwd", "jacrev", "jvp", "optim", "value_and_grad", "vjp",
 ]

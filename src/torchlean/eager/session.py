@@ -28,6 +28,8 @@ from .._core.registry import Primitive
 from .._core.types import TensorType, as_dtype
 from ..backends import get_backend
 from ..frontend import Ops
+from ..optim import rules as _rules
+from ..optim.optimizers import Adam, AdamW
 from ..options import Backend, Options
 from ..params import Param
 from . import tape as _tape
@@ -67,6 +69,7 @@ class Session(NatRefOps, Ops):
         self._last_grads: list[Any] | None = None
         self._checks = os.environ.get("TORCHLEAN_CHECKS", "") not in ("", "0")
         self.rng_counter = 0
+        self._optimizers: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"Session(device={self.options.device.value}, dtype={self.dtype.name}, tape={len(self._tape)})"
@@ -331,11 +334,36 @@ class Session(NatRefOps, Ops):
     def sgd_step(self, lr: float, grads: _tape.Gradients | None = None) -> None:
         """``p <- p - lr * g`` for every trainable parameter used on the tape (one update each).
 
-        Uses ``grads`` or, by default, the gradients of the latest ``backward``.
+        Uses ``grads`` or, by default, the gradients of the latest ``backward``. NumPy and CuPy
+        materialise every op, so this is already the seed's one-pass ``sgdStepFast``.
         """
         for p, g in self.params_with_grads(grads):
-            p.assign(self._backend, self._arrays.sub(p.array_on(self._backend),
-                                                     self._arrays.scale(g, lr)))
+            p.assign(self._backend, _rules.sgd(self._arrays, p.array_on(self._backend), g, lr))
+
+    sgd_step_fast = sgd_step
+
+    def adam_step(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                  grads: _tape.Gradients | None = None) -> None:
+        """One Adam step for every trainable parameter used on the tape (state kept per Param)."""
+        self._optimizer_step("adam", Adam, grads, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+
+    def adamw_step(self, lr: float = 1e-3, weight_decay: float = 0.01, beta1: float = 0.9,
+                   beta2: float = 0.999, eps: float = 1e-8, grads: _tape.Gradients | None = None) -> None:
+        """One AdamW step (decay applied to the parameter before the Adam step)."""
+        self._optimizer_step("adamw", AdamW, grads, lr=lr, weight_decay=weight_decay, beta1=beta1,
+                             beta2=beta2, eps=eps)
+
+    def _optimizer_step(self, key: str, cls: type, grads: _tape.Gradients | None, **hyper: Any) -> None:
+        """Step the session's optimizer of a kind; its state (keyed by Param) survives resets."""
+        pairs = self.params_with_grads(grads)
+        opt = self._optimizers.get(key)
+        if opt is None:
+            opt = self._optimizers[key] = cls([], **hyper)
+        for k, v in hyper.items():
+            setattr(opt, k, v)
+        known = set(opt.params)
+        opt.params.extend(p for p, _ in pairs if p not in known)
+        opt.step(dict(pairs))
 
     def zero_grad(self) -> None:
         """Clear ``Param.grad`` of every parameter used on the tape."""

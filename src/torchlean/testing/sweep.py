@@ -87,3 +87,25 @@ def torch_reference(spec: OpSpec, sample: Sample, cot: np.ndarray | None = None
     grads = torch.autograd.grad(out, inputs, torch.tensor(cot), allow_unused=True)
     return value, [np.zeros(sample.args[i].shape) if g is None else g.numpy()
                    for g, i in zip(grads, pos)]
+
+
+def compiled_run(spec: OpSpec, sample: Sample, dtype: Any = np.float64) -> tuple[Any, list[Any]]:
+    """Compile ``spec`` on ``sample``'s array args (static kwargs baked in): (CompiledOut, args)."""
+    from ..compiled.api import compile_out
+    from ..options import Options
+
+    arrays = [np.asarray(a) for a in sample.args]
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
+    fn = lambda ops, *refs: spec.apply(ops, *refs, **sample.kwargs)
+    return compile_out(fn, arrays, Options(dtype=dtype)), arrays
+
+
+def compiled_tangent_args(spec: OpSpec, sample: Sample, tangents: list[np.ndarray]) -> list[Any]:
+    """Tangents for every float input of the compiled function (zeros for nondiff ones)."""
+    pos = spec.diff_positions(sample)
+    out, it = [], iter(tangents)
+    for i, a in enumerate(sample.args):
+        a = np.asarray(a)
+        if a.dtype.kind == "f":
+            out.append(next(it) if i in pos else np.zeros(a.shape))
+    return out

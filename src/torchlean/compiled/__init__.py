@@ -1,0 +1,1 @@
+"""The compiled path: trace a model once into a typed graph, transform it, run it many times."""

@@ -1,0 +1,186 @@
+"""``compile_scalar`` / ``compile_out``: trace once, then run forward, JVP and VJP many times.
+
+A compiled function traces the user's Python function exactly once, at compile time (shape
+errors surface there), keeps the typed graph, and builds its derivative graphs on first use.
+Every call checks the input signature (count, shapes, dtypes, one device) and runs a lowered
+graph on the device of its inputs. Random ops read the function's own counter, which starts
+at 0 and advances by the number of random ops per run, as an eager session's does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._core.errors import DeviceError, DTypeError, ShapeError, TorchLeanError
+from .._core.types import TensorType
+from ..backends import get_backend
+from ..backends.base import ArrayBackend
+from ..options import Device, Options
+from .ir import Graph, typecheck
+from .lower import Executable
+from .trace import trace
+from .transforms import differentiable, jvp_graph, vjp_graph
+
+
+class CompiledFunction:
+    """Shared machinery of ``CompiledScalar`` and ``CompiledOut``."""
+
+    def __init__(self, fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,
+                 scalar: bool = False, wrt: Sequence[bool] | None = None) -> None:
+        self.options = options or Options()
+        graph, single = trace(fn, input_types, self.options.dtype, self.options.seed)
+        if not single:
+            raise TorchLeanError("compile: the function must return one tensor")
+        out = graph.outputs[0].type
+        if scalar and out.shape != ():
+            raise ShapeError(f"compile_scalar: the function returns {out}, not a scalar")
+        if out.dtype.kind != "f":
+            raise DTypeError(f"compile: the function returns {out}; outputs must be float tensors")
+        typecheck(graph)
+        self.graph = graph
+        self.rng_ops = sum(e.prim.name in ("rand_uniform", "bernoulli_mask") for e in graph.eqns)
+        self.n_inputs = len(graph.inputs) - (1 if self.rng_ops else 0)
+        self.input_types: list[TensorType] = [v.type for v in graph.inputs[:self.n_inputs]]
+        self.output_type: TensorType = out
+        flags = [True] * self.n_inputs if wrt is None else list(wrt)
+        if len(flags) != self.n_inputs:
+            raise TorchLeanError(f"compile: wrt has {len(flags)} flags for {self.n_inputs} inputs")
+        self.wrt = [f and differentiable(v) for f, v in zip(flags, graph.inputs)] + [False] * (self.rng_ops > 0)
+        self.rng_counter = 0
+        self._graphs: dict[str, Graph] = {"forward": graph}
+        self._exes: dict[tuple[str, Device], Executable] = {}
+
+    # -- graphs ------------------------------------------------------------------------------
+    def graph_of(self, kind: str) -> Graph:
+        """The graph behind a call: ``forward``, ``vjp``, ``grad``, ``jvp`` or ``hvp``."""
+        g = self._graphs.get(kind)
+        if g is None:
+            if kind == "vjp":
+                g = vjp_graph(self.graph, self.wrt, with_value=True)
+            elif kind == "grad":
+                g = vjp_graph(self.graph, self.wrt, with_value=True, unit_seed=True)
+            elif kind == "jvp":
+                g = jvp_graph(self.graph, self.wrt)
+            elif kind == "hvp":
+                inner = vjp_graph(self.graph, self.wrt, with_value=False, unit_seed=True)
+                g = jvp_graph(inner, self.wrt + [False] * (len(inner.inputs) - len(self.wrt)))
+            else:
+                raise TorchLeanError(f"unknown graph kind {kind!r}")
+            typecheck(g)
+            self._graphs[kind] = g
+        return g
+
+    def _run(self, kind: str, args: Sequence[Any], extra: Sequence[Any] = ()) -> list[Any]:
+        backend, arrays = self._inputs(args)
+        exe = self._exes.get((kind, backend.device))
+        if exe is None:
+            exe = self._exes[(kind, backend.device)] = Executable(self.graph_of(kind), backend)
+        if self.rng_ops:
+            arrays.append(backend.asarray(np.asarray(self.rng_counter, np.uint64), np.uint64))
+            self.rng_counter += self.rng_ops
+        return exe.run(*arrays, *[_like(backend, e, t) for e, t in extra])
+
+    def _inputs(self, args: Sequence[Any]) -> tuple[ArrayBackend, list[Any]]:
+        """Check the call signature; return the backend of the inputs and the arrays."""
+        if len(args) != self.n_inputs:
+            raise TorchLeanError(f"compiled function takes {self.n_inputs} inputs, got {len(args)}")
+        on_cuda = [hasattr(a, "__cuda_array_interface__") for a in args]
+        if any(on_cuda) and not all(on_cuda):
+            raise DeviceError("compiled function: inputs mix cpu and cuda arrays")
+        backend = get_backend(Device.CUDA if any(on_cuda) else Device.CPU)
+        arrays = []
+        for i, (a, t) in enumerate(zip(args, self.input_types)):
+            if not backend.is_array(a):
+                a = backend.asarray(a, t.dtype)
+            if tuple(a.shape) != t.shape:
+                raise ShapeError(f"compiled function: input {i} must have shape {t.shape}, got {tuple(a.shape)}")
+            if a.dtype != t.dtype:
+                raise DTypeError(f"compiled function: input {i} must be {t.dtype.name}, got {a.dtype}")
+            arrays.append(a)
+        return backend, arrays
+
+    def __str__(self) -> str:
+        return str(self.graph)
+
+
+def _like(backend: ArrayBackend, value: Any, t: TensorType) -> Any:
+    if value is None:
+        return backend.zeros(t.shape, t.dtype)
+    a = value if backend.is_array(value) else backend.asarray(value, t.dtype)
+    if tuple(a.shape) != t.shape:
+        raise ShapeError(f"compiled function: expected a tangent/seed of shape {t.shape}, got {tuple(a.shape)}")
+    if a.dtype != t.dtype:
+        raise DTypeError(f"compiled function: expected a {t.dtype.name} tangent/seed, got {a.dtype}")
+    return a
+
+
+class CompiledScalar(CompiledFunction):
+    """A compiled scalar-valued function (the seed's ``CompiledScalar``)."""
+
+    def forward(self, *x: Any) -> Any:
+        return self._run("forward", x)[0]
+
+    __call__ = forward
+
+    def jvp(self, x: Sequence[Any], dx: Sequence[Any]) -> Any:
+        """Directional derivative along ``dx`` (one tangent per differentiable input)."""
+        return self._run("jvp", x, self._tangents(dx))[1]
+
+    def backward(self, *x: Any) -> list[Any]:
+        """Gradients (seed 1) aligned with the inputs; None for non-float inputs."""
+        return self._grads(self._run("grad", x)[1:])
+
+    def backward_with_seed(self, x: Sequence[Any], seed: Any) -> list[Any]:
+        """Gradients of ``seed * f`` aligned with the inputs."""
+        return self._grads(self._run("vjp", x, [(seed, self.output_type)])[1:])
+
+    def value_and_grad(self, *x: Any) -> tuple[Any, list[Any]]:
+        outs = self._run("grad", x)
+        return outs[0], self._grads(outs[1:])
+
+    def hvp(self, x: Sequence[Any], v: Sequence[Any]) -> list[Any]:
+        """Hessian-vector product: the JVP of the gradient graph (a graph of a graph)."""
+        outs = self._run("hvp", x, self._tangents(v))
+        k = sum(self.wrt)
+        return self._grads(outs[k:])
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _tangents(self, dx: Sequence[Any]) -> list[tuple[Any, TensorType]]:
+        float_types = [t for t, w in zip(self.input_types, self.wrt) if w]
+        if len(dx) == self.n_inputs and len(float_types) != self.n_inputs:
+            dx = [d for d, w in zip(dx, self.wrt) if w]
+        if len(dx) != len(float_types):
+            raise TorchLeanError(f"expected {len(float_types)} tangents (one per float input), got {len(dx)}")
+        return list(zip(dx, float_types))
+
+    def _grads(self, grads: Sequence[Any]) -> list[Any]:
+        it = iter(grads)
+        return [next(it) if w else None for w in self.wrt[:self.n_inputs]]
+
+
+class CompiledOut(CompiledScalar):
+    """A compiled tensor-valued function (the seed's ``CompiledOut``)."""
+
+    def vjp_with_seed(self, x: Sequence[Any], seed: Any) -> list[Any]:
+        """Cotangents of the inputs for output cotangent ``seed``."""
+        return self.backward_with_seed(x, seed)
+
+
+def compile_scalar(fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,
+                   wrt: Sequence[bool] | None = None) -> CompiledScalar:
+    """Trace ``fn(ops, *inputs) -> scalar`` once into a typed graph.
+
+    ``input_types`` are TensorTypes, shapes (default dtype), ``(shape, dtype)`` pairs or arrays.
+    ``wrt`` selects the inputs that get gradients (default: every float input); the others get
+    None and no backward work.
+    """
+    return CompiledScalar(fn, input_types, options, scalar=True, wrt=wrt)
+
+
+def compile_out(fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,
+                wrt: Sequence[bool] | None = None) -> CompiledOut:
+    """Trace ``fn(ops, *inputs) -> tensor`` once into a typed graph."""
+    return CompiledOut(fn, input_types, options, scalar=False, wrt=wrt)
