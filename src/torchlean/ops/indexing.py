@@ -1,10 +1,21 @@
-"""Index-driven primitives. Index tensors are integer inputs and never differentiable."""
+"""Index-driven primitives. Index tensors are integer inputs and never differentiable.
+
+``take(x, idx)`` gathers rows of ``x`` along axis 0 (``numpy.take(x, idx, axis=0)``, not the
+flat ``torch.take``): the output is ``idx.shape + x.shape[1:]``. ``take_transpose(g, idx, n)``
+scatter-adds the rows of ``g`` into ``n`` rows. Each is the other's VJP (and JVP, both being
+linear), so the pair is closed under differentiation.
+
+Index semantics (the seed's totalisation): an index outside ``[0, n)`` - negative indices
+included, there is no Python-style wraparound - selects a zero row in ``take`` and is dropped
+by ``take_transpose``; duplicate indices accumulate in ``take_transpose``.
+"""
 
 from __future__ import annotations
 
 from .._core.errors import ShapeError
 from .._core.registry import defop
-from .._core.types import TensorType, as_dtype, check_int
+from .._core.shapes import prod
+from .._core.types import TensorType, as_dtype, check_float, check_int
 
 
 def _one_hot_shape(labels: TensorType, *, num_classes: int, dtype: str) -> TensorType:
@@ -22,4 +33,70 @@ one_hot_p = defop(
     "one_hot", shape=_one_hot_shape, impl=_one_hot_impl, vjp=[None], jvp=[None],
     doc="Float one-hot rows of integer labels; an out-of-range label gives a zero row (seed "
         "totalisation).",
+)
+
+
+# ----- take / take_transpose ----------------------------------------------------------------
+def _take_shape(x: TensorType, idx: TensorType) -> TensorType:
+    check_int("take", "idx", idx)
+    if x.ndim < 1:
+        raise ShapeError(f"take: expected x with at least one axis (rows, ...), got shape {x.shape}")
+    return TensorType(idx.shape + x.shape[1:], x.dtype)
+
+
+def _take_impl(xp, x, idx):
+    n, rest = x.shape[0], x.shape[1:]
+    out_shape = idx.shape + rest
+    if n == 0:  # every index is out of range
+        return xp.zeros(out_shape, x.dtype)
+    flat = idx.reshape(-1).astype(xp.int64, copy=False)  # uint64 >= 2**63 wraps: out of range
+    valid = (flat >= 0) & (flat < n)
+    rows = x[xp.where(valid, flat, 0)]  # fancy indexing: a fresh (k, *rest) array
+    # where (not a multiply by the mask) so that an inf/nan in row 0 stays out of invalid rows.
+    rows = xp.where(valid.reshape((-1,) + (1,) * len(rest)), rows, xp.zeros((), x.dtype))
+    return rows.reshape(out_shape)
+
+
+def _take_transpose_shape(g: TensorType, idx: TensorType, *, n: int) -> TensorType:
+    check_float("take_transpose", g)
+    check_int("take_transpose", "idx", idx)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ShapeError(f"take_transpose: n must be a non-negative int, got {n!r}")
+    if g.shape[:idx.ndim] != idx.shape:
+        raise ShapeError(f"take_transpose: expected g of shape idx.shape + rest = {idx.shape} + (...), "
+                         f"got g {g.shape}")
+    return TensorType((n, *g.shape[idx.ndim:]), g.dtype)
+
+
+def _take_transpose_impl(xp, g, idx, *, n):
+    rest = g.shape[idx.ndim:]
+    m = prod(rest)
+    flat = idx.reshape(-1).astype(xp.int64)  # uint64 >= 2**63 wraps negative: out of range too
+    valid = (flat >= 0) & (flat < n)
+    rows = xp.where(valid, flat, n)  # out-of-range entries go to a dump row n, cut off below
+    bins = (rows[:, None] * m + xp.arange(m, dtype=xp.int64)).reshape(-1)
+    # bincount accumulates in float64, in input order on NumPy: deterministic, exact for
+    # float32 sums of few terms, and an inf only reaches its own row (a one-hot matmul would
+    # spread 0 * inf = nan). No ufunc.at; CuPy has bincount too (there it uses float64
+    # atomics, so duplicate sums may differ in the last float64 bit between runs).
+    out = xp.bincount(bins, weights=g.reshape(-1), minlength=(n + 1) * m)
+    return out[:n * m].reshape((n, *rest)).astype(g.dtype, copy=False)
+
+
+take_p = defop(
+    "take", shape=_take_shape, impl=_take_impl,
+    vjp=[lambda ops, g, out, x, idx: ops.take_transpose(g, idx, ops.shape_of(x)[0]), None],
+    jvp=[lambda ops, t, out, x, idx: ops.take(t, idx), None],
+    doc="Rows of x (r, *rest) at integer indices idx (any shape): idx.shape + rest. An index "
+        "outside [0, r) (negative included: no wraparound) gives a zero row. Primitive: the "
+        "gather itself.",
+)
+
+take_transpose_p = defop(
+    "take_transpose", shape=_take_transpose_shape, impl=_take_transpose_impl,
+    vjp=[lambda ops, g, out, x, idx, *, n: ops.take(g, idx), None],
+    jvp=[lambda ops, t, out, x, idx, *, n: ops.take_transpose(t, idx, n), None],
+    doc="Scatter-add of g (idx.shape + rest) into n rows (n, *rest): the transpose of take. "
+        "Duplicate indices accumulate; out-of-range indices are dropped. Primitive: the VJP of "
+        "take needs it, and it has no cheap composite form.",
 )
