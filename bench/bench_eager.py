@@ -1,5 +1,5 @@
-"""W1 (digits MLP training step) and W2 (per-op cost of a 100-op chain): torchlean eager vs
-PyTorch CPU eager (and hand-written NumPy for W1), each candidate in its own process.
+"""W1 (digits MLP training step) and W2 (per-op cost of a 100-op chain): torchlean eager and
+compiled vs PyTorch CPU eager and hand-written NumPy, each candidate in its own process.
 
 Run: ``make bench`` (it unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the run).
 """
@@ -14,14 +14,18 @@ def main() -> None:
     print(env_note())
     t1 = run_isolated({"pytorch eager": "workloads:w1_pytorch_eager",
                        "torchlean eager": "workloads:w1_torchlean_eager",
+                       "torchlean compiled": "workloads:w1_torchlean_compiled",
                        "hand-written numpy": "workloads:w1_numpy_hand"})
     r1 = report("W1 digits MLP step (64-128-128-10, batch 64, SGD lr 0.1)", list(t1.items()), "ms", scale=1e3)
     t2 = run_isolated({"pytorch eager": "workloads:w2_pytorch_eager",
-                       "torchlean eager": "workloads:w2_torchlean_eager"})
+                       "torchlean eager": "workloads:w2_torchlean_eager",
+                       "torchlean compiled": "workloads:w2_torchlean_compiled",
+                       "hand-written numpy": "workloads:w2_numpy_hand"})
     r2 = report(f"W2 per-op cost ({CHAIN}-op chain on 16 floats, forward + backward)",
                 [(k, v / CHAIN) for k, v in t2.items()], "us/op", scale=1e6)
-    print(f"\nsummary: W1 eager {r1['torchlean eager']:.3f}x pytorch (target <= 1.0); "
-          f"W2 eager {r2['torchlean eager']:.3f}x pytorch per op (target <= 0.6)")
+    print(f"\nsummary: W1 eager {r1['torchlean eager']:.3f}x (target <= 1.0), compiled "
+          f"{r1['torchlean compiled']:.3f}x (target <= 0.7); W2 per op eager {r2['torchlean eager']:.3f}x "
+          f"(target <= 0.6), compiled {r2['torchlean compiled']:.3f}x (target <= 0.2); ratios to pytorch eager")
 
 
 if __name__ == "__main__":

@@ -135,3 +135,56 @@ def w2_pytorch_eager():
         x.grad = None
 
     return step
+
+
+# ----- compiled candidates ----------------------------------------------------------------------
+def w1_torchlean_compiled():
+    import torchlean as tl
+    from torchlean.models import mlp_loss
+
+    batches = _cycle(_digits_batches())
+    tr = tl.ScalarTrainer(_mlp_init(), [(64, 64), ((64,), np.int64)], mlp_loss,
+                          tl.Options(backend=tl.Backend.COMPILED))
+
+    def step():
+        xb, yb = next(batches)
+        tr.step(0.1, xb, yb)
+
+    return step
+
+
+def _chain(ops, x):
+    y = x
+    for i in range(CHAIN):
+        k = i % 3
+        y = ops.add(y, 0.1) if k == 0 else (ops.mul(y, 0.9) if k == 1 else ops.tanh(y))
+    return ops.sum(y)
+
+
+def w2_torchlean_compiled():
+    import torchlean as tl
+
+    x = _x16()
+    c = tl.compile_scalar(_chain, [x])
+    return lambda: c.backward(x)
+
+
+def w2_numpy_hand():
+    x = _x16()
+
+    def step():
+        ys = [x]
+        for i in range(CHAIN):
+            k = i % 3
+            y = ys[-1]
+            ys.append(y + np.float32(0.1) if k == 0 else (y * np.float32(0.9) if k == 1 else np.tanh(y)))
+        g = np.ones_like(x)
+        for i in reversed(range(CHAIN)):
+            k = i % 3
+            if k == 1:
+                g = g * np.float32(0.9)
+            elif k == 2:
+                g = g * (1 - ys[i + 1] * ys[i + 1])
+        return g
+
+    return step

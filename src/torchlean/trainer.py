@@ -15,8 +15,10 @@ from ._core.types import TensorType
 from .backends import get_backend
 from .compiled.api import compile_scalar
 from .compiled.trace import as_type
+from .compiled.transforms import extend_graph
 from .eager.session import Session
 from .optim import SGD, Adam, AdamW
+from .optim import rules as _rules
 from .options import Backend, Options
 from .params import ParamList
 
@@ -40,7 +42,7 @@ class ScalarTrainer:
             init_params, requires_grad, dtype=self.options.dtype)
         self.input_types = [as_type(t, self.options.dtype) for t in input_types]
         self.loss = loss
-        self._backend = get_backend(self.options.device)
+        self._backend = get_backend(self.options.device, self.options.matmul_precision)
         self._optimizers: dict[str, Any] = {}
         if self.options.backend is Backend.COMPILED:
             types = [TensorType(p.shape, p.dtype) for p in self.params] + self.input_types
@@ -89,6 +91,8 @@ class ScalarTrainer:
                           beta2=beta2, eps=eps)
 
     def _step(self, key: str, cls: type, inputs: Sequence[Any], **hyper: Any) -> Any:
+        if self.compiled is not None and key == "sgd":
+            return self._compiled_sgd(hyper["lr"], inputs)
         opt = self._optimizers.get(key)
         if opt is None:
             opt = self._optimizers[key] = cls(list(self.params), **hyper)
@@ -99,6 +103,25 @@ class ScalarTrainer:
         if self.session is not None:
             self.session.reset()  # release the step's tape
         return value
+
+    def _compiled_sgd(self, lr: float, inputs: Sequence[Any]) -> Any:
+        """One run of a graph that computes the loss, the gradients and the updated parameters
+        (``p - lr g`` for each trainable one), with ``lr`` as a runtime input."""
+        c = self.compiled
+        if "sgd" not in c._graphs:
+            trainable = [i for i, p in enumerate(self.params) if p.requires_grad]
+
+            def build(ops, ins, outs, extras):
+                loss, grads, lr_var = outs[0], outs[1:], extras[0]
+                return [loss] + [_rules.sgd(ops, ins[i], g, lr_var) for i, g in zip(trainable, grads)]
+
+            lr_type = TensorType((), self.options.dtype)
+            c.add_graph("sgd", extend_graph(c.graph_of("grad"), [lr_type], build))
+        outs = c.run("sgd", [*self._param_arrays(), *self._inputs(inputs)],
+                     [(self._backend.asarray(lr, self.options.dtype), TensorType((), self.options.dtype))])
+        for p, new in zip([p for p in self.params if p.requires_grad], outs[1:]):
+            p.assign(self._backend, new)
+        return outs[0]
 
     def get_params(self) -> list[Any]:
         """Host copies of the parameters (syncs device mirrors)."""

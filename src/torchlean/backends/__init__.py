@@ -6,24 +6,28 @@
 
 from __future__ import annotations
 
-from ..options import Device
+from typing import Any
+
+from ..options import Device, MatmulPrecision
 from .base import ArrayBackend
 from .numpy_backend import NumpyBackend
 
-_BACKENDS: dict[Device, ArrayBackend] = {}
+_BACKENDS: dict[Any, ArrayBackend] = {}
 
 
-def get_backend(device: Device) -> ArrayBackend:
-    """The process-wide backend of a device (created on first use)."""
-    backend = _BACKENDS.get(device)
+def get_backend(device: Device, precision: MatmulPrecision = MatmulPrecision.FP32) -> ArrayBackend:
+    """The process-wide backend of a device (created on first use); on CUDA, one per matmul
+    precision. The CPU ignores the precision."""
+    key: Any = device if device is Device.CPU else (device, precision)
+    backend = _BACKENDS.get(key)
     if backend is None:
         if device is Device.CPU:
             backend = NumpyBackend()
         else:
             from .cupy_backend import CupyBackend  # lazy: the only route to cupy
 
-            backend = CupyBackend()
-        _BACKENDS[device] = backend
+            backend = CupyBackend(precision)
+        _BACKENDS[key] = backend
     return backend
 
 

@@ -67,5 +67,12 @@ class ArrayBackend:
     def synchronize(self) -> None:
         """Wait for queued device work (no-op on the CPU)."""
 
+    def memory_in_use(self) -> int:
+        """Bytes of device memory held by live arrays (0 where not tracked, e.g. the CPU)."""
+        return 0
+
+    def collect(self) -> None:
+        """Return cached free device memory to the driver (no-op on the CPU)."""
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} device={self.device.value}>"

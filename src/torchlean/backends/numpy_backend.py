@@ -15,7 +15,7 @@ class NumpyBackend(ArrayBackend):
     xp = np
 
     def is_array(self, value: Any) -> bool:
-        return isinstance(value, (np.ndarray, np.generic))
+        return isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, "__cuda_array_interface__")
 
     def asarray(self, value: Any, dtype: np.dtype) -> np.ndarray:
         if hasattr(value, "__cuda_array_interface__"):

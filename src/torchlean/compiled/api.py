@@ -73,6 +73,15 @@ class CompiledFunction:
             self._graphs[kind] = g
         return g
 
+    def add_graph(self, kind: str, graph: Graph) -> None:
+        """Register a derived graph (same leading inputs, extra inputs after them)."""
+        typecheck(graph)
+        self._graphs[kind] = graph
+
+    def run(self, kind: str, args: Sequence[Any], extra: Sequence[tuple[Any, TensorType]] = ()) -> list[Any]:
+        """Run a graph of this function on checked ``args`` plus ``(value, type)`` extras."""
+        return self._run(kind, args, extra)
+
     def _run(self, kind: str, args: Sequence[Any], extra: Sequence[Any] = ()) -> list[Any]:
         backend, arrays = self._inputs(args)
         exe = self._exes.get((kind, backend.device))
@@ -90,7 +99,7 @@ class CompiledFunction:
         on_cuda = [hasattr(a, "__cuda_array_interface__") for a in args]
         if any(on_cuda) and not all(on_cuda):
             raise DeviceError("compiled function: inputs mix cpu and cuda arrays")
-        backend = get_backend(Device.CUDA if any(on_cuda) else Device.CPU)
+        backend = get_backend(Device.CUDA if any(on_cuda) else Device.CPU, self.options.matmul_precision)
         arrays = []
         for i, (a, t) in enumerate(zip(args, self.input_types)):
             if not backend.is_array(a):

@@ -4,6 +4,11 @@ The generated code calls each equation's kernel (the backend's override or the p
 kernel) with its params written as literals, and deletes each value after its last use, so
 memory is released as soon as possible. Constants are uploaded to the device once, at lowering.
 ``Executable.source`` holds the generated code for inspection.
+
+One rewrite happens here, below the graph's semantics: a ``broadcast_to`` whose only uses are
+operands of elementwise binary kernels is replaced by a reshape of its source, and the array
+library broadcasts natively (NumPy and CuPy ufuncs give the identical result without
+materialising or even viewing the replicated array).
 """
 
 from __future__ import annotations
@@ -12,8 +17,29 @@ import ast
 from functools import partial
 from typing import Any
 
+from .._core.shapes import expand_for_broadcast
 from ..backends.base import ArrayBackend
-from .ir import Graph
+from .ir import Graph, Var
+
+_ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "maximum", "minimum"})
+
+
+def foldable_broadcasts(graph: Graph) -> set[Var]:
+    """broadcast_to outputs used only as one operand of elementwise binary ops whose other
+    operand already has the full output shape."""
+    producers = {e.out: e for e in graph.eqns}
+    ok: dict[Var, bool] = {}
+    for e in graph.eqns:
+        for i, v in enumerate(e.inputs):
+            p = producers.get(v)
+            if p is None or p.prim.name != "broadcast_to":
+                continue
+            other = e.inputs[1 - i] if len(e.inputs) == 2 else None
+            good = (e.prim.name in _ELEMENTWISE and other is not None and other is not v
+                    and other.type.shape == e.out.type.shape
+                    and (producers.get(other) is None or producers[other].prim.name != "broadcast_to"))
+            ok[v] = ok.get(v, True) and good
+    return {v for v, good in ok.items() if good and v not in graph.outputs}
 
 
 def _literal(v: Any) -> bool:
@@ -41,9 +67,16 @@ class Executable:
             for v in eqn.inputs:
                 last_use[v] = k
         outputs = set(graph.outputs)
+        folded = foldable_broadcasts(graph)
         lines = [f"def run({', '.join(names[v] for v in graph.inputs)}):"]
         for k, eqn in enumerate(graph.eqns):
             names[eqn.out] = f"v{eqn.out.id}"
+            if eqn.out in folded:
+                src = eqn.inputs[0]
+                shape = expand_for_broadcast(src.type.shape, eqn.params["shape"], eqn.params["axes"])
+                rhs = names[src] if shape == src.type.shape else f"{names[src]}.reshape({shape!r})"
+                lines.append(f"    {names[eqn.out]} = {rhs}")
+                continue
             kernel = backend.resolve(eqn.prim)
             if isinstance(kernel, partial) and kernel.args == (backend.xp,) and not kernel.keywords:
                 env[f"f{k}"] = kernel.func

@@ -8,6 +8,7 @@ runnable by the same executor, and differentiable again (``hvp`` is a JVP of a V
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -111,4 +112,16 @@ def jvp_graph(g: Graph, wrt: Sequence[bool] | None = None) -> Graph:
             tan[eqn.out] = acc
     b.graph.outputs = [env[v] for v in g.outputs] + [
         tan.get(v) or _zeros(b, v) for v in g.outputs]
+    return prune(b.graph)
+
+
+def extend_graph(g: Graph, extra_inputs: Sequence[Any], build: Any) -> Graph:
+    """A copy of ``g`` with more inputs and outputs: ``build(ops, inputs, outputs, extras)``
+    returns the new outputs (the copy's old ones are dropped unless returned)."""
+    b = _builder(g)
+    env = _replay(g, b)
+    for eqn in g.eqns:
+        _emit(b, eqn, env)
+    extras = [b.graph.add_input(t) for t in extra_inputs]
+    b.graph.outputs = list(build(b, [env[v] for v in g.inputs], [env[v] for v in g.outputs], extras))
     return prune(b.graph)

@@ -58,7 +58,7 @@ class Session(NatRefOps, Ops):
                                  "compile_scalar/compile_out or ScalarTrainer")
         self.options = opts
         self.dtype = opts.dtype
-        self._backend = get_backend(opts.device)
+        self._backend = get_backend(opts.device, opts.matmul_precision)
         self._kernels = self._backend.kernels
         self._arrays = ArrayOps(self._backend, opts.dtype)
         self._tape: list[TensorRef] = []
@@ -258,6 +258,15 @@ class Session(NatRefOps, Ops):
         self._epoch += 1
 
     reset_tape = reset
+
+    def collect(self) -> None:
+        """Return the device allocator's free blocks (the seed's ``collectCudaAllocator``);
+        a no-op on the CPU. Call after ``reset`` to shrink a CUDA memory pool."""
+        self._backend.collect()
+
+    def memory_in_use(self) -> int:
+        """Bytes of device memory held by live arrays (0 on the CPU, which does not track it)."""
+        return self._backend.memory_in_use()
 
     def __len__(self) -> int:
         return len(self._tape)

@@ -16,8 +16,9 @@ import math
 from typing import Any
 
 
-def sgd(ops: Any, p: Any, g: Any, lr: float) -> Any:
-    return ops.sub(p, ops.scale(g, lr))
+def sgd(ops: Any, p: Any, g: Any, lr: Any) -> Any:
+    """``lr`` is a Python float or a scalar tensor (a compiled step takes it as an input)."""
+    return ops.sub(p, ops.mul(g, lr))
 
 
 def momentum_sgd(ops: Any, p: Any, g: Any, buf: Any, lr: float, momentum: float) -> tuple[Any, Any]:
