@@ -24,7 +24,7 @@ def test_every_primitive_runs_on_cuda_or_has_an_override():
 
 def test_mixing_cpu_and_cuda_tensors_is_an_error_naming_both():
     cpu, gpu = tl.Session(), tl.Session(device="cuda")
-    with pytest.raises(tl.DeviceError, match="cuda.*cpu"):
+    with pytest.raises(tl.DeviceError, match=r"cuda.*cpu"):
         cpu.add(cpu.input([1.0]), gpu.input([1.0]))
     with pytest.raises(tl.DeviceError, match="cuda array"):
         cpu.input(gpu.backend.asarray(np.ones(2), np.float32))
