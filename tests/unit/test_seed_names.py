@@ -7,7 +7,9 @@ import torchlean as tl
 from torchlean.frontend import Ops
 
 DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "seed-names.md"
-OWNERS = {"torchlean": tl, "Options": tl.Options(), "Session": tl.Session, "Ops": Ops}
+OWNERS = {"torchlean": tl, "Options": tl.Options(), "Session": tl.Session, "Ops": Ops,
+          "CompiledScalar": tl.CompiledScalar, "CompiledOut": tl.CompiledOut, "ParamList": tl.ParamList,
+          "ScalarTrainer": tl.ScalarTrainer}
 
 
 def rows():
