@@ -163,8 +163,7 @@ class Session(NatRefOps, Ops):
         """An array of this session's device: floats in the session dtype unless ``dtype`` says
         otherwise, integers as int64, booleans as bool."""
         if dtype is None:
-            kind = getattr(value, "dtype", None)
-            kind = kind.kind if kind is not None else np.asarray(value).dtype.kind
+            kind = _kind_of(value)
             dtype = np.int64 if kind in "iu" else (np.bool_ if kind == "b" else self.dtype)
         dtype = as_dtype(dtype)
         if self._backend.is_array(value) and value.dtype == dtype:
@@ -410,3 +409,14 @@ def _nat(op: str, n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise TorchLeanError(f"{op}: expected a natural number, got {n!r}")
     return int(n)
+
+
+def _kind_of(value: Any) -> str:
+    """NumPy dtype kind of array-like data (NumPy, CuPy, PyTorch tensors, Python lists)."""
+    dt = getattr(value, "dtype", None)
+    if dt is None:
+        return np.asarray(value).dtype.kind
+    try:
+        return np.dtype(dt).kind
+    except TypeError:  # e.g. torch.float32: named like NumPy after the prefix
+        return np.dtype(str(dt).rsplit(".", 1)[-1]).kind
