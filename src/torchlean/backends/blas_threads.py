@@ -22,6 +22,8 @@ _state: dict[str, Any] = {"lib": None, "set": None, "max": 1, "current": None, "
 
 def _probe() -> None:
     _state["probed"] = True
+    if os.environ.get("TORCHLEAN_BLAS_THREADS") == "fixed":  # opt out: leave OpenBLAS alone
+        return
     try:
         with open("/proc/self/maps") as f:
             paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
@@ -47,7 +49,7 @@ def use_threads_for(macs: int) -> None:
     if not _state["probed"]:
         _probe()
     setter = _state["set"]
-    if setter is None or os.environ.get("TORCHLEAN_BLAS_THREADS") == "fixed":
+    if setter is None:
         return
     want = 1 if macs < SMALL_MACS else _state["max"]
     if want != _state["current"]:
