@@ -2,35 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..ops.linalg import _linear_impl
+from .._core.registry import REGISTRY
+from .._core.shapes import prod
 from ..options import Device
 from .base import ArrayBackend
 from .blas_threads import use_threads_for
 
 
-def _matmul(a: Any, b: Any) -> Any:
-    use_threads_for(a.size * b.shape[-1])
-    return np.matmul(a, b)
+def _gemm(impl: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
+    """``impl`` with ``xp`` bound, choosing OpenBLAS threads by its multiply-add count first."""
+
+    def kernel(*args: Any, **params: Any) -> Any:
+        use_threads_for(macs(*args, **params))
+        return impl(np, *args, **params)
+
+    return kernel
 
 
-def _linear(w: Any, b: Any, x: Any) -> Any:
-    use_threads_for(x.size * w.shape[0])
-    return _linear_impl(np, w, b, x)
+def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any) -> int:
+    d = w.ndim - 2
+    spatial = x.shape[-d:]
+    out = prod((i + 2 * p - k) // s + 1 for i, k, s, p in zip(spatial, w.shape[2:], stride, padding))
+    return x.size // (w.shape[1] * prod(spatial)) * out * w.size
+
+
+def _gemm_overrides() -> dict[str, Callable[..., Any]]:
+    R = REGISTRY
+    return {
+        "matmul": _gemm(R["matmul"].impl, lambda a, b: a.size * b.shape[-1]),
+        "linear": _gemm(R["linear"].impl, lambda w, b, x: x.size * w.shape[0]),
+        "conv": _gemm(R["conv"].impl, _conv_macs),
+        "conv_bias": _gemm(R["conv_bias"].impl, _conv_macs),
+        "conv_transpose": _gemm(R["conv_transpose"].impl, lambda x, w, **_: x.size * w.size // w.shape[0]),
+        "conv_weight_grad": _gemm(R["conv_weight_grad"].impl,
+                                  lambda x, g, *, kernel, **_: g.size * x.shape[-len(kernel) - 1] * prod(kernel)),
+    }
 
 
 class NumpyBackend(ArrayBackend):
-    """NumPy kernels, with GEMM thread counts chosen by size (see ``blas_threads``)."""
+    """NumPy kernels; the GEMM-based ones choose OpenBLAS's thread count by size first
+    (``blas_threads``), then run the primitive's own xp kernel unchanged."""
 
     device = Device.CPU
     xp = np
 
     def __init__(self) -> None:
         super().__init__()
-        self.overrides.update(matmul=_matmul, linear=_linear)
+        self.overrides.update(_gemm_overrides())
 
     def is_array(self, value: Any) -> bool:
         return isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, "__cuda_array_interface__")
