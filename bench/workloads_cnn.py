@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from workloads import _cycle
+
 BATCH = 64
 
 
@@ -46,13 +48,6 @@ def cnn_loss(ops, w1, b1, w2, b2, w3, b3, x, labels):
     h = ops.max_pool2d(h, 2)
     h = ops.relu(ops.conv2d(w2, b2, h, 1, 1))
     return ops.cross_entropy(ops.linear(w3, b3, ops.global_avg_pool2d(h)), labels)
-
-
-def _cycle(items):
-    i = 0
-    while True:
-        yield items[i % len(items)]
-        i += 1
 
 
 def w3_torchlean_eager():

@@ -31,14 +31,6 @@ class Var(TensorMethods):
         """The graph builder recording into this value's graph (for operators and methods)."""
         return self.graph.builder
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.type.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.type.dtype
-
     def __repr__(self) -> str:
         return f"v{self.id}:{self.type}"
 

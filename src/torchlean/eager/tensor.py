@@ -40,26 +40,7 @@ class TensorRef(TensorMethods):
     id: int | None
     type: TensorType
 
-    # -- metadata --------------------------------------------------------------------------
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.type.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.type.dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.type.shape)
-
-    def size(self, dim: int | None = None) -> Any:
-        """PyTorch ``size()``: the shape, or one dim of it."""
-        return self.type.shape if dim is None else self.type.shape[dim]
-
-    def numel(self) -> int:
-        return self.type.size
-
+    # -- metadata (shape, dtype, ndim, size, numel: shared with Var in TensorMethods) --------
     @property
     def device(self) -> Any:
         return self.session.options.device

@@ -25,6 +25,26 @@ class TensorMethods:
     session: Any
     type: Any
 
+    # -- metadata --------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.type.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.type.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.type.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """PyTorch ``size()``: the shape, or one dim of it."""
+        return self.type.shape if dim is None else self.type.shape[dim]
+
+    def numel(self) -> int:
+        return self.type.size
+
     # -- operators -------------------------------------------------------------------------
     def __add__(self, o: Any) -> Any:
         return self.session.add(self, o if o.__class__ is float else _scalar(o))
