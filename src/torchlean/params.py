@@ -85,7 +85,7 @@ class Param:
         """The value as an array of ``backend``: the host array, or the persistent mirror."""
         if backend.device is Device.CPU:
             return self.value
-        if self._mirror is None or self._mirror_backend is not backend:
+        if self._mirror is None or self._mirror_backend.device is not backend.device:  # type: ignore[union-attr]
             self._mirror = backend.asarray(self.value, self.dtype)
             self._mirror_backend = backend
         return self._mirror

@@ -44,6 +44,7 @@ class ScalarTrainer:
         self.loss = loss
         self._backend = get_backend(self.options.device, self.options.matmul_precision)
         self._optimizers: dict[str, Any] = {}
+        self._lr: tuple[float, Any] | None = None
         if self.options.backend is Backend.COMPILED:
             types = [TensorType(p.shape, p.dtype) for p in self.params] + self.input_types
             wrt = self.params.requires_grad + [False] * len(self.input_types)
@@ -117,8 +118,10 @@ class ScalarTrainer:
 
             lr_type = TensorType((), self.options.dtype)
             c.add_graph("sgd", extend_graph(c.graph_of("grad"), [lr_type], build))
+        if self._lr is None or self._lr[0] != lr:  # upload the rate once, not every step
+            self._lr = (lr, self._backend.asarray(lr, self.options.dtype))
         outs = c.run("sgd", [*self._param_arrays(), *self._inputs(inputs)],
-                     [(self._backend.asarray(lr, self.options.dtype), TensorType((), self.options.dtype))])
+                     [(self._lr[1], TensorType((), self.options.dtype))])
         for p, new in zip([p for p in self.params if p.requires_grad], outs[1:]):
             p.assign(self._backend, new)
         return outs[0]

@@ -209,3 +209,12 @@ def test_selecting_cuda_without_a_gpu_says_what_is_missing():
     backends._BACKENDS.pop((Device.CUDA, MatmulPrecision.FP32), None)
     with pytest.raises(tl.DeviceError, match=r"CuPy is not installed.*torchlean\[cuda\]|no CUDA device"):
         tl.Session(device="cuda")
+
+
+def test_a_mirror_is_shared_by_backends_of_one_device(fake, monkeypatch):
+    other = FakeCuda()  # e.g. the TF32 backend of the same GPU
+    monkeypatch.setitem(backends._BACKENDS, (Device.CUDA, MatmulPrecision.TF32), other)
+    p = tl.Param(np.ones(3))
+    m = p.array_on(fake)
+    p.assign(fake, m * 2)
+    assert p.array_on(other) is not None and other.uploads == 0 and fake.downloads == 0
