@@ -42,6 +42,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -260,6 +261,43 @@ def _im2col(xp, buf, k, s, out, ones: bool = False):
     return cols
 
 
+# Two memos of pure functions of immutable tape values, keyed by array identity (a cotangent
+# rule runs on the very array objects the forward pass saw), per thread, each entry used once,
+# at most _KEEP entries of at most _MAX_BYTES (so inference never holds much):
+# * the forward im2col of the latest convolutions, reused by conv_weight_grad on the same x;
+# * the bias gradient that conv_weight_grad gets for free from the ones column of conv_bias's
+#   im2col (one more GEMM column), reused by conv_bias_grad on the same cotangent g.
+_KEEP = 4
+_MAX_BYTES = 1 << 24
+_MEMO = threading.local()
+
+
+def _memo(name: str) -> list:
+    memo = getattr(_MEMO, name, None)
+    if memo is None:
+        memo = []
+        setattr(_MEMO, name, memo)
+    return memo
+
+
+def _remember(name: str, x, key, value) -> None:
+    if value.nbytes > _MAX_BYTES:
+        return
+    memo = _memo(name)
+    memo[:] = [e for e in memo[-_KEEP + 1:] if not (e[0] is x and e[1] == key)]
+    memo.append((x, key, value))
+
+
+def _recall(name: str, x, key):
+    memo = _memo(name)
+    for i in range(len(memo) - 1, -1, -1):
+        y, k, value = memo[i]
+        if y is x and k == key:
+            del memo[i]
+            return value
+    return None
+
+
 def _weight_rows(xp, w, d: int):
     """w (O, C, *k) as the GEMM matrix (O, K*C) with columns ordered (k..., c)."""
     return w.transpose(to_last(d + 2, 1)).reshape(w.shape[0], -1)
@@ -272,6 +310,7 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding):
     n, c, o = xl.shape[0], xl.shape[-1], w.shape[0]
     out = tuple((i + 2 * p - kk) // s + 1 for i, kk, s, p in zip(xl.shape[1:-1], k, stride, padding))
     cols = _im2col(xp, place(xp, xl, padding, padding), k, stride, out, ones=b is not None)
+    _remember("cols", x, (k, stride, padding), cols)
     w2 = _weight_rows(xp, w, d)
     if b is not None:
         w2 = xp.concatenate([w2, b[:, None]], axis=1)
@@ -324,10 +363,14 @@ def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding):
     gl = channels_last(xp, g, d)
     out, c, o = gl.shape[1:-1], xl.shape[-1], gl.shape[-1]
     kc = prod(kernel) * c
-    cols = _im2col(xp, place(xp, xl, padding, padding), kernel, stride, out)
+    cols = _recall("cols", x, (kernel, stride, padding))
+    if cols is None:
+        cols = _im2col(xp, place(xp, xl, padding, padding), kernel, stride, out)
     g2 = gl.reshape(-1, o)
     columns = _columns(kernel, stride, out, c)
     full = (cols @ g2).T if columns else g2.T @ cols  # (O, K*C [+ 1])
+    if full.shape[1] > kc:  # conv_bias's im2col: the last column gives the bias gradient
+        _remember("bias_grads", g, (o, g.ndim - d - 1), full[:, kc].copy())
     if columns:
         return full[:, :kc].reshape(o, 1, *kernel)
     return full[:, :kc].reshape(o, *kernel, c).transpose(from_last(d + 2, 1))
@@ -395,6 +438,9 @@ def _bias_grad_shape(g: TensorType, *, axis: int) -> TensorType:
 
 
 def _bias_grad_impl(xp, g, *, axis):
+    db = _recall("bias_grads", g, (g.shape[axis], axis))
+    if db is not None:
+        return db
     gl = g.transpose(to_last(g.ndim, axis))
     if gl.flags.c_contiguous:  # channels-last memory (conv's own outputs): one GEMV
         g2 = gl.reshape(-1, gl.shape[-1])
