@@ -22,6 +22,7 @@ test: $(STAMP)
 # Benchmarks are not tests: they print timings and ratios to PyTorch measured in the same run.
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_eager.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_cnn.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check src tests bench
