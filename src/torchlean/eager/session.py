@@ -9,6 +9,7 @@ updates each parameter once, with its leaves' gradients summed.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -378,6 +379,13 @@ class Session(NatRefOps, Ops):
         for p in self._params_by_leaf.values():
             p.grad = None
 
+    def _rollback(self, n: int, counter: int) -> None:
+        """Undo the recording since tape length ``n`` (a failed op)."""
+        for ref in self._tape[n:]:
+            self._params_by_leaf.pop(ref.id, None)
+        del self._tape[n:]
+        self.rng_counter = counter
+
     # -- checks ----------------------------------------------------------------------------
     def _check_ref(self, op: str, ref: Any) -> None:
         if ref.__class__ is not TensorRef or ref.session is not self or ref.epoch != self._epoch:
@@ -397,6 +405,43 @@ class Session(NatRefOps, Ops):
             raise InvalidRefError(f"{op}: {a!r} is stale: the tape was reset after it was made")
         raise TorchLeanError(f"{op}: expected a TensorRef of this session, got {type(a).__name__}; "
                              "wrap data with s.input(...) or s.const(...)")
+
+
+def _atomic(fn: Any) -> Any:
+    """A public op that leaves the tape, the parameter table and the random counter as they
+    were if it fails: a composite may have recorded nodes (a broadcast, a constant) before
+    the primitive that rejects its input. Nested ops each roll back to their own start."""
+
+    def op(self: Session, *args: Any, **kwargs: Any) -> Any:
+        n, counter = len(self._tape), self.rng_counter
+        try:
+            return fn(self, *args, **kwargs)
+        except BaseException:
+            self._rollback(n, counter)
+            raise
+
+    functools.update_wrapper(op, fn)
+    return op
+
+
+_HOOKS = frozenset({"bind", "type_of", "shape_of", "lift", "rng_input", "const"})
+# Ops that validate everything before recording anything and then record at most one node,
+# or a chain whose later nodes cannot fail once the first succeeded: atomic without a guard
+# (the per-op cost matters for them). tests/ops/test_error_sweep.py checks every op either way.
+_SINGLE = frozenset({
+    "add", "sub", "mul", "div", "maximum", "minimum", "max", "min", "neg", "scale", "add_scalar",
+    "abs", "sign", "step", "sqrt", "exp", "log", "inv", "relu", "sigmoid", "tanh", "softplus",
+    "power", "clamp", "detach", "softmax", "log_softmax",
+})
+for _name in dir(Ops):
+    if (not _name.startswith("_") and _name not in _HOOKS | _SINGLE
+            and _name not in Session.__dict__):
+        _fn = getattr(Ops, _name)
+        if callable(_fn):
+            setattr(Session, _name, _atomic(_fn))
+for _name in ("gather_scalar_ref", "gather_row_ref", "gather_vec_ref", "gather_rows_ref"):
+    if hasattr(Session, _name):
+        setattr(Session, _name, _atomic(getattr(Session, _name)))
 
 
 def _check_kernel(op: str, expected: TensorType, value: Any) -> None:

@@ -52,7 +52,14 @@ class OpsBase:
 
     # -- helpers ---------------------------------------------------------------------------
     def _pair(self, op: str, x: Any, y: Any) -> tuple[Any, Any]:
-        """Turn Python scalars into constants and broadcast both operands to one shape."""
+        """Turn Python scalars into constants and broadcast both operands to one shape.
+
+        The dtypes are checked first, so that nothing is recorded for an op that will fail."""
+        types = [self.type_of(v).dtype for v in (x, y) if not is_scalar(v)]
+        if any(t.kind != "f" or t != types[0] for t in types):
+            from .._core.errors import DTypeError
+
+            raise DTypeError(f"{op}: expected one float dtype, got {' and '.join(t.name for t in types)}")
         if is_scalar(x):
             x = self.lift(x, self.type_of(y).dtype)
         elif is_scalar(y):
