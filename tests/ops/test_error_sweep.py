@@ -28,7 +28,7 @@ def _variants(a: np.ndarray):
 def _bad_cases():
     out = []
     for p in cases():
-        spec, sample = get(*p.values)
+        _, sample = get(*p.values)
         for i, a in enumerate(sample.args):
             if isinstance(a, np.ndarray):
                 for label, _ in _variants(a):
