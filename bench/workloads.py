@@ -46,6 +46,7 @@ def w1_torchlean_eager():
         loss = mlp_loss(s, *[s.use(p) for p in params], s.input(xb), s.input(yb))
         loss.backward()
         s.sgd_step(0.1)
+        s.zero_grad()  # as the PyTorch step sets p.grad = None
 
     return step
 

@@ -63,6 +63,7 @@ def w3_torchlean_eager():
         loss = cnn_loss(s, *[s.use(p) for p in params], s.input(xb), s.input(yb))
         loss.backward()
         s.sgd_step(0.1)
+        s.zero_grad()  # as the PyTorch step sets p.grad = None
 
     return step
 

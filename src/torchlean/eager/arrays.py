@@ -31,6 +31,7 @@ class ArrayOps(Ops):
         self._kadd, self._ksub = k(REGISTRY["add"]), k(REGISTRY["sub"])
         self._kmul, self._kdiv = k(REGISTRY["mul"]), k(REGISTRY["div"])
         self._kscale, self._kneg = k(REGISTRY["scale"]), k(REGISTRY["neg"])
+        self._kmatmul, self._ktranspose = k(REGISTRY["matmul"]), k(REGISTRY["transpose"])
 
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
         kernel = self.kernels.get(prim) or self.backend.resolve(prim)
@@ -71,3 +72,13 @@ class ArrayOps(Ops):
 
     def neg(self, x: Any) -> Any:
         return self._kneg(x)
+
+    def matmul(self, a: Any, b: Any) -> Any:
+        if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:
+            return self._kmatmul(a, b)
+        return Ops.matmul(self, a, b)
+
+    def transpose2d(self, x: Any) -> Any:
+        if x.ndim == 2:
+            return self._ktranspose(x, perm=(1, 0))
+        return Ops.transpose2d(self, x)
