@@ -32,23 +32,29 @@ def _cycle(items):
 
 
 # ----- W1 ------------------------------------------------------------------------------------------
-def w1_torchlean_eager():
+def eager_sgd_step(loss, init, batches):
+    """A torchlean eager training step: fresh tape, forward, backward, SGD 0.1, zeroed grads
+    (as the PyTorch steps set ``p.grad = None``)."""
     import torchlean as tl
-    from torchlean.models import mlp_loss
 
-    batches = _cycle(_digits_batches())
+    batches = _cycle(batches)
     s = tl.Session()
-    params = [s.param(v) for v in _mlp_init()]
+    params = [s.param(v) for v in init]
 
     def step():
         xb, yb = next(batches)
         s.reset()
-        loss = mlp_loss(s, *[s.use(p) for p in params], s.input(xb), s.input(yb))
-        loss.backward()
+        loss(s, *[s.use(p) for p in params], s.input(xb), s.input(yb)).backward()
         s.sgd_step(0.1)
-        s.zero_grad()  # as the PyTorch step sets p.grad = None
+        s.zero_grad()
 
     return step
+
+
+def w1_torchlean_eager():
+    from torchlean.models import mlp_loss
+
+    return eager_sgd_step(mlp_loss, _mlp_init(), _digits_batches())
 
 
 def w1_pytorch_eager():

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from workloads import _cycle
+from workloads import _cycle, eager_sgd_step
 
 BATCH = 64
 
@@ -51,21 +51,7 @@ def cnn_loss(ops, w1, b1, w2, b2, w3, b3, x, labels):
 
 
 def w3_torchlean_eager():
-    import torchlean as tl
-
-    batches = _cycle(digits_images())
-    s = tl.Session()
-    params = [s.param(v) for v in cnn_init()]
-
-    def step():
-        xb, yb = next(batches)
-        s.reset()
-        loss = cnn_loss(s, *[s.use(p) for p in params], s.input(xb), s.input(yb))
-        loss.backward()
-        s.sgd_step(0.1)
-        s.zero_grad()  # as the PyTorch step sets p.grad = None
-
-    return step
+    return eager_sgd_step(cnn_loss, cnn_init(), digits_images())
 
 
 def w3_pytorch_eager():
