@@ -54,6 +54,19 @@ def w3_torchlean_eager():
     return eager_sgd_step(cnn_loss, cnn_init(), digits_images())
 
 
+def w3_torchlean_compiled():
+    import torchlean as tl
+
+    batches = _cycle(digits_images())
+    x0, y0 = digits_images()[0]
+    tr = tl.ScalarTrainer(cnn_init(), [x0, y0], cnn_loss, tl.Options(backend=tl.Backend.COMPILED))
+
+    def step():
+        tr.step(0.1, *next(batches))
+
+    return step
+
+
 def w3_pytorch_eager():
     import torch
     import torch.nn.functional as F

@@ -12,6 +12,7 @@ from .._core.shapes import prod
 from ..options import Device
 from .base import ArrayBackend
 from .blas_threads import use_threads_for
+from .host_memory import keep_freed_memory
 
 
 def _gemm(impl: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
@@ -54,6 +55,7 @@ class NumpyBackend(ArrayBackend):
     def __init__(self) -> None:
         super().__init__()
         self.overrides.update(_gemm_overrides())
+        keep_freed_memory()
 
     def is_array(self, value: Any) -> bool:
         return isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, "__cuda_array_interface__")

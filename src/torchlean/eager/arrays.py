@@ -32,6 +32,7 @@ class ArrayOps(Ops):
         self._kmul, self._kdiv = k(REGISTRY["mul"]), k(REGISTRY["div"])
         self._kscale, self._kneg = k(REGISTRY["scale"]), k(REGISTRY["neg"])
         self._kmatmul, self._ktranspose = k(REGISTRY["matmul"]), k(REGISTRY["transpose"])
+        self._ksum = k(REGISTRY["reduce_sum"])
 
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
         kernel = self.kernels.get(prim) or self.backend.resolve(prim)
@@ -58,7 +59,9 @@ class ArrayOps(Ops):
         return Ops.sub(self, x, y)
 
     def mul(self, x: Any, y: Any) -> Any:
-        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+        if type(y) in _SCALARS:
+            return self._kscale(x, c=float(y))
+        if type(x) not in _SCALARS:
             return self._kmul(x, y)
         return Ops.mul(self, x, y)
 
@@ -82,3 +85,8 @@ class ArrayOps(Ops):
         if x.ndim == 2:
             return self._ktranspose(x, perm=(1, 0))
         return Ops.transpose2d(self, x)
+
+    def reduce_sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        if type(axis) is tuple and not keepdims:  # rules pass explicit, valid axes
+            return self._ksum(x, axes=axis) if axis else x
+        return Ops.reduce_sum(self, x, axis, keepdims)

@@ -150,7 +150,7 @@ class Session(NatRefOps, Ops):
     def _leaf(self, value: Any, requires_grad: bool, name: str | None) -> TensorRef:
         ref = _new_ref(TensorRef)
         ref.session, ref.epoch, ref._v, ref.name = self, self._epoch, value, name
-        ref.type = TensorType(tuple(value.shape), value.dtype)
+        ref.type = TensorType(value.shape, value.dtype)
         ref.prim, ref.inputs, ref.vals, ref.params = None, (), (), {}
         if self._grad_enabled:
             ref.requires_grad = requires_grad
@@ -431,7 +431,7 @@ _HOOKS = frozenset({"bind", "type_of", "shape_of", "lift", "rng_input", "const"}
 _SINGLE = frozenset({
     "add", "sub", "mul", "div", "maximum", "minimum", "max", "min", "neg", "scale", "add_scalar",
     "abs", "sign", "step", "sqrt", "exp", "log", "inv", "relu", "sigmoid", "tanh", "softplus",
-    "power", "clamp", "detach", "softmax", "log_softmax",
+    "power", "clamp", "detach", "softmax", "log_softmax", "linear", "cross_entropy",
 })
 for _name in dir(Ops):
     if (not _name.startswith("_") and _name not in _HOOKS | _SINGLE

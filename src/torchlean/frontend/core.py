@@ -307,6 +307,9 @@ class CoreOps(OpsBase):
             raise ShapeError(f"linear: expected w (out, in) and x (..., in), got w {sw} and x {sx}")
         if b is not None and self.shape_of(b) != sw[:1]:
             raise ShapeError(f"linear: expected bias of shape {sw[:1]}, got {self.shape_of(b)}")
+        dtypes = [self.type_of(v).dtype for v in (w, x, b) if v is not None]
+        if any(d.kind != "f" or d != dtypes[0] for d in dtypes):
+            raise DTypeError(f"linear: expected one float dtype, got {', '.join(d.name for d in dtypes)}")
         if b is not None:
             return self.bind(P["linear"], w, b, x)
         return self.matmul(w, x) if len(sx) == 1 else self.matmul(x, self.transpose2d(w))
