@@ -57,26 +57,35 @@ def w1_torchlean_eager():
     return eager_sgd_step(mlp_loss, _mlp_init(), _digits_batches())
 
 
-def w1_pytorch_eager():
+def torch_sgd_step(forward, init, batches):
+    """A PyTorch eager training step: ``forward(params, x, y) -> loss``, backward, manual SGD 0.1
+    under no_grad, ``p.grad = None``."""
     import torch
-    import torch.nn.functional as F
 
-    batches = _cycle([(torch.tensor(x), torch.tensor(y)) for x, y in _digits_batches()])
-    params = [torch.tensor(v, requires_grad=True) for v in _mlp_init()]
+    batches = _cycle([(torch.tensor(x), torch.tensor(y)) for x, y in batches])
+    params = [torch.tensor(v, requires_grad=True) for v in init]
 
     def step():
         xb, yb = next(batches)
-        w1, b1, w2, b2, w3, b3 = params
-        h = torch.relu(F.linear(xb, w1, b1))
-        h = torch.relu(F.linear(h, w2, b2))
-        loss = F.cross_entropy(F.linear(h, w3, b3), yb)
-        loss.backward()
+        forward(params, xb, yb).backward()
         with torch.no_grad():
             for p in params:
                 p -= 0.1 * p.grad
                 p.grad = None
 
     return step
+
+
+def w1_pytorch_eager():
+    import torch
+    import torch.nn.functional as F
+
+    def forward(params, xb, yb):
+        w1, b1, w2, b2, w3, b3 = params
+        h = torch.relu(F.linear(torch.relu(F.linear(xb, w1, b1)), w2, b2))
+        return F.cross_entropy(F.linear(h, w3, b3), yb)
+
+    return torch_sgd_step(forward, _mlp_init(), _digits_batches())
 
 
 def w1_numpy_hand():

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from workloads import _cycle, eager_sgd_step
+from workloads import _cycle, eager_sgd_step, torch_sgd_step
 
 BATCH = 64
 
@@ -71,20 +71,10 @@ def w3_pytorch_eager():
     import torch
     import torch.nn.functional as F
 
-    batches = _cycle([(torch.tensor(x), torch.tensor(y)) for x, y in digits_images()])
-    params = [torch.tensor(v, requires_grad=True) for v in cnn_init()]
-
-    def step():
-        xb, yb = next(batches)
+    def forward(params, xb, yb):
         w1, b1, w2, b2, w3, b3 = params
-        h = torch.relu(F.conv2d(xb, w1, b1, padding=1))
-        h = F.max_pool2d(h, 2)
+        h = F.max_pool2d(torch.relu(F.conv2d(xb, w1, b1, padding=1)), 2)
         h = torch.relu(F.conv2d(h, w2, b2, padding=1))
-        loss = F.cross_entropy(F.linear(h.mean((2, 3)), w3, b3), yb)
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= 0.1 * p.grad
-                p.grad = None
+        return F.cross_entropy(F.linear(h.mean((2, 3)), w3, b3), yb)
 
-    return step
+    return torch_sgd_step(forward, cnn_init(), digits_images())
