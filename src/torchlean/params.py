@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.errors import DTypeError, ShapeError, TorchLeanError
+from ._core.errors import ShapeError, TorchLeanError
 from ._core.types import FLOAT_DTYPES, as_dtype
 from .backends.base import ArrayBackend
 from .options import Device
@@ -161,8 +161,3 @@ class ParamList(Sequence[Param]):
     def zero_grad(self) -> None:
         for p in self._params:
             p.grad = None
-
-
-def check_float_dtype(op: str, dtype: np.dtype) -> None:
-    if dtype not in FLOAT_DTYPES:
-        raise DTypeError(f"{op}: expected float32 or float64, got {dtype.name}")

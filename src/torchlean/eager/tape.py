@@ -101,8 +101,7 @@ def jvp(session: Session, out: TensorRef, tangents: Mapping[TensorRef, Any]) -> 
     if not tan:
         return session._backend.zeros(out.type.shape, out.type.dtype)
     ops = session._arrays
-    from ..ops.elementwise import add_p
-
+    add = ops._kadd
     for i in range(min(tan), out.id + 1):
         node = tape[i]
         prim = node.prim
@@ -115,7 +114,7 @@ def jvp(session: Session, out: TensorRef, tangents: Mapping[TensorRef, Any]) -> 
             if t is None or rule is None or rule is ZERO:
                 continue
             c = rule(ops, t, node._v, *node.vals, **node.params)
-            acc = c if acc is None else ops.bind(add_p, acc, c)
+            acc = c if acc is None else add(acc, c)
         if acc is not None:
             tan[i] = acc
     t = tan.get(out.id)
