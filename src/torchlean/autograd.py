@@ -14,40 +14,54 @@ from typing import Any
 
 import numpy as np
 
-from ._core.errors import TorchLeanError
+from ._core import convert
+from ._core.errors import ArgumentError, TorchLeanError
+from .backends import get_backend
 from .compiled.api import compile_out
 from .eager.session import Session
-from .options import Backend, Options
+from .options import Backend, Device, Options
 
 Fn = Callable[..., Any]
 
 
 def _options(args: Sequence[Any], options: Options | None, backend: Backend) -> Options:
     if options is not None:
+        if not isinstance(options, Options):
+            raise ArgumentError(f"options must be an Options, got {type(options).__name__}")
         return options
-    dts = [np.asarray(a).dtype for a in args]
-    f64 = any(d == np.float64 for d in dts)
+    f64 = any(getattr(a, "dtype", None) is not None and str(a.dtype).rsplit(".", 1)[-1] == "float64"
+              for a in args)
     return Options(dtype=np.float64 if f64 else np.float32, backend=backend)
 
 
-def _arrays(args: Sequence[Any], opts: Options) -> list[np.ndarray]:
+def _arrays(args: Sequence[Any], opts: Options, op: str = "autograd") -> list[Any]:
+    """The arguments through the boundary, in the options' float dtype, on its device (host
+    data is uploaded to a CUDA device: these helpers are a convenience over host data)."""
+    backend = get_backend(opts.device, opts.matmul_precision)
     out = []
-    for a in args:
-        a = np.asarray(a)
-        out.append(a.astype(opts.dtype) if a.dtype.kind == "f" or a.dtype.kind not in "iub" else a)
+    for i, a in enumerate(args):
+        if opts.device is Device.CUDA and backend.is_array(a):
+            out.append(a)
+            continue
+        arr = convert.host_array(a, op, f"argument {i}", None, opts.dtype)
+        out.append(arr if opts.device is Device.CPU else backend.asarray(arr, arr.dtype))
     return out
+
+
+def _is_float(a: Any) -> bool:
+    return np.dtype(a.dtype).kind == "f"
 
 
 def vjp(fn: Fn, *primals: Any, backend: Backend = Backend.EAGER, options: Options | None = None
         ) -> tuple[Any, Callable[[Any], list[Any]]]:
     """``(fn(*primals), pullback)`` where ``pullback(cotangent)`` gives one cotangent per arg."""
     opts = _options(primals, options, backend)
-    xs = _arrays(primals, opts)
+    xs = _arrays(primals, opts, "vjp")
     if backend is Backend.COMPILED:
         c = compile_out(fn, xs, opts)
-        return c.forward(*xs), lambda cot: c.vjp_with_seed(xs, np.asarray(cot, c.output_type.dtype))
-    s = Session(opts)
-    refs = [s.input(x, requires_grad=x.dtype.kind == "f") for x in xs]
+        return c.forward(*xs), lambda cot: c.vjp_with_seed(xs, cot)
+    s = Session(opts.replace(backend=Backend.EAGER))
+    refs = [s.input(x, requires_grad=_is_float(x)) for x in xs]
     out = fn(s, *refs)
 
     def pullback(cot: Any) -> list[Any]:
@@ -61,16 +75,16 @@ def jvp(fn: Fn, primals: Sequence[Any], tangents: Sequence[Any], backend: Backen
         options: Options | None = None) -> tuple[Any, Any]:
     """``(fn(*primals), J tangents)``; one tangent per float arg."""
     opts = _options(primals, options, backend)
-    xs = _arrays(primals, opts)
-    floats = [i for i, x in enumerate(xs) if x.dtype.kind == "f"]
+    xs = _arrays(primals, opts, "jvp")
+    floats = [i for i, x in enumerate(xs) if _is_float(x)]
     if len(tangents) != len(floats):
         raise TorchLeanError(f"jvp: expected {len(floats)} tangents (one per float argument), got {len(tangents)}")
-    ts = [np.asarray(t, opts.dtype) for t in tangents]
+    ts = [convert.host_array(t, "jvp", f"tangent {k}", opts.dtype) for k, t in enumerate(tangents)]
     if backend is Backend.COMPILED:
         c = compile_out(fn, xs, opts)
         return c.forward(*xs), c.jvp(xs, ts)
-    s = Session(opts)
-    refs = [s.input(x, requires_grad=x.dtype.kind == "f") for x in xs]
+    s = Session(opts.replace(backend=Backend.EAGER))
+    refs = [s.input(x, requires_grad=_is_float(x)) for x in xs]
     out = fn(s, *refs)
     return s.value(out), s.jvp(out, {refs[i]: t for i, t in zip(floats, ts)})
 
@@ -143,5 +157,6 @@ def hvp(fn: Fn, primals: Sequence[Any], tangents: Sequence[Any], options: Option
     from .compiled.api import compile_scalar
 
     opts = _options(primals, options, Backend.COMPILED)
-    xs = _arrays(primals, opts)
-    return compile_scalar(fn, xs, opts).hvp(xs, [np.asarray(t, opts.dtype) for t in tangents])
+    xs = _arrays(primals, opts, "hvp")
+    ts = [convert.host_array(t, "hvp", f"tangent {k}", opts.dtype) for k, t in enumerate(tangents)]
+    return compile_scalar(fn, xs, opts).hvp(xs, ts)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
+from ._core.errors import TorchLeanError
 from .data import load_digits
 from .eager.session import Session
 from .models import mlp, mlp_init, mlp_loss
@@ -55,23 +57,63 @@ def accuracy(s: Session, params: Sequence, x: np.ndarray, y: np.ndarray) -> floa
     return float(np.mean(np.argmax(logits, axis=1) == y))
 
 
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {v}")
+    return v
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return v
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="torchlean", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("mlp", help="train the digits MLP (eager, SGD)")
-    p.add_argument("--epochs", "--steps", type=int, default=20)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    dev = p.add_mutually_exclusive_group()
-    dev.add_argument("--cpu", dest="device", action="store_const", const=Device.CPU)
-    dev.add_argument("--cuda", dest="device", action="store_const", const=Device.CUDA)
+    p.add_argument("--epochs", "--steps", type=_positive_int, default=20)
+    p.add_argument("--lr", type=_learning_rate, default=0.1)
+    p.add_argument("--batch", type=_positive_int, default=64)
+    p.add_argument("--hidden", type=_positive_int, default=128)
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 unless the test accuracy reaches 0.9 (says what it checked)")
+    p.add_argument("--cpu", dest="device", action="store_const", const=Device.CPU)
+    p.add_argument("--cuda", dest="device", action="store_const", const=Device.CUDA)
     args = parser.parse_args(argv)
-    if args.epochs <= 0 or args.lr <= 0:
-        parser.error("--epochs and --lr must be positive")
-    acc = train_mlp(args.epochs, args.lr, args.batch, args.hidden, args.seed, args.device or Device.CPU)
-    return 0 if acc >= 0.9 else 1
+    n_train = len(load_digits(seed=args.seed)[0])
+    if args.batch > n_train:
+        parser.error(f"argument --batch: {args.batch} is larger than the {n_train} training samples")
+    try:
+        acc = train_mlp(args.epochs, args.lr, args.batch, args.hidden, args.seed, args.device or Device.CPU)
+    except TorchLeanError as e:
+        print(f"torchlean: error: {e}", file=sys.stderr)
+        return 1
+    if args.check:
+        ok = acc >= 0.9
+        print(f"check: test accuracy {acc:.4f} {'>=' if ok else '<'} 0.9: {'ok' if ok else 'FAILED'}")
+        return 0 if ok else 1
+    return 0
 
 
 if __name__ == "__main__":

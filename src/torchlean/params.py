@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core.errors import ShapeError, TorchLeanError
-from ._core.types import FLOAT_DTYPES, as_dtype
+from ._core import convert
+from ._core.errors import ArgumentError, ShapeError, TorchLeanError
+from ._core.types import FLOAT_DTYPES, float32, float_dtype
 from .backends.base import ArrayBackend
 from .options import Device
 
@@ -37,12 +38,16 @@ class Param:
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True,
                  dtype: Any = None) -> None:
+        """``value`` is host data (copied). ``dtype`` is float32 or float64 (anything else
+        raises); by default a float32/float64 array keeps its dtype and other data (Python
+        numbers, integer or bool data, promoted as PyTorch does) becomes float32."""
         if hasattr(value, "__cuda_array_interface__"):
             raise TorchLeanError("Param: give the initial value as host data; a device mirror is "
                                  "made when the parameter is first used on a device")
-        arr = np.array(value, dtype=None if dtype is None else as_dtype(dtype), copy=True)
-        if arr.dtype not in FLOAT_DTYPES:
-            arr = arr.astype(np.float32)
+        if name is not None and not isinstance(name, str):
+            raise ArgumentError(f"Param: name must be a string or None, got {type(name).__name__}")
+        dt = _data_float_dtype(value) if dtype is None else float_dtype(dtype, "Param")
+        arr = convert.host_array(value, "Param", "value", dt)
         self.name = name
         self.requires_grad = bool(requires_grad)
         self.grad: Any = None
@@ -71,7 +76,7 @@ class Param:
         if hasattr(value, "__cuda_array_interface__"):
             raise TorchLeanError("Param.set_value: give host data (a device array would be a "
                                  "silent transfer); use the session's optimizer for device updates")
-        arr = np.array(value, dtype=self.dtype, copy=True)
+        arr = convert.host_array(value, "Param.set_value", "value", self.dtype)
         if arr.shape != self.shape:
             raise ShapeError(f"Param.set_value: expected shape {self.shape}, got {arr.shape}")
         self._host, self._host_current = arr, True
@@ -111,6 +116,19 @@ class Param:
         """Drop the device mirror (syncing the host first if it is stale)."""
         _ = self.value
         self._mirror = self._mirror_backend = None
+
+
+def _data_float_dtype(value: Any) -> np.dtype:
+    """The dtype of a Param given no dtype: a float32/float64 array keeps its own, anything
+    else (Python numbers and lists, integer or bool data) becomes float32."""
+    dt = getattr(value, "dtype", None)
+    if dt is None:
+        return float32
+    try:
+        dt = np.dtype(str(dt).rsplit(".", 1)[-1]) if not isinstance(dt, np.dtype) else dt
+    except TypeError:
+        return float32
+    return dt if dt in FLOAT_DTYPES else float32
 
 
 class ParamList(Sequence[Param]):

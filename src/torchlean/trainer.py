@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._core.errors import ArgumentError
 from ._core.types import TensorType
 from .backends import get_backend
-from .compiled.api import compile_scalar
+from .compiled.api import compile_scalar, input_array
 from .compiled.trace import as_type
 from .compiled.transforms import extend_graph
 from .eager.session import Session
-from .optim import SGD, Adam, AdamW
+from .optim import SGD, Adam, AdamW, validate
 from .optim import rules as _rules
 from .options import Backend, Options
 from .params import ParamList
@@ -92,15 +93,24 @@ class ScalarTrainer:
                           beta2=beta2, eps=eps)
 
     def _step(self, key: str, cls: type, inputs: Sequence[Any], **hyper: Any) -> Any:
+        """One optimizer step: hyperparameters and inputs are checked before anything changes."""
         if self.compiled is not None and key == "sgd":
-            return self._compiled_sgd(hyper["lr"], inputs)
+            return self._compiled_sgd(validate.lr("ScalarTrainer.step", hyper["lr"]), inputs)
         opt = self._optimizers.get(key)
         if opt is None:
-            opt = self._optimizers[key] = cls(list(self.params), **hyper)
-        for k, v in hyper.items():
-            setattr(opt, k, v)
+            opt = cls(list(self.params), **hyper)  # validates
+        else:
+            opt.check_hyper(**hyper)
         value, grads = self._value_and_grads(inputs)
-        opt.step({p: g for p, g in zip(self.params, grads) if p.requires_grad})
+        old = {k: getattr(opt, k) for k in hyper}
+        opt.set_hyper(**hyper)
+        try:
+            opt.step({p: g for p, g in zip(self.params, grads) if p.requires_grad})
+        except BaseException:
+            for k, v in old.items():
+                setattr(opt, k, v)
+            raise
+        self._optimizers[key] = opt
         if self.session is not None:
             self.session.reset()  # release the step's tape
         return value
@@ -135,12 +145,11 @@ class ScalarTrainer:
         return [p.array_on(self._backend) for p in self.params]
 
     def _inputs(self, inputs: Sequence[Any]) -> list[Any]:
+        """The inputs through the same checks as a compiled call, on either backend."""
         if len(inputs) != len(self.input_types):
-            from ._core.errors import TorchLeanError
-
-            raise TorchLeanError(f"ScalarTrainer: expected {len(self.input_types)} inputs, got {len(inputs)}")
-        return [x if self._backend.is_array(x) and x.dtype == t.dtype else self._backend.asarray(x, t.dtype)
-                for x, t in zip(inputs, self.input_types)]
+            raise ArgumentError(f"ScalarTrainer: expected {len(self.input_types)} inputs, got {len(inputs)}")
+        return [input_array(self._backend, x, t, f"input {i}", "ScalarTrainer", upload=True)
+                for i, (x, t) in enumerate(zip(inputs, self.input_types))]
 
     def _record(self, inputs: Sequence[Any]) -> tuple[Session, Any]:
         s = self.session

@@ -124,6 +124,8 @@ def test_adam_state_save_and_load_continues_identically():
 
 def test_bad_hyperparameters_are_rejected():
     with pytest.raises(tl.TorchLeanError):
-        tl.SGD([], lr=0.0)
+        tl.SGD([], lr=-1.0)
+    with pytest.raises(tl.TorchLeanError):
+        tl.SGD([], lr=float("nan"))
     with pytest.raises(tl.TorchLeanError):
         tl.Adam([], lr=0.1, beta1=1.0)

@@ -150,22 +150,46 @@ def test_mixing_devices_is_an_error_naming_both(fake):
     a, b = cpu.input([1.0]), gpu.input([1.0])
     with pytest.raises(tl.DeviceError, match="on cuda but this session runs on cpu"):
         cpu.add(a, b)
-    with pytest.raises(tl.DeviceError, match="cuda array"):
+    with pytest.raises(tl.DeviceError, match=r"(?i)cuda array"):
         cpu.input(gpu.backend.asarray(np.ones(2), np.float32))
     c = tl.compile_scalar(lambda ops, u, v: ops.sum(ops.mul(u, v)), [(2,), (2,)])
-    with pytest.raises(tl.DeviceError, match="mix cpu and cuda"):
+    with pytest.raises(tl.DeviceError, match=r"input 1: got a CUDA array \(DevArray\) where host"):
         c.forward(np.ones(2, np.float32), fake.asarray(np.ones(2), np.float32))
 
 
-def test_compiled_functions_run_on_the_device_of_their_inputs(fake):
+def test_compiled_functions_run_on_the_device_of_their_options(fake):
     init = mlp_init([6, 5, 3])
     x, y = _data()
     c = tl.compile_scalar(mlp_loss, [*init, x, y])
     host = c.value_and_grad(*init, x, y)
+    g = tl.compile_scalar(mlp_loss, [*init, x, y], tl.Options(device=Device.CUDA))
     dev_args = [fake.asarray(a, a.dtype) for a in (*init, x, y)]
-    value, grads = c.value_and_grad(*dev_args)
+    value, grads = g.value_and_grad(*dev_args)
     assert isinstance(value, DevArray) and all(isinstance(g, DevArray) for g in grads[:4])
     np.testing.assert_array_equal(np.asarray(value), host[0])
+    with pytest.raises(tl.DeviceError, match="input 0: got a host \\(cpu\\) ndarray but this function was "
+                                             "compiled for cuda"):
+        g.value_and_grad(*init, x, y)  # no silent upload either
+    with pytest.raises(tl.DeviceError, match="input 0: got a CUDA array"):
+        c.value_and_grad(*dev_args)
+
+
+def test_asking_for_cuda_without_cupy_raises_at_compile_time():
+    # no fake device here: the real CUDA backend is asked for, and CuPy is absent on CI
+    if backends._BACKENDS.get((Device.CUDA, MatmulPrecision.FP32)) is not None:
+        pytest.skip("a CUDA backend is available in this process")
+    try:
+        import cupy  # noqa: F401
+        pytest.skip("CuPy is installed")
+    except ImportError:
+        pass
+    with pytest.raises(tl.DeviceError, match="CuPy is not installed"):
+        tl.compile_scalar(lambda ops, u: ops.sum(u), [(2,)], tl.Options(device="cuda"))
+    with pytest.raises(tl.DeviceError, match="CuPy is not installed"):
+        tl.grad(lambda ops, u: ops.sum(u), options=tl.Options(device="cuda"))(np.ones(2))
+    with pytest.raises(tl.DeviceError, match="CuPy is not installed"):
+        tl.grad(lambda ops, u: ops.sum(u), backend=tl.Backend.COMPILED,
+                options=tl.Options(device="cuda"))(np.ones(2))
 
 
 def test_trainer_on_the_device_keeps_parameters_resident(fake):
@@ -187,7 +211,7 @@ def test_reset_releases_the_steps_temporaries(fake):
     params = [s.param(v) for v in mlp_init([6, 5, 3])]
     x, y = _data()
     loss = _loss(s, params, x, y)
-    refs = [weakref.ref(node._v) for node in s._tape if node.prim is not None]
+    refs = [weakref.ref(node._v) for node in s.tape.nodes if node.prim is not None]
     s.backward(loss)
     s.sgd_step(0.1)
     del loss

@@ -54,7 +54,7 @@ def test_random_ops_are_constants_for_autograd():
     s = tl.Session()
     x = s.input(np.ones(5), requires_grad=True)
     y = (x * s.rand_uniform((5,))).sum()
-    u = s.value(y.session._tape[-3])  # the uniform tensor on the tape
+    u = s.value(y.session.tape.nodes[-3])  # the uniform tensor on the tape
     np.testing.assert_allclose(s.backward(y)[x], u)
     assert not s.rand_uniform((2,)).requires_grad
 

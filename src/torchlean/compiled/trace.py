@@ -14,17 +14,26 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import TorchLeanError
+from .._core import convert
+from .._core.errors import ArgumentError, TorchLeanError
 from .._core.registry import Primitive
-from .._core.types import TensorType, as_dtype, float32
+from .._core.shapes import as_shape
+from .._core.types import TENSOR_DTYPES, TensorType, as_dtype, float32, float_dtype, tensor_dtype
 from ..frontend import Ops
+from ..frontend.frame import framed
 from .ir import Eqn, Graph, Var
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@framed(exclude=("bind", "type_of", "shape_of", "lift", "rng_input"))
 class GraphBuilder(Ops):
-    """``Ops`` binder that records typed equations into a ``Graph``."""
+    """``Ops`` binder that records typed equations into a ``Graph``.
+
+    Every public op runs in a frame (``frontend/frame.py``): a failing op leaves the graph as it
+    was and its error names the op the model called."""
+
+    _frame: str | None = None
 
     def __init__(self, dtype: Any = float32, seed: int = 0, graph: Graph | None = None) -> None:
         self.graph = Graph() if graph is None else graph
@@ -34,12 +43,32 @@ class GraphBuilder(Ops):
         self.rng_ops = 0
         self.counter: Var | None = None
         self._producer: dict[Var, Eqn] = {}
+        self._frame = None
+
+    def _mark(self) -> tuple[int, int, int, Var | None]:
+        return len(self.graph.eqns), len(self.graph.consts), self.rng_ops, self.counter
+
+    def _restore(self, mark: tuple[int, int, int, Var | None]) -> None:
+        n, k, self.rng_ops, self.counter = mark
+        g = self.graph
+        for eqn in g.eqns[n:]:
+            self._producer.pop(eqn.out, None)
+        del g.eqns[n:]
+        if len(g.consts) > k:
+            g.consts = dict(list(g.consts.items())[:k])
+
+    def _reject(self, op: str, a: Any) -> None:
+        op = self._frame or op
+        if a.__class__ is Var:
+            raise TorchLeanError(f"{op}: a traced value of another graph (a value captured from "
+                                 "another compiled function?)")
+        raise TorchLeanError(f"{op}: expected a traced value of this graph, got "
+                             f"{type(a).__name__}; wrap data with ops.const(...)")
 
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> Var:
         for a in args:
             if a.__class__ is not Var or a.graph is not self.graph:
-                raise TorchLeanError(f"{prim.name}: expected a traced value of this graph, got "
-                                     f"{type(a).__name__}; wrap data with ops.const(...)")
+                self._reject(prim.name, a)
         out_type = prim.shape(*[a.type for a in args], **params)
         # Peephole: multiplying by a constant one (e.g. the unit seed of a gradient) is a no-op.
         if prim.name == "mul":
@@ -63,8 +92,8 @@ class GraphBuilder(Ops):
         return value is not None and value.size <= 1 << 16 and bool(np.all(value == 1))
 
     def type_of(self, x: Any) -> TensorType:
-        if x.__class__ is not Var:
-            raise TorchLeanError(f"expected a traced value, got {type(x).__name__}")
+        if x.__class__ is not Var or x.graph is not self.graph:
+            self._reject("type_of", x)
         return x.type
 
     def shape_of(self, x: Any) -> tuple[int, ...]:
@@ -87,15 +116,19 @@ class GraphBuilder(Ops):
 
 def as_type(spec: Any, default_dtype: Any = float32) -> TensorType:
     """A TensorType from a TensorType, a shape tuple, an array, or (shape, dtype)."""
+    op = "compile"
     if isinstance(spec, TensorType):
-        return spec
-    if hasattr(spec, "shape") and hasattr(spec, "dtype"):
-        return TensorType(tuple(spec.shape), as_dtype(spec.dtype))
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], tuple):
-        return TensorType(tuple(int(d) for d in spec[0]), as_dtype(spec[1]))
+        return TensorType(as_shape(op, spec.shape, "input shape"), tensor_dtype(spec.dtype, op))
+    if hasattr(spec, "shape") and hasattr(spec, "dtype"):  # an example array
+        dt = as_dtype(spec.dtype, op)
+        dt = dt if dt in TENSOR_DTYPES else convert.default_dtype(dt, as_dtype(default_dtype))
+        return TensorType(as_shape(op, tuple(spec.shape), "input shape"), dt)
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
+        return TensorType(as_shape(op, spec[0], "input shape"), tensor_dtype(spec[1], op))
     if isinstance(spec, (tuple, list)):
-        return TensorType(tuple(int(d) for d in spec), as_dtype(default_dtype))
-    raise TorchLeanError(f"cannot read an input type from {spec!r}")
+        return TensorType(as_shape(op, spec, "input shape"), float_dtype(default_dtype, op))
+    raise ArgumentError(f"{op}: cannot read an input type from {spec!r} (give a shape tuple, "
+                        "(shape, dtype), a TensorType or an example array)")
 
 
 def trace(fn: Callable[..., Any], input_types: Sequence[Any], dtype: Any = float32, seed: int = 0
@@ -126,7 +159,8 @@ def trace(fn: Callable[..., Any], input_types: Sequence[Any], dtype: Any = float
 def _with_user_line(e: TorchLeanError) -> TorchLeanError:
     """The same error, with the innermost line of user code (outside torchlean) that led to it."""
     frames = [f for f in traceback.extract_tb(e.__traceback__)
-              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+              if not f.filename.startswith("<torchlean")  # generated frames and graphs
+              and not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
     if not frames:
         return e
     f = frames[-1]

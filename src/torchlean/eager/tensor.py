@@ -61,7 +61,32 @@ class TensorRef(TensorMethods):
         return self.session.value(self)
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.type.size != 1:
+            from .._core.errors import ShapeError
+
+            raise ShapeError(f"item: only a one-element tensor has a single value, got shape "
+                             f"{self.type.shape}")
         return self.numpy().item()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """NumPy reads the value (a host copy), as for a CPU ``torch.Tensor``."""
+        v = self.numpy()
+        return v if dtype is None else v.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.type.size != 1:
+            from .._core.errors import ShapeError
+
+            raise ShapeError(f"bool: the truth value of a tensor of shape {self.type.shape} is "
+                             "ambiguous (only one-element tensors have one)")
+        return bool(self.item())
 
     def tolist(self) -> Any:
         return self.numpy().tolist()

@@ -7,6 +7,7 @@ hooks of ``OpsBase`` (``bind``, ``type_of``, ``shape_of``, ``lift``). Binders su
 from __future__ import annotations
 
 from .base import OpsBase
+from .compare import CompareOps
 from .conv import ConvPoolOps
 from .core import CoreOps
 from .indexing import IndexOps
@@ -14,7 +15,7 @@ from .nn import NormAttentionOps
 from .random import RandomOps
 
 
-class Ops(CoreOps, ConvPoolOps, NormAttentionOps, IndexOps, RandomOps, OpsBase):
+class Ops(CoreOps, CompareOps, ConvPoolOps, NormAttentionOps, IndexOps, RandomOps, OpsBase):
     """Backend-generic op interface: the eager session, the graph tracer and the array binder
     implement the four hooks of ``OpsBase``; every op below is shared."""
 

@@ -13,12 +13,24 @@ from .._core.registry import Primitive
 from .._core.shapes import broadcast_shapes
 from .._core.types import TensorType, float32
 
-_SCALARS = (int, float)
+_SCALARS = (int, float, bool)
 
 
 def is_scalar(v: Any) -> bool:
     """Python numbers act as constants in arithmetic (not NumPy scalars: those are 0-d tensors)."""
     return type(v) in _SCALARS
+
+
+def scalar_value(op: str, v: Any) -> float:
+    """A Python number operand as a float; ``ArgumentError`` for an int beyond float64."""
+    if v.__class__ is float:
+        return v
+    try:
+        return float(v)
+    except OverflowError:
+        from .._core.errors import ArgumentError
+
+        raise ArgumentError(f"{op}: the scalar {v!r:.40} does not fit in float64") from None
 
 
 class OpsBase:
@@ -61,9 +73,9 @@ class OpsBase:
 
             raise DTypeError(f"{op}: expected one float dtype, got {' and '.join(t.name for t in types)}")
         if is_scalar(x):
-            x = self.lift(x, self.type_of(y).dtype)
+            x = self.lift(scalar_value(op, x), self.type_of(y).dtype)
         elif is_scalar(y):
-            y = self.lift(y, self.type_of(x).dtype)
+            y = self.lift(scalar_value(op, y), self.type_of(x).dtype)
         sx, sy = self.shape_of(x), self.shape_of(y)
         if sx == sy:
             return x, y

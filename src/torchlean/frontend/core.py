@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
-from .._core.errors import DTypeError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import (
     broadcast_shapes,
@@ -22,12 +22,15 @@ from .._core.shapes import (
     prod,
     right_aligned_axes,
 )
+from .._core.shapes import (
+    is_int as _is_int_value,
+)
 from .._core.types import is_int
-from .base import _SCALARS, OpsBase
+from .base import _SCALARS, OpsBase, scalar_value
 
 P = REGISTRY
 _add, _sub, _mul, _div = P["add"], P["sub"], P["mul"], P["div"]
-_scale, _add_scalar = P["scale"], P["add_scalar"]
+_scale, _add_scalar, _div_scalar = P["scale"], P["add_scalar"], P["div_scalar"]
 
 
 class CoreOps(OpsBase):
@@ -37,19 +40,20 @@ class CoreOps(OpsBase):
     def add(self, x: Any, y: Any) -> Any:
         """x + y with broadcasting."""
         if type(y) in _SCALARS:
-            return self.bind(_add_scalar, x, c=float(y))
+            return self.bind(_add_scalar, x, c=scalar_value("add", y))
         if type(x) in _SCALARS:
-            return self.bind(_add_scalar, y, c=float(x))
+            return self.bind(_add_scalar, y, c=scalar_value("add", x))
         if self.shape_of(x) != self.shape_of(y):
             x, y = self._pair("add", x, y)
         return self.bind(_add, x, y)
 
     def sub(self, x: Any, y: Any) -> Any:
-        """x - y with broadcasting."""
+        """x - y with broadcasting (``c - x`` is ``(-x) + c``, exact in IEEE arithmetic)."""
         if type(y) in _SCALARS:
-            return self.bind(_add_scalar, x, c=-float(y))
+            return self.bind(_add_scalar, x, c=-scalar_value("sub", y))
         if type(x) in _SCALARS:
-            return self.bind(_add_scalar, self.neg(y), c=float(x))
+            c = scalar_value("sub", x)
+            return self.bind(_add_scalar, self.neg(y), c=c)
         if self.shape_of(x) != self.shape_of(y):
             x, y = self._pair("sub", x, y)
         return self.bind(_sub, x, y)
@@ -57,20 +61,18 @@ class CoreOps(OpsBase):
     def mul(self, x: Any, y: Any) -> Any:
         """x * y with broadcasting."""
         if type(y) in _SCALARS:
-            return self.bind(_scale, x, c=float(y))
+            return self.bind(_scale, x, c=scalar_value("mul", y))
         if type(x) in _SCALARS:
-            return self.bind(_scale, y, c=float(x))
+            return self.bind(_scale, y, c=scalar_value("mul", x))
         if self.shape_of(x) != self.shape_of(y):
             x, y = self._pair("mul", x, y)
         return self.bind(_mul, x, y)
 
     def div(self, x: Any, y: Any) -> Any:
-        """x / y with broadcasting."""
+        """x / y with broadcasting, IEEE division (``x / 0`` is inf or NaN, as PyTorch)."""
         if type(y) in _SCALARS:
-            return self.bind(_scale, x, c=1.0 / float(y))
-        if type(x) in _SCALARS:
-            return self.bind(_scale, self.inv(y), c=float(x))
-        if self.shape_of(x) != self.shape_of(y):
+            return self.bind(_div_scalar, x, c=scalar_value("div", y))
+        if type(x) in _SCALARS or self.shape_of(x) != self.shape_of(y):
             x, y = self._pair("div", x, y)
         return self.bind(_div, x, y)
 
@@ -96,11 +98,15 @@ class CoreOps(OpsBase):
 
     def scale(self, x: Any, c: float) -> Any:
         """c * x for a Python scalar c."""
-        return self.bind(_scale, x, c=float(c))
+        return self.bind(_scale, x, c=scalar_value("scale", c))
 
     def add_scalar(self, x: Any, c: float) -> Any:
         """x + c for a Python scalar c."""
-        return self.bind(_add_scalar, x, c=float(c))
+        return self.bind(_add_scalar, x, c=scalar_value("add_scalar", c))
+
+    def div_scalar(self, x: Any, c: float) -> Any:
+        """x / c for a Python scalar c (one IEEE division, so ``x / 3`` equals PyTorch's)."""
+        return self.bind(_div_scalar, x, c=scalar_value("div_scalar", c))
 
     def abs(self, x: Any) -> Any:
         return self.bind(P["abs"], x)
@@ -139,7 +145,11 @@ class CoreOps(OpsBase):
 
     def power(self, x: Any, p: float) -> Any:
         """x ** p for a Python scalar exponent."""
-        return self.bind(P["power"], x, p=float(p))
+        if type(p) not in _SCALARS:
+            from .._core.errors import DTypeError
+
+            raise DTypeError(f"power: the exponent must be a Python number, got {type(p).__name__}")
+        return self.bind(P["power"], x, p=scalar_value("power", p))
 
     def clamp(self, x: Any, lo: float | None = None, hi: float | None = None) -> Any:
         """min(hi, max(lo, x)); the gradient is 1 strictly inside (lo, hi) (seed)."""
@@ -180,7 +190,7 @@ class CoreOps(OpsBase):
         t = self.type_of(x)
         axes = normalize_axes("reduce_mean", axis, t.ndim)
         count = prod(t.shape[a] for a in axes)
-        return self.scale(self.reduce_sum(x, axes, keepdims), 1.0 / count if count else math.nan)
+        return self.div_scalar(self.reduce_sum(x, axes, keepdims), float(count))
 
     def mean(self, x: Any) -> Any:
         """Mean of all elements, a scalar."""
@@ -328,28 +338,44 @@ class CoreOps(OpsBase):
         dt = self.dtype if dtype is None else dtype
         return self.bind(P["one_hot"], labels, num_classes=int(num_classes), dtype=_dtype_name(dt))
 
-    def cross_entropy(self, logits: Any, target: Any) -> Any:
-        """Mean softmax cross-entropy over the batch, as ``F.cross_entropy``.
+    def cross_entropy(self, logits: Any, target: Any, ignore_index: int = -100) -> Any:
+        """Mean softmax cross-entropy over the batch, as ``F.cross_entropy`` (reduction 'mean').
 
         ``logits`` is (C,) or (N, C). ``target`` holds class indices (an integer tensor of
         shape logits.shape[:-1]) or class probabilities (a float tensor shaped like logits).
+        With indices, rows labelled ``ignore_index`` are left out of the mean, and any other
+        label outside [0, C) raises ``ArgumentError`` (checked when the op runs).
         """
         tl, tt = self.type_of(logits), self.type_of(target)
         if tl.ndim not in (1, 2):
             raise ShapeError(f"cross_entropy: expected logits (C,) or (N, C), got {tl.shape}")
         if is_int(tt.dtype):
-            return self.bind(P["cross_entropy"], logits, target)
+            return self.bind(P["cross_entropy"], logits, target, ignore_index=_int_arg(
+                "cross_entropy", "ignore_index", ignore_index))
+        if tt.dtype.kind == "b":
+            raise DTypeError("cross_entropy: target must hold class indices (int64) or "
+                             "probabilities (float), got bool")
         if tt.shape != tl.shape:
-            raise ShapeError(f"cross_entropy: expected probabilities of shape {tl.shape}, got {tt.shape}")
+            raise ShapeError(f"cross_entropy: expected probabilities of shape {tl.shape} (or class "
+                             f"indices of shape {tl.shape[:-1]}), got {tt.shape}")
         if tt.dtype != tl.dtype:
             raise DTypeError(f"cross_entropy: logits are {tl.dtype.name}, target is {tt.dtype.name}")
         nll = self.neg(self.mul(target, self.log_softmax(logits, -1)))
         n = tl.shape[0] if tl.ndim == 2 else 1
-        return self.scale(self.sum(nll), 1.0 / n)
+        return self.div_scalar(self.sum(nll), float(n))
 
-    def cross_entropy_grad(self, logits: Any, labels: Any) -> Any:
+    def cross_entropy_grad(self, logits: Any, labels: Any, ignore_index: int = -100) -> Any:
         """Gradient of ``cross_entropy(logits, labels)`` with respect to the logits."""
-        return self.bind(P["cross_entropy_grad"], logits, labels)
+        return self.bind(P["cross_entropy_grad"], logits, labels,
+                         ignore_index=_int_arg("cross_entropy_grad", "ignore_index", ignore_index))
+
+
+def _int_arg(op: str, what: str, v: Any) -> int:
+    if v.__class__ is int:
+        return v
+    if not _is_int_value(v):
+        raise ArgumentError(f"{op}: {what} must be an int, got {v!r}")
+    return int(v)
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -25,6 +25,18 @@ class TensorMethods:
     session: Any
     type: Any
 
+    # NumPy defers to torchlean: ``ndarray + x`` calls ``x.__radd__`` (which refuses a raw array
+    # with a clear error) instead of building an object array of tensors.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__  # identity, as torch.Tensor (refs are dict keys in jvp/grad maps)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from .._core.errors import DTypeError
+
+        name = getattr(func, "__name__", str(func))
+        raise DTypeError(f"numpy.{name}: torchlean tensors are not NumPy arrays; use the tensor's "
+                         f"own ops (x.sum(), s.matmul(a, b), ...) or read the value with x.numpy()")
+
     # -- metadata --------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
@@ -40,7 +52,11 @@ class TensorMethods:
 
     def size(self, dim: int | None = None) -> Any:
         """PyTorch ``size()``: the shape, or one dim of it."""
-        return self.type.shape if dim is None else self.type.shape[dim]
+        if dim is None:
+            return self.type.shape
+        from .._core.shapes import normalize_axis
+
+        return self.type.shape[normalize_axis("size", dim, self.ndim)] if self.ndim else 1
 
     def numel(self) -> int:
         return self.type.size

@@ -55,9 +55,26 @@ div_p = defop(
 )
 
 
+def _max_share_impl(xp, a, b):
+    # (a > b) + (a >= b) is 2, 1 or 0; halved it is the share of a maximum's gradient that goes
+    # to a. Comparisons, unlike sign(a - b), are defined for equal infinities (inf - inf = nan).
+    out = xp.greater(a, b).astype(a.dtype)
+    out += xp.greater_equal(a, b)
+    out *= 0.5
+    return out
+
+
+max_share_p = defop(
+    "max_share", shape=binary_float("max_share"), impl=_max_share_impl, vjp=[ZERO, ZERO], jvp=[ZERO, ZERO],
+    doc="1 where a > b, 1/2 where a == b (equal infinities included), 0 where a < b or either is "
+        "NaN: the tie rule of maximum/minimum (seed: ties split 1/2 - 1/2). Piecewise constant. "
+        "A primitive for correctness: sign(a - b) is NaN for equal infinities.",
+)
+
+
 def _half_where_greater(ops, a, b):
-    """1 where a > b, 0 where a < b, 1/2 on ties: (sign(a - b) + 1) / 2."""
-    return ops.scale(ops.add_scalar(ops.sign(ops.sub(a, b)), 1.0), 0.5)
+    """1 where a > b, 0 where a < b, 1/2 on ties."""
+    return ops.max_share(a, b)
 
 
 maximum_p = defop(
@@ -81,6 +98,10 @@ minimum_p = defop(
 neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g))
 scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c),
                         lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.")
+div_scalar_p = _linear_unary(
+    "div_scalar", lambda xp, x, *, c: xp.divide(x, c), lambda ops, g, *, c: ops.div_scalar(g, c),
+    doc="x / c for a Python scalar c. A primitive for accuracy: one IEEE division, where "
+        "x * (1 / c) rounds twice; x / 0 gives inf or NaN as PyTorch.")
 add_scalar_p = defop(
     "add_scalar", shape=unary_float("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
     doc="x + c for a Python scalar c; a primitive for speed (one tape node instead of three).",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..opspec import OpSpec
-from . import conv, core, indexing, nn, random
+from . import compare, conv, core, indexing, nn, random
 
-ALL_SPECS: list[OpSpec] = [*core.SPECS, *conv.SPECS, *nn.SPECS, *indexing.SPECS, *random.SPECS]
+ALL_SPECS: list[OpSpec] = [*core.SPECS, *compare.SPECS, *conv.SPECS, *nn.SPECS, *indexing.SPECS, *random.SPECS]
 
 __all__ = ["ALL_SPECS"]

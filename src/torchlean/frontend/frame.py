@@ -1,0 +1,164 @@
+"""Public-op frames: a public op records all its nodes or none, and its errors name it.
+
+``framed(cls)`` wraps every public method of a recording binder class (the eager ``Session``,
+the graph builder) in a frame. The outermost frame is the op the user called: it asks the binder
+for a mark of its state (``_mark()``: tape length, random counter, nat store...), and if anything
+below it raises, it restores that state (``_restore(mark)``) and re-raises the error under the
+public op's name. Nested calls (the inner ops of a composite) pass straight through, so a
+composite is atomic as a whole and a rule-level message such as ``mul: expected a float tensor,
+got int64`` reaches the user as ``gelu: expected a float tensor, got int64 (in mul)``.
+
+Python errors that escape an op (a wrong keyword, a value NumPy refuses) become
+``ArgumentError`` naming the op, chained to the original. The binder's hooks (``bind``,
+``type_of``, ...) read the current frame's name (``_frame``) to name the public op directly.
+
+Each wrapper is generated with the wrapped method's own signature, so the common call (all
+required arguments given, no unknown keywords) costs one extra Python call and no packing of
+``*args``; anything else takes a slow path that reports the mistake as ``ArgumentError``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .._core.errors import ArgumentError, TorchLeanError
+
+_MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
+_CONVERTED = (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError)
+
+
+def renamed(op: str, e: BaseException) -> BaseException | None:
+    """The error to raise for ``e`` escaping public op ``op`` (None: raise ``e`` unchanged).
+
+    A TorchLeanError keeps its class and traceback; its message is prefixed with ``op``, and the
+    inner op it named, if different, moves to the end as ``(in inner)``."""
+    if isinstance(e, TorchLeanError):
+        msg = str(e)
+        head, sep, rest = msg.partition(": ")
+        if head == op:
+            return None
+        if sep and head.isidentifier():
+            first, nl, tail = rest.partition("\n")
+            msg = f"{op}: {first} (in {head}){nl}{tail}"
+        else:
+            msg = f"{op}: {msg}"
+        e.args = (msg, *e.args[1:])
+        return None
+    if isinstance(e, _CONVERTED):
+        text = str(e).strip() or type(e).__name__
+        new = ArgumentError(f"{op}: {text} ({type(e).__name__})")
+        new.__cause__ = e
+        return new
+    return None
+
+
+def _frame_body(call: str) -> list[str]:
+    return [
+        "    if self._frame is not None:",
+        f"        return _fn({call})",
+        "    self._frame = _name",
+        "    mark = self._mark()",
+        "    try:",
+        f"        return _fn({call})",
+        "    except BaseException as e:",
+        "        self._restore(mark)",
+        "        new = _renamed(_name, e)",
+        "        if new is None:",
+        "            raise",
+        "        raise new from e",
+        "    finally:",
+        "        self._frame = None",
+    ]
+
+
+def _generic(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    env = {"_fn": fn, "_name": name, "_renamed": renamed}
+    src = "\n".join([f"def {name}(self, *args, **kwargs):", *_frame_body("self, *args, **kwargs")])
+    exec(compile(src, f"<torchlean frame {name}>", "exec"), env)
+    return env[name]
+
+
+def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` (a method) inside a public-op frame named ``name``."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return _generic(name, fn)
+    params = list(sig.parameters.values())[1:]  # drop self
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY) for p in params):
+        return _generic(name, fn)
+    env: dict[str, Any] = {"_fn": fn, "_name": name, "_renamed": renamed, "_M": _MISSING,
+                           "_slow": _generic(name, fn)}
+    head, call, required, kwonly = [], [], [], []
+    for i, p in enumerate(params):
+        default = "_M"
+        if p.default is not p.empty:
+            env[f"_d{i}"] = p.default
+            default = f"_d{i}"
+        else:
+            required.append(p.name)
+        if p.kind is p.KEYWORD_ONLY:
+            kwonly.append(f"{p.name}={default}")
+            call.append(f"{p.name}={p.name}")
+        else:
+            head.append(f"{p.name}={default}")
+            call.append(p.name)
+    sig_src = ", ".join(["self", *head, "*_extra", *kwonly, "**_kw"])
+    slow = " or ".join(["_extra", "_kw", *[f"{r} is _M" for r in required]])
+    given = ", ".join([p.name for p in params if p.kind is not p.KEYWORD_ONLY])
+    kw_given = ", ".join(f"{p.name!r}: {p.name}" for p in params if p.kind is p.KEYWORD_ONLY)
+    lines = [
+        f"def {name}({sig_src}):",
+        f"    if {slow}:",
+        f"        return _call_slow(self, _slow, ({given}{',' if given else ''}), {{{kw_given}}}, _extra, _kw)",
+        *_frame_body(", ".join(["self", *call])),
+    ]
+    env["_call_slow"] = _call_slow
+    exec(compile("\n".join(lines), f"<torchlean frame {name}>", "exec"), env)
+    out = env[name]
+    out.__doc__, out.__wrapped__ = fn.__doc__, fn
+    out.__qualname__ = getattr(fn, "__qualname__", name)
+    out.__module__ = getattr(fn, "__module__", __name__)
+    return out
+
+
+def _call_slow(self: Any, slow: Callable[..., Any], given: tuple[Any, ...], kw_given: dict[str, Any],
+               extra: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    """Rebuild the call (dropping parameters the caller left out) and run it in a frame, whose
+    handling turns Python's own TypeError (missing or unknown argument) into ArgumentError."""
+    args = list(given)
+    while args and args[-1] is _MISSING:
+        args.pop()
+    if _MISSING in args:  # a later positional given by keyword, an earlier one missing
+        missing = [i for i, a in enumerate(args) if a is _MISSING]
+        return slow(self, *args[:missing[0]], **kw)
+    kws = {k: v for k, v in kw_given.items() if v is not _MISSING}
+    return slow(self, *args, *extra, **kws, **kw)
+
+
+def public_names(cls: type, exclude: Iterable[str]) -> list[str]:
+    """Public methods of ``cls`` (through its MRO), minus ``exclude`` (the binder hooks)."""
+    skip = set(exclude)
+    out = []
+    for name in dir(cls):
+        if name.startswith("_") or name in skip:
+            continue
+        attr = inspect.getattr_static(cls, name)
+        if inspect.isfunction(attr):
+            out.append(name)
+    return out
+
+
+def framed(exclude: Iterable[str]) -> Callable[[type], type]:
+    """Class decorator: wrap every public method of the class, except ``exclude``, in a frame.
+
+    The class provides ``_frame`` (None outside any op), ``_mark()`` and ``_restore(mark)``."""
+
+    def deco(cls: type) -> type:
+        for name in public_names(cls, exclude):
+            setattr(cls, name, wrap(name, inspect.getattr_static(cls, name)))
+        return cls
+
+    return deco
