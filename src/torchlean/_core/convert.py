@@ -126,7 +126,7 @@ def _check_fits(where: str, src: np.ndarray, dst: np.dtype) -> None:
             raise DTypeError(f"{where}: expected integer data for {dst.name}, got {src.dtype.name} "
                              "(torchlean never truncates floats; round and cast explicitly)")
         if sk == "u" and src.size and src.max() > _INT64_MAX:
-            raise ArgumentError(f"{where}: value {int(src.max())} does not fit in int64")
+            raise ArgumentError(f"{where}: {int(src.max())} does not fit in int64")
 
 
 def _cast(where: str, arr: np.ndarray, dst: np.dtype) -> np.ndarray:

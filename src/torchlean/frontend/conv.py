@@ -41,8 +41,12 @@ def _conv_args(op: str, sw: tuple[int, ...], sx: tuple[int, ...], stride: Any, p
     if nd < 1 or (d is not None and nd != d) or len(sx) not in (nd + 1, nd + 2) \
             or sx[-nd - 1] != sw[w_in]:
         lay = "(C_in, C_out, *k)" if w_in == 0 else "(C_out, C_in, *k)"
+        hint = ""
+        if len(sx) == 1 and nd >= 1:  # x is where a bias belongs: PyTorch's (x, w, b) order?
+            hint = (f"; {op} takes the seed's argument order {op}(w, b, x): for PyTorch's order "
+                    f"{op}(x, w, b) use torchlean.nn.functional.{op if op != 'conv' else 'conv2d'}")
         raise ShapeError(f"{op}: expected weight {lay} with {d or 'd >= 1'} spatial axes and x "
-                         f"(N, C_in, *spatial) or (C_in, *spatial), got w {sw}, x {sx}")
+                         f"(N, C_in, *spatial) or (C_in, *spatial), got w {sw}, x {sx}{hint}")
     ctx = f"x {sx}, w {sw}"
     s = spatial_param(op, "stride", stride, nd, 1, ctx)
     p = spatial_param(op, "padding", padding, nd, 0, ctx)

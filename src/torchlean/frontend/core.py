@@ -15,6 +15,7 @@ from .. import ops as _ops  # noqa: F401  (registers every primitive)
 from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import (
+    as_shape,
     broadcast_shapes,
     check_broadcast,
     normalize_axes,
@@ -213,7 +214,7 @@ class CoreOps(OpsBase):
         t = self.type_of(x)
         if shape == t.shape:
             return x
-        shape = tuple(int(d) for d in shape)
+        shape = as_shape("reshape", shape, allow_infer=True)
         if shape.count(-1) == 1:
             known = prod(d for d in shape if d != -1)
             if known == 0 or t.size % known:
@@ -313,10 +314,14 @@ class CoreOps(OpsBase):
     def linear(self, w: Any, b: Any | None, x: Any) -> Any:
         """``W x + b`` (seed argument order). x may be (in,) or batched (..., in) as PyTorch."""
         sw, sx = self.shape_of(w), self.shape_of(x)
-        if len(sw) != 2 or not sx or sx[-1] != sw[1]:
-            raise ShapeError(f"linear: expected w (out, in) and x (..., in), got w {sw} and x {sx}")
-        if b is not None and self.shape_of(b) != sw[:1]:
-            raise ShapeError(f"linear: expected bias of shape {sw[:1]}, got {self.shape_of(b)}")
+        sb = None if b is None else self.shape_of(b)
+        if len(sw) != 2 or not sx or sx[-1] != sw[1] or (sb is not None and sb != sw[:1]):
+            hint = ""
+            if len(sx) == 1 and sb is not None and len(sb) == 2 and sb[1] == sw[-1] and sx == sb[:1]:
+                hint = ("; linear takes the seed's argument order linear(w, b, x): for PyTorch's "
+                        "linear(x, weight, bias) use torchlean.nn.functional.linear")
+            raise ShapeError(f"linear: expected w (out, in), b (out,) or None and x (..., in), got "
+                             f"w {sw}, b {sb} and x {sx}{hint}")
         dtypes = [self.type_of(v).dtype for v in (w, x, b) if v is not None]
         if any(d.kind != "f" or d != dtypes[0] for d in dtypes):
             raise DTypeError(f"linear: expected one float dtype, got {', '.join(d.name for d in dtypes)}")

@@ -7,6 +7,8 @@ numerically stable forms (the seed's later fix), so no input overflows.
 
 from __future__ import annotations
 
+import math
+
 from .._core.registry import ZERO, defop
 from ._rules import binary_float, unary_float
 
@@ -98,8 +100,17 @@ minimum_p = defop(
 neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g))
 scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c),
                         lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.")
+def _div_scalar_impl(xp, x, *, c):
+    if c != 0:
+        return xp.divide(x, c)
+    # x / 0 (IEEE, as PyTorch): +-inf with the sign of x times that of c, NaN for 0 and NaN;
+    # computed without the divide-by-zero warnings NumPy would print.
+    s = xp.copysign(xp.asarray(xp.inf, x.dtype), x) * (1.0 if math.copysign(1.0, c) > 0 else -1.0)
+    return xp.where((x == 0) | xp.isnan(x), xp.asarray(xp.nan, x.dtype), s).astype(x.dtype)
+
+
 div_scalar_p = _linear_unary(
-    "div_scalar", lambda xp, x, *, c: xp.divide(x, c), lambda ops, g, *, c: ops.div_scalar(g, c),
+    "div_scalar", _div_scalar_impl, lambda ops, g, *, c: ops.div_scalar(g, c),
     doc="x / c for a Python scalar c. A primitive for accuracy: one IEEE division, where "
         "x * (1 / c) rounds twice; x / 0 gives inf or NaN as PyTorch.")
 add_scalar_p = defop(

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._core import convert
-from .._core.errors import ArgumentError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from ..backends import get_backend
 from ..backends.base import ArrayBackend
 from ..eager.arrays import ArrayOps
