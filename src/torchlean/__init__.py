@@ -5,6 +5,7 @@ The public API is re-exported here; everything else is internal.
 
 from . import autograd, optim
 from ._core.errors import (
+                           ArgumentError,
                            DeviceError,
                            DTypeError,
                            InvalidRefError,
@@ -29,7 +30,7 @@ from .trainer import ScalarTrainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "REGISTRY", "SGD", "ZERO", "Adam", "AdamW", "Backend", "CompiledOut", "CompiledScalar",
+    "REGISTRY", "SGD", "ZERO", "Adam", "AdamW", "ArgumentError", "Backend", "CompiledOut", "CompiledScalar",
     "DTypeError", "Device", "DeviceError", "Gradients", "InvalidRefError", "MatmulPrecision",
     "MomentumSGD", "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param",
     "ParamList", "Primitive", "RegistryError", "ScalarTrainer", "Session", "ShapeError", "TensorRef",

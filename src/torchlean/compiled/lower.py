@@ -39,7 +39,8 @@ def foldable_broadcasts(graph: Graph) -> set[Var]:
                     and other.type.shape == e.out.type.shape
                     and (producers.get(other) is None or producers[other].prim.name != "broadcast_to"))
             ok[v] = ok.get(v, True) and good
-    return {v for v, good in ok.items() if good and v not in graph.outputs}
+    outputs = set(graph.outputs)  # a set: `in` on a list would call Var.__eq__ (a comparison op)
+    return {v for v, good in ok.items() if good and v not in outputs}
 
 
 def _literal(v: Any) -> bool:

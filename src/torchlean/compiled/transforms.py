@@ -63,7 +63,7 @@ def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = Tr
     needs = {v for v, w in zip(g.inputs, wrt) if w and differentiable(v)}
     for eqn in g.eqns:
         _emit(b, eqn, env)
-        if any(v in needs and m for v, m in zip(eqn.inputs, eqn.prim.grad_mask)):
+        if differentiable(eqn.out) and any(v in needs and m for v, m in zip(eqn.inputs, eqn.prim.grad_mask)):
             needs.add(eqn.out)
     cts: dict[Var, Var] = {}
     for out in g.outputs:
@@ -83,7 +83,8 @@ def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = Tr
     outs = [env[v] for v in g.outputs] if with_value else []
     for v, w in zip(g.inputs, wrt):
         if w and differentiable(v):
-            outs.append(cts.get(v) or _zeros(b, v))
+            ct = cts.get(v)
+            outs.append(_zeros(b, v) if ct is None else ct)
     b.graph.outputs = outs
     return prune(b.graph)
 
@@ -111,7 +112,7 @@ def jvp_graph(g: Graph, wrt: Sequence[bool] | None = None) -> Graph:
         if acc is not None:
             tan[eqn.out] = acc
     b.graph.outputs = [env[v] for v in g.outputs] + [
-        tan.get(v) or _zeros(b, v) for v in g.outputs]
+        _zeros(b, v) if tan.get(v) is None else tan[v] for v in g.outputs]
     return prune(b.graph)
 
 

@@ -106,9 +106,9 @@ class Session(NatRefOps, Ops):
             a = args[0]
             if a.__class__ is not TensorRef or a.session is not self or a.epoch != epoch:
                 self._reject(prim.name, a)
-            rg = a.requires_grad and prim.grad_mask[0]
             vals: tuple[Any, ...] = (a._v,)
             out_type = prim.shape(a.type, **params)
+            rg = a.requires_grad and prim.grad_mask[0]
         else:
             mask = prim.grad_mask
             rg = False
@@ -137,7 +137,8 @@ class Session(NatRefOps, Ops):
         ref.params = params
         ref.name = None
         if self._grad_enabled:
-            ref.requires_grad = rg
+            # an integer or bool result carries no gradient (argmax, comparisons, int arithmetic)
+            ref.requires_grad = rg and out_type.dtype.kind == "f"
             nodes = tape.nodes
             ref.id = len(nodes)
             nodes.append(ref)
@@ -179,6 +180,8 @@ class Session(NatRefOps, Ops):
             ref.requires_grad = requires_grad
             ref.id = len(tape.nodes)
             tape.nodes.append(ref)
+            if requires_grad:
+                tape.grad_leaves.append(ref.id)
         else:
             ref.requires_grad, ref.id = False, None
         return ref
@@ -335,7 +338,23 @@ class Session(NatRefOps, Ops):
             if g is not None and p.requires_grad:
                 p.grad = g if p.grad is None else add(p.grad, g)
                 graded[id(p)] = p
+        leaf_grads = self.tape.leaf_grads
+        for leaf in self.tape.grad_leaves:  # x.grad of leaves made with requires_grad=True
+            if leaf > out.id:
+                break
+            g = dense[leaf]
+            if g is not None:
+                cur = leaf_grads.get(leaf)
+                leaf_grads[leaf] = g if cur is None else add(cur, g)
         return grads
+
+    def leaf_grad(self, ref: TensorRef) -> Any:
+        """``ref.grad``: the accumulated gradient of a leaf that requires one (None before the
+        first backward that reaches it, and for non-leaf tensors, as PyTorch)."""
+        self._check_ref("grad", ref)
+        if ref.prim is not None or ref.id is None:
+            return None
+        return self.tape.leaf_grads.get(ref.id)
 
     def grad(self, grads: Gradients, ref: TensorRef) -> Any:
         """The gradient of one tape entry (zeros if the sweep did not reach it)."""

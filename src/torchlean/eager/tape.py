@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class Tape:
     """The recording of one step (see module docstring)."""
 
-    __slots__ = ("arrays", "epoch", "nats", "nodes", "params_by_leaf")
+    __slots__ = ("arrays", "epoch", "grad_leaves", "leaf_grads", "nats", "nodes", "params_by_leaf")
 
     def __init__(self, arrays: ArrayOps) -> None:
         self.arrays = arrays
@@ -37,6 +37,8 @@ class Tape:
         self.nodes: list[TensorRef] = []
         self.params_by_leaf: dict[int, Param] = {}
         self.nats: list[int] = []
+        self.grad_leaves: list[int] = []  # ids of leaves that require a gradient (x.grad)
+        self.leaf_grads: dict[int, Any] = {}  # their gradients, accumulated over backward calls
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -46,6 +48,8 @@ class Tape:
         self.nodes = []
         self.params_by_leaf = {}
         self.nats = []
+        self.grad_leaves = []
+        self.leaf_grads = {}
         self.epoch += 1
 
     def mark(self) -> tuple[int, int]:
@@ -58,6 +62,8 @@ class Tape:
             for ref in self.nodes[n:]:
                 self.params_by_leaf.pop(ref.id, None)
             del self.nodes[n:]
+            while self.grad_leaves and self.grad_leaves[-1] >= n:
+                self.grad_leaves.pop()
         if len(self.nats) > k:
             del self.nats[k:]
 

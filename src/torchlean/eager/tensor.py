@@ -92,8 +92,36 @@ class TensorRef(TensorMethods):
         return self.numpy().tolist()
 
     def backward(self, seed: Any = None) -> Any:
-        """Reverse sweep from this tensor; fills ``Param.grad`` and returns dense gradients."""
+        """Reverse sweep from this tensor; fills ``Param.grad`` and ``x.grad`` of leaves that
+        require a gradient, and returns dense gradients (``Gradients``)."""
         return self.session.backward(self, seed)
+
+    @property
+    def grad(self) -> Any:
+        """The gradient accumulated into this leaf by ``backward`` (PyTorch's ``x.grad``): an
+        array of the session's device, or None (not reached yet, or not a leaf)."""
+        return self.session.leaf_grad(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.prim is None
+
+    def requires_grad_(self, requires_grad: bool = True) -> TensorRef:
+        """Make a float leaf require a gradient (from the next op on); returns the tensor."""
+        from .._core.errors import DTypeError, TorchLeanError
+
+        self.session._check_ref("requires_grad_", self)
+        if self.prim is not None:
+            raise TorchLeanError("requires_grad_: only a leaf (an input) can change requires_grad; "
+                                 "use detach() to stop a gradient")
+        if requires_grad and self.type.dtype.kind != "f":
+            raise DTypeError(f"requires_grad_: only float tensors can require a gradient, got "
+                             f"{self.type.dtype.name}")
+        if requires_grad and not self.requires_grad and self.id is not None:
+            self.session.tape.grad_leaves.append(self.id)
+            self.session.tape.grad_leaves.sort()
+        self.requires_grad = bool(requires_grad)
+        return self
 
 
 class NatRef:

@@ -11,60 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
-from .._core.errors import DTypeError
 from .._core.registry import REGISTRY
-from .._core.shapes import broadcast_shapes
 from .._core.types import as_dtype, bool_, int64
-from .base import OpsBase, is_scalar, scalar_value
+from .base import OpsBase, _scalar_as, is_scalar
 
 P = REGISTRY
-_RANK = {"b": 0, "i": 1, "u": 1, "f": 2}
 
 
 class CompareOps(OpsBase):
     """Comparisons, casts and the tie rule of maximum/minimum."""
 
-    def _scalar_for(self, op: str, v: Any, t: np.dtype) -> tuple[Any, np.dtype]:
-        """A Python number lifted for comparison with a tensor of dtype ``t``: the dtype both
-        are compared in (the tensor is cast when the number does not fit its kind)."""
-        if isinstance(v, bool):
-            kind = "b"
-        elif isinstance(v, int):
-            kind = "i"
-        else:
-            kind = "f"
-            scalar_value(op, v)
-        if _RANK[kind] <= _RANK[t.kind]:
-            return v, t
-        return v, (int64 if kind == "i" else self.dtype)
-
     def _cmp(self, name: str, x: Any, y: Any) -> Any:
-        if is_scalar(x) and is_scalar(y):
-            raise DTypeError(f"{name}: at least one operand must be a tensor, got two Python numbers")
-        if is_scalar(y) or is_scalar(x):
-            t, v, swap = (x, y, False) if is_scalar(y) else (y, x, True)
-            v, dt = self._scalar_for(name, v, self.type_of(t).dtype)
-            t = self.cast(t, dt)
-            c = self.lift(v, dt)
-            shape = self.shape_of(t)
-            c = self.broadcast_to(c, shape) if shape else c
-            x, y = (c, t) if swap else (t, c)
-        else:
-            tx, ty = self.type_of(x), self.type_of(y)
-            if tx.dtype != ty.dtype:
-                if tx.dtype.kind == ty.dtype.kind == "f":
-                    raise DTypeError(f"{name}: operands are {tx.dtype.name} and {ty.dtype.name}; "
-                                     "cast one explicitly (torchlean never mixes float precisions)")
-                dt = tx.dtype if _RANK[tx.dtype.kind] >= _RANK[ty.dtype.kind] else ty.dtype
-                x, y = self.cast(x, dt), self.cast(y, dt)
-            sx, sy = self.shape_of(x), self.shape_of(y)
-            if sx != sy:
-                shape = broadcast_shapes(name, sx, sy)
-                x, y = self.broadcast_to(x, shape), self.broadcast_to(y, shape)
-        return self.bind(P[name], x, y)
+        return self.bind(P[name], *self._pair(name, x, y, "any"))
 
     def eq(self, x: Any, y: Any) -> Any:
         """x == y elementwise (bool), with broadcasting."""
@@ -90,6 +49,55 @@ class CompareOps(OpsBase):
         """x >= y elementwise (bool), with broadcasting."""
         return self._cmp("ge", x, y)
 
+    # -- bitwise / logical -----------------------------------------------------------------
+    def _bitwise(self, name: str, x: Any, y: Any) -> Any:
+        a, b = self._pair(name, x, y, "any")
+        if self.type_of(a).dtype.kind == "f":
+            from .._core.errors import DTypeError
+
+            raise DTypeError(f"{name}: expected bool or integer operands, got float")
+        return self.bind(P[name], a, b)
+
+    def bitwise_and(self, x: Any, y: Any) -> Any:
+        """x & y: logical and of bools, bitwise and of int64 (broadcasting)."""
+        return self._bitwise("bitwise_and", x, y)
+
+    def bitwise_or(self, x: Any, y: Any) -> Any:
+        """x | y: logical or of bools, bitwise or of int64 (broadcasting)."""
+        return self._bitwise("bitwise_or", x, y)
+
+    def bitwise_xor(self, x: Any, y: Any) -> Any:
+        """x ^ y: logical xor of bools, bitwise xor of int64 (broadcasting)."""
+        return self._bitwise("bitwise_xor", x, y)
+
+    def bitwise_not(self, x: Any) -> Any:
+        """~x: logical not of a bool tensor, bitwise not of an int64 one."""
+        return self.bind(P["bitwise_not"], x)
+
+    logical_and, logical_or, logical_xor = bitwise_and, bitwise_or, bitwise_xor
+
+    def logical_not(self, x: Any) -> Any:
+        """Not of ``x != 0`` (any dtype), a bool tensor."""
+        return self.bitwise_not(self.cast(x, "bool"))
+
+    # -- where -----------------------------------------------------------------------------
+    def where(self, cond: Any, x: Any, y: Any) -> Any:
+        """``x`` where ``cond`` else ``y`` (``torch.where``): the three broadcast together,
+        Python numbers are lifted, the branches promoted to one dtype; ``cond`` is a bool
+        tensor (or anything, compared with 0). Only the chosen branch gets a gradient."""
+        from .._core.shapes import broadcast_shapes
+
+        if self.type_of(cond).dtype != bool_:
+            cond = self.cast(cond, "bool")
+        if is_scalar(x) and is_scalar(y):  # two numbers: a constant of their common kind
+            kind = "f" if float in (type(x), type(y)) else ("i" if int in (type(x), type(y)) else "b")
+            dt = self.dtype if kind == "f" else (int64 if kind == "i" else bool_)
+            x = self.lift(_scalar_as("where", x, dt), dt)
+        a, b = self._pair("where", x, y, "any")
+        shape = broadcast_shapes("where", self.shape_of(cond), self.shape_of(a))
+        cond, a, b = (self.broadcast_to(v, shape) for v in (cond, a, b))
+        return self.bind(P["where"], cond, a, b)
+
     def cast(self, x: Any, dtype: Any) -> Any:
         """x converted to ``dtype`` (float32, float64, int64, bool); the identity when it already
         has it. Float -> float keeps the gradient; a cast to or from int/bool has none. Float
@@ -109,4 +117,4 @@ class CompareOps(OpsBase):
 
     def max_share(self, a: Any, b: Any) -> Any:
         """1 where a > b, 1/2 where a == b, 0 where a < b: the tie rule of maximum/minimum."""
-        return self.bind(P["max_share"], *self._pair("max_share", a, b))
+        return self.bind(P["max_share"], *self._pair("max_share", a, b, "float"))

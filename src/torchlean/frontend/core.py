@@ -26,7 +26,7 @@ from .._core.shapes import (
 from .._core.shapes import (
     is_int as _is_int_value,
 )
-from .._core.types import is_int
+from .._core.types import int64, is_int
 from .base import _SCALARS, OpsBase, scalar_value
 
 P = REGISTRY
@@ -38,44 +38,59 @@ class CoreOps(OpsBase):
     """Core op family (see module docstring)."""
 
     # -- elementwise binary ----------------------------------------------------------------
+    # A float tensor with a Python number is one scalar primitive (the fast path); anything
+    # else goes through ``_pair`` (type promotion as PyTorch: bool < int64 < float, and
+    # broadcasting). ``_kind`` reads the dtype kind without a hook call where it can.
+    def _kind(self, x: Any) -> str:
+        try:
+            return x.dtype.kind
+        except AttributeError:
+            return self.type_of(x).dtype.kind
+
     def add(self, x: Any, y: Any) -> Any:
-        """x + y with broadcasting."""
+        """x + y with broadcasting and PyTorch's type promotion."""
         if type(y) in _SCALARS:
-            return self.bind(_add_scalar, x, c=scalar_value("add", y))
-        if type(x) in _SCALARS:
-            return self.bind(_add_scalar, y, c=scalar_value("add", x))
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("add", x, y)
-        return self.bind(_add, x, y)
+            if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
+                return self.bind(_add_scalar, x, c=_const(self, "add", x, y))
+        elif type(x) in _SCALARS:
+            return self.add(y, x)
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_add, x, y)
+        return self.bind(_add, *self._pair("add", x, y))
 
     def sub(self, x: Any, y: Any) -> Any:
         """x - y with broadcasting (``c - x`` is ``(-x) + c``, exact in IEEE arithmetic)."""
         if type(y) in _SCALARS:
-            return self.bind(_add_scalar, x, c=-scalar_value("sub", y))
-        if type(x) in _SCALARS:
-            c = scalar_value("sub", x)
-            return self.bind(_add_scalar, self.neg(y), c=c)
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("sub", x, y)
-        return self.bind(_sub, x, y)
+            if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
+                return self.bind(_add_scalar, x, c=-_const(self, "sub", x, y))
+        elif type(x) in _SCALARS:
+            if self._kind(y) == "f" or (self._kind(y) == "i" and type(x) is int):
+                c = _const(self, "sub", y, x)
+                return self.bind(_add_scalar, self.neg(y), c=c)
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_sub, x, y)
+        return self.bind(_sub, *self._pair("sub", x, y))
 
     def mul(self, x: Any, y: Any) -> Any:
-        """x * y with broadcasting."""
+        """x * y with broadcasting and PyTorch's type promotion."""
         if type(y) in _SCALARS:
-            return self.bind(_scale, x, c=scalar_value("mul", y))
-        if type(x) in _SCALARS:
-            return self.bind(_scale, y, c=scalar_value("mul", x))
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("mul", x, y)
-        return self.bind(_mul, x, y)
+            if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
+                return self.bind(_scale, x, c=_const(self, "mul", x, y))
+        elif type(x) in _SCALARS:
+            return self.mul(y, x)
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_mul, x, y)
+        return self.bind(_mul, *self._pair("mul", x, y))
 
     def div(self, x: Any, y: Any) -> Any:
-        """x / y with broadcasting, IEEE division (``x / 0`` is inf or NaN, as PyTorch)."""
-        if type(y) in _SCALARS:
+        """x / y with broadcasting: true division (integers give floats, as PyTorch), IEEE
+        semantics (``x / 0`` is inf or NaN)."""
+        if type(y) in _SCALARS and self._kind(x) == "f":
             return self.bind(_div_scalar, x, c=scalar_value("div", y))
-        if type(x) in _SCALARS or self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("div", x, y)
-        return self.bind(_div, x, y)
+        if type(x) not in _SCALARS and type(y) not in _SCALARS \
+                and self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_div, x, y)
+        return self.bind(_div, *self._pair("div", x, y, "float"))
 
     def maximum(self, x: Any, y: Any) -> Any:
         """Elementwise max; ties split the gradient 1/2 - 1/2 (seed)."""
@@ -135,6 +150,10 @@ class CoreOps(OpsBase):
     def relu(self, x: Any) -> Any:
         return self.bind(P["relu"], x)
 
+    def erf(self, x: Any) -> Any:
+        """The error function (PyTorch ``erf``), computed to float64 accuracy."""
+        return self.bind(P["erf"], x)
+
     def sigmoid(self, x: Any) -> Any:
         return self.bind(P["sigmoid"], x)
 
@@ -171,14 +190,19 @@ class CoreOps(OpsBase):
         return self.bind(P["detach"], x)
 
     # -- reductions and softmax ------------------------------------------------------------
-    def sum(self, x: Any) -> Any:
-        """Sum of all elements, a scalar."""
-        return self.reduce_sum(x, None)
+    def sum(self, x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        """Sum of all elements (the seed's ``sum``), or over ``dim`` as ``torch.sum``."""
+        return self.reduce_sum(x, dim, keepdim)
 
     def reduce_sum(self, x: Any, axis: int | Sequence[int] | None = None,
-                   keepdims: bool = False) -> Any:
-        """Sum over ``axis`` (int, tuple, or None for all); the axes are dropped (seed)."""
+                   keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
+        """Sum over ``axis`` (int, tuple, or None for all); the axes are dropped (seed) unless
+        ``keepdims``. PyTorch's ``dim``/``keepdim`` are accepted as aliases. A bool tensor sums
+        as int64 (a count), as PyTorch."""
+        axis, keepdims = _alias("reduce_sum", axis, dim, keepdims, keepdim)
         t = self.type_of(x)
+        if t.dtype.kind == "b":
+            x, t = self.cast(x, "int64"), t._replace(dtype=int64)
         axes = normalize_axes("reduce_sum", axis, t.ndim)
         y = self.bind(P["reduce_sum"], x, axes=axes) if axes else x
         if keepdims and axes:
@@ -186,24 +210,33 @@ class CoreOps(OpsBase):
         return y
 
     def reduce_mean(self, x: Any, axis: int | Sequence[int] | None = None,
-                    keepdims: bool = False) -> Any:
-        """Mean over ``axis``; the axes are dropped (seed)."""
+                    keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
+        """Mean over ``axis``; the axes are dropped (seed) unless ``keepdims`` (PyTorch's
+        ``dim``/``keepdim`` accepted). Integer tensors raise, as ``torch.mean``."""
+        axis, keepdims = _alias("reduce_mean", axis, dim, keepdims, keepdim)
         t = self.type_of(x)
+        if t.dtype.kind != "f":
+            raise DTypeError(f"reduce_mean: expected a float tensor, got {t.dtype.name} (cast it first, "
+                             "e.g. x.float())")
         axes = normalize_axes("reduce_mean", axis, t.ndim)
         count = prod(t.shape[a] for a in axes)
         return self.div_scalar(self.reduce_sum(x, axes, keepdims), float(count))
 
-    def mean(self, x: Any) -> Any:
-        """Mean of all elements, a scalar."""
-        return self.reduce_mean(x, None)
+    def mean(self, x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        """Mean of all elements (the seed's ``mean``), or over ``dim`` as ``torch.mean``."""
+        return self.reduce_mean(x, dim, keepdim)
 
-    def softmax(self, x: Any, axis: int = -1) -> Any:
-        """Stable softmax along ``axis`` (the last by default, as in the seed)."""
+    def softmax(self, x: Any, axis: int = -1, *, dim: int | None = None) -> Any:
+        """Stable softmax along ``axis`` (the last by default, as in the seed; ``dim=`` is
+        PyTorch's name for it)."""
+        axis = _alias("softmax", axis, dim, None, None, default_axis=-1)[0]
         t = self.type_of(x)
         return self.bind(P["softmax"], x, axis=normalize_axis("softmax", axis, t.ndim) if t.ndim else 0)
 
-    def log_softmax(self, x: Any, axis: int = -1, eps: float | None = None) -> Any:
-        """Stable log-softmax along ``axis``. ``eps`` is accepted and ignored, as in the seed."""
+    def log_softmax(self, x: Any, axis: int = -1, eps: float | None = None, *, dim: int | None = None) -> Any:
+        """Stable log-softmax along ``axis`` (``dim=`` accepted). ``eps`` is accepted and
+        ignored, as in the seed."""
+        axis = _alias("log_softmax", axis, dim, None, None, default_axis=-1)[0]
         t = self.type_of(x)
         ax = normalize_axis("log_softmax", axis, t.ndim) if t.ndim else 0
         return self.bind(P["log_softmax"], x, axis=ax)
@@ -373,6 +406,28 @@ class CoreOps(OpsBase):
         """Gradient of ``cross_entropy(logits, labels)`` with respect to the logits."""
         return self.bind(P["cross_entropy_grad"], logits, labels,
                          ignore_index=_int_arg("cross_entropy_grad", "ignore_index", ignore_index))
+
+
+def _alias(op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any, default_axis: Any = None
+           ) -> tuple[Any, Any]:
+    """The seed's ``axis``/``keepdims`` or PyTorch's ``dim``/``keepdim`` (one of each pair)."""
+    if dim is not None:
+        if axis is not None and axis != default_axis:
+            raise ArgumentError(f"{op}: give the axis once, as axis= or as dim=, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, keepdims
+
+
+def _const(ops: Any, op: str, x: Any, c: Any) -> Any:
+    """A Python number for a scalar primitive on ``x``: a float for a float tensor, an int for
+    an int64 tensor (``bool`` counts as a number, as in PyTorch)."""
+    if ops._kind(x) == "f":
+        return scalar_value(op, c)
+    from .base import _scalar_as
+
+    return _scalar_as(op, c, int64)
 
 
 def _int_arg(op: str, what: str, v: Any) -> int:

@@ -131,11 +131,32 @@ def _call_slow(self: Any, slow: Callable[..., Any], given: tuple[Any, ...], kw_g
     args = list(given)
     while args and args[-1] is _MISSING:
         args.pop()
-    if _MISSING in args:  # a later positional given by keyword, an earlier one missing
-        missing = [i for i, a in enumerate(args) if a is _MISSING]
+    missing = [i for i, a in enumerate(args) if a is _MISSING]  # identity: never `in` (== is an op)
+    if missing:  # a later positional given by keyword, an earlier one missing
         return slow(self, *args[:missing[0]], **kw)
     kws = {k: v for k, v in kw_given.items() if v is not _MISSING}
     return slow(self, *args, *extra, **kws, **kw)
+
+
+def run(binder: Any, name: str, fn: Callable[..., Any], args: tuple[Any, ...],
+        kwargs: dict[str, Any]) -> Any:
+    """``fn(*args, **kwargs)`` as public op ``name`` of ``binder``: in a frame if none is open
+    (the PyTorch-shaped free functions, whose binder is found from their tensor arguments),
+    directly inside another op's frame or on a binder without frames (the array binder)."""
+    if getattr(binder, "_frame", 0) is not None:
+        return fn(*args, **kwargs)
+    binder._frame = name
+    mark = binder._mark()
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as e:
+        binder._restore(mark)
+        new = renamed(name, e)
+        if new is None:
+            raise
+        raise new from e
+    finally:
+        binder._frame = None
 
 
 def public_names(cls: type, exclude: Iterable[str]) -> list[str]:

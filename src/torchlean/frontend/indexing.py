@@ -113,21 +113,29 @@ class IndexOps(OpsBase):
         return self.add(x, self.bind(P["take_transpose"], v, make(), n=tx.shape[0]))
 
     # -- primitives ------------------------------------------------------------------------
-    def take(self, x: Any, idx: Any) -> Any:
+    def take(self, x: Any, idx: Any, mode: str = "zero") -> Any:
         """Rows of x (r, *rest) at integer indices idx (any shape): shape idx.shape + rest.
 
-        ``numpy.take(x, idx, axis=0)``, not the flat ``torch.take``. An index outside [0, r),
-        negative included, gives a zero row (no wraparound).
+        ``numpy.take(x, idx, axis=0)``, not the flat ``torch.take``. ``mode='zero'`` (the
+        seed's): an index outside [0, r), negative included, gives a zero row (no wraparound).
+        ``mode='checked'`` (PyTorch's): negative indices count from the end, anything else out
+        of range raises ``ArgumentError`` when the op runs.
         """
-        return self._gather("take", x, idx, vector=False, scalar=False)
+        tx = self.type_of(x)
+        if tx.ndim < 1:
+            raise ShapeError(f"take: expected x with at least one axis (r, *rest), got shape {tx.shape}")
+        _, make = self._index_plan("take", idx)
+        return self.bind(P["take"], x, make(), **({} if mode == "zero" else {"mode": mode}))
 
-    def take_transpose(self, g: Any, idx: Any, n: int) -> Any:
+    def take_transpose(self, g: Any, idx: Any, n: int, mode: str = "zero") -> Any:
         """Scatter-add g (idx.shape + rest) into n rows: ``zeros(n, *rest).index_add_(0, idx, g)``
-        with duplicates accumulating and out-of-range (or negative) indices dropped."""
+        with duplicates accumulating and out-of-range (or negative) indices dropped
+        (``mode='checked'``: negative indices wrap, others out of range raise)."""
         n = _static_int("take_transpose", "n", n)
         shape, make = self._index_plan("take_transpose", idx)
-        P["take_transpose"].shape(self.type_of(g), TensorType(shape, np.dtype(np.int64)), n=n)
-        return self.bind(P["take_transpose"], g, make(), n=n)
+        params = {"n": n} if mode == "zero" else {"n": n, "mode": mode}
+        P["take_transpose"].shape(self.type_of(g), TensorType(shape, np.dtype(np.int64)), **params)
+        return self.bind(P["take_transpose"], g, make(), **params)
 
     def slice(self, x: Any, axis: int, start: int, stop: int | None = None) -> Any:
         """x[start:stop] along ``axis`` (no step). Negative axis/start/stop count from the end
@@ -159,9 +167,10 @@ class IndexOps(OpsBase):
             return g
         return self.bind(P["slice_transpose"], g, axis=ax, start=start, size=size)
 
-    def concat(self, a: Any, b: Any, axis: int = 0) -> Any:
-        """Concatenate two tensors along ``axis`` (negative allowed); other axes must agree."""
-        return self._cat("concat", [a, b], axis)
+    def concat(self, a: Any, b: Any, axis: int = 0, *, dim: int | None = None) -> Any:
+        """Concatenate two tensors along ``axis`` (negative allowed; ``dim=`` accepted); other
+        axes must agree."""
+        return self._cat("concat", [a, b], axis if dim is None else dim)
 
     # -- gathers (seed names) --------------------------------------------------------------
     def gather_scalar(self, x: Any, i: Any) -> Any:
@@ -268,10 +277,12 @@ class IndexOps(OpsBase):
             xs = pairs + xs[len(xs) - len(xs) % 2:]
         return xs[0]
 
-    def cat(self, xs: Sequence[Any], axis: int = 0) -> Any:
-        """``torch.cat``: concatenate a list of tensors along ``axis``; a single tensor is
-        returned as is."""
-        return self._cat("cat", xs, axis)
+    def cat(self, xs: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Any:
+        """``torch.cat``: concatenate a list of tensors along ``axis`` (``dim=`` accepted); a
+        single tensor is returned as is."""
+        if not isinstance(xs, (list, tuple)):
+            raise TorchLeanError(f"cat: expected a list or tuple of tensors, got {type(xs).__name__}")
+        return self._cat("cat", xs, axis if dim is None else dim)
 
     def concat_vectors(self, a: Any, b: Any) -> Any:
         """(n,) + (m,) -> (n + m,) (seed ``concatVectors``)."""

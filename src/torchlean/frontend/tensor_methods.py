@@ -1,7 +1,10 @@
 """PyTorch-style operators and methods shared by ``TensorRef`` (eager) and ``Var`` (traced).
 
 Both forward every call to ``self.session``: the binder that owns the value (the eager session
-or the graph builder), so ``x.relu()`` is ``ops.relu(x)`` on either path.
+or the graph builder), so ``x.relu()`` is ``ops.relu(x)`` on either path. ``CoreMethods``
+here holds the metadata, the operators and the casts; the op methods with ``torch.Tensor``'s
+signatures come from one mixin per family in ``torchlean/pt/`` (each next to the functions it
+calls).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ def _scalar(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-class TensorMethods:
-    """Operators and op methods; subclasses provide ``session`` (the owning ``Ops`` binder)."""
+class CoreMethods:
+    """Metadata, operators and casts; subclasses provide ``session`` (the owning binder)."""
 
     __slots__ = ()
+    __torchlean_tensor__ = True  # how torchlean recognises its tensors without an import
     session: Any
     type: Any
 
@@ -98,90 +102,151 @@ class TensorMethods:
     def __pow__(self, p: Any) -> Any:
         return self.session.power(self, _scalar(p))
 
-    # -- op methods (PyTorch names) --------------------------------------------------------
-    def relu(self) -> Any:
-        return self.session.relu(self)
+    def __rpow__(self, b: Any) -> Any:
+        return self.session.pow(_scalar(b), self)
 
-    def sigmoid(self) -> Any:
-        return self.session.sigmoid(self)
+    def __floordiv__(self, o: Any) -> Any:
+        return self.session.floor_divide(self, _scalar(o))
 
-    def tanh(self) -> Any:
-        return self.session.tanh(self)
+    def __rfloordiv__(self, o: Any) -> Any:
+        return self.session.floor_divide(_scalar(o), self)
 
-    def exp(self) -> Any:
-        return self.session.exp(self)
+    def __mod__(self, o: Any) -> Any:
+        return self.session.remainder(self, _scalar(o))
 
-    def log(self) -> Any:
-        return self.session.log(self)
+    def __rmod__(self, o: Any) -> Any:
+        return self.session.remainder(_scalar(o), self)
 
-    def sqrt(self) -> Any:
-        return self.session.sqrt(self)
-
-    def abs(self) -> Any:
+    def __abs__(self) -> Any:
         return self.session.abs(self)
 
-    def neg(self) -> Any:
-        return self.session.neg(self)
+    def __pos__(self) -> Any:
+        return self
 
-    def reciprocal(self) -> Any:
-        return self.session.inv(self)
+    # comparisons give bool tensors (as torch.Tensor); __hash__ stays identity (see above)
+    def __lt__(self, o: Any) -> Any:
+        return self.session.lt(self, _scalar(o))
 
-    def softplus(self) -> Any:
-        return self.session.softplus(self)
+    def __le__(self, o: Any) -> Any:
+        return self.session.le(self, _scalar(o))
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Any:  # noqa: A002
-        return self.session.clamp(self, min, max)
+    def __gt__(self, o: Any) -> Any:
+        return self.session.gt(self, _scalar(o))
 
-    def maximum(self, o: Any) -> Any:
-        return self.session.maximum(self, o if o.__class__ is float else _scalar(o))
+    def __ge__(self, o: Any) -> Any:
+        return self.session.ge(self, _scalar(o))
 
-    def minimum(self, o: Any) -> Any:
-        return self.session.minimum(self, o if o.__class__ is float else _scalar(o))
+    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+        return self.session.eq(self, _scalar(o))
 
-    def softmax(self, dim: int = -1) -> Any:
-        return self.session.softmax(self, dim)
+    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+        return self.session.ne(self, _scalar(o))
 
-    def log_softmax(self, dim: int = -1) -> Any:
-        return self.session.log_softmax(self, dim)
+    def __invert__(self) -> Any:
+        return self.session.bitwise_not(self)
 
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return self.session.reduce_sum(self, dim, keepdim)
+    def __and__(self, o: Any) -> Any:
+        return self.session.bitwise_and(self, _scalar(o))
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return self.session.reduce_mean(self, dim, keepdim)
+    def __rand__(self, o: Any) -> Any:
+        return self.session.bitwise_and(_scalar(o), self)
 
-    def reshape(self, *shape: Any) -> Any:
-        if len(shape) == 1 and not isinstance(shape[0], int):
-            shape = tuple(shape[0])
-        return self.session.reshape(self, shape)
+    def __or__(self, o: Any) -> Any:
+        return self.session.bitwise_or(self, _scalar(o))
 
-    view = reshape
+    def __ror__(self, o: Any) -> Any:
+        return self.session.bitwise_or(_scalar(o), self)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
-        return self.session.flatten(self, start_dim, end_dim)
+    def __xor__(self, o: Any) -> Any:
+        return self.session.bitwise_xor(self, _scalar(o))
 
-    def permute(self, *dims: Any) -> Any:
-        if len(dims) == 1 and not isinstance(dims[0], int):
-            dims = tuple(dims[0])
-        return self.session.permute(self, dims)
+    def __rxor__(self, o: Any) -> Any:
+        return self.session.bitwise_xor(_scalar(o), self)
 
-    def transpose(self, dim0: int, dim1: int) -> Any:
-        return self.session.transpose(self, dim0, dim1)
+    # -- casts (torch.Tensor names) --------------------------------------------------------
+    def float(self) -> Any:
+        """float32 (torch's default float dtype)."""
+        return self.session.cast(self, "float32")
 
-    def t(self) -> Any:
-        return self.session.transpose2d(self)
+    def double(self) -> Any:
+        return self.session.cast(self, "float64")
 
-    @property
-    def T(self) -> Any:  # noqa: N802
-        return self.session.permute(self, tuple(reversed(range(self.ndim))))
+    def long(self) -> Any:
+        """int64; floats truncate toward zero, as torch."""
+        return self.session.cast(self, "int64")
 
-    def broadcast_to(self, shape: Any) -> Any:
-        return self.session.broadcast_to(self, shape)
+    def bool(self) -> Any:
+        return self.session.cast(self, "bool")
 
-    expand = broadcast_to
+    def type_as(self, other: Any) -> Any:
+        return self.session.cast(self, other.dtype)
 
-    def matmul(self, o: Any) -> Any:
-        return self.session.matmul(self, o)
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        """``x.to(dtype)``, ``x.to(other)``, ``x.to(device)`` (the tensor's own device only: a
+        tensor cannot leave its session), ``x.to(device, dtype)``; ``copy``/``non_blocking``
+        are accepted."""
+        return _to(self, *args, **kwargs)
 
-    def detach(self) -> Any:
-        return self.session.detach(self)
+    # -- metadata (torch.Tensor names) -----------------------------------------------------
+    def dim(self) -> int:
+        return len(self.type.shape)
+
+    ndimension = dim
+
+    def is_floating_point(self) -> bool:
+        return self.type.dtype.kind == "f"
+
+    def __bool__(self) -> bool:
+        from .._core.errors import ShapeError
+
+        raise ShapeError("bool: a traced tensor has no value at trace time (use where/masks)")
+
+
+def _to(x: Any, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+        non_blocking: bool = False, **extra: Any) -> Any:
+    from .._core.errors import ArgumentError, DeviceError
+    from .._core.types import as_dtype
+
+    if extra:
+        raise ArgumentError(f"to: unexpected keyword arguments {sorted(extra)}")
+    for a in args:
+        if isinstance(a, CoreMethods):
+            dtype = a.type.dtype
+        elif _is_device(a):
+            device = a
+        else:
+            dtype = a
+    if device is not None:
+        want = str(getattr(device, "value", device)).split(":")[0].lower()
+        have = _device_name(x)
+        if want != have:
+            raise DeviceError(f"to: the tensor lives on {have} in its session; a tensor cannot move "
+                              f"to {want} (make the data an input of a {want} session instead)")
+    if dtype is None:
+        return x  # values are immutable: a copy would be indistinguishable
+    return x.session.cast(x, as_dtype(dtype, "to"))
+
+
+def _is_device(a: Any) -> bool:
+    name = str(getattr(a, "value", a)).split(":")[0].lower()
+    return name in ("cpu", "cuda") and not hasattr(a, "kind")
+
+
+def _device_name(x: Any) -> str:
+    dev = getattr(x, "device", None)
+    return str(getattr(dev, "value", "cpu"))
+
+
+def _mixins() -> tuple[type, ...]:
+    from ..pt.index import IndexMethods
+    from ..pt.math import MathMethods
+    from ..pt.reduce import ReduceMethods
+    from ..pt.shape import ShapeMethods
+
+    return MathMethods, ReduceMethods, ShapeMethods, IndexMethods
+
+
+class TensorMethods(CoreMethods, *_mixins()):  # type: ignore[misc]
+    """Every tensor method: ``CoreMethods`` plus the family mixins of ``torchlean/pt``."""
+
+    __slots__ = ()

@@ -14,4 +14,5 @@ from . import (  # noqa: F401
     random,
     reduce,
     shape,
+    special,
 )

@@ -72,3 +72,62 @@ cast_p = defop(
     doc="Cast to or from a non-float dtype (bool -> float 0/1, float -> int64 truncating toward "
         "zero, int -> bool nonzero); not differentiable.",
 )
+
+
+# ----- bitwise / logical ops (bool and int64) -------------------------------------------------
+def _bitwise_shape(op: str):
+    def rule(a: TensorType, b: TensorType) -> TensorType:
+        if a.shape != b.shape:
+            raise ShapeError(f"{op}: operands must have equal shapes after broadcasting, "
+                             f"got {a.shape} and {b.shape}")
+        if a.dtype != b.dtype or a.dtype.kind not in "bi":
+            raise DTypeError(f"{op}: expected two bool or two int64 tensors, got {a.dtype.name} and "
+                             f"{b.dtype.name}")
+        return a
+
+    return rule
+
+
+def _bitwise(name: str, ufunc: str, doc: str):
+    return defop(name, shape=_bitwise_shape(name), impl=lambda xp, a, b: getattr(xp, ufunc)(a, b),
+                 vjp=[None, None], jvp=[None, None], doc=doc)
+
+
+bitwise_and_p = _bitwise("bitwise_and", "bitwise_and", "a & b: logical and for bools, bitwise for int64.")
+bitwise_or_p = _bitwise("bitwise_or", "bitwise_or", "a | b: logical or for bools, bitwise for int64.")
+bitwise_xor_p = _bitwise("bitwise_xor", "bitwise_xor", "a ^ b: logical xor for bools, bitwise for int64.")
+
+
+def _not_shape(x: TensorType) -> TensorType:
+    if x.dtype.kind not in "bi":
+        raise DTypeError(f"bitwise_not: expected a bool or int64 tensor, got {x.dtype.name}")
+    return x
+
+
+bitwise_not_p = defop("bitwise_not", shape=_not_shape, impl=lambda xp, x: xp.invert(x),
+                      vjp=[None], jvp=[None], doc="~x: logical not for bools, bitwise not for int64.")
+
+
+# ----- where ----------------------------------------------------------------------------------
+def _where_shape(cond: TensorType, a: TensorType, b: TensorType) -> TensorType:
+    if cond.dtype != bool_:
+        raise DTypeError(f"where: the condition must be a bool tensor, got {cond.dtype.name}")
+    if a.dtype != b.dtype:
+        raise DTypeError(f"where: the two branches must share one dtype, got {a.dtype.name} and {b.dtype.name}")
+    if not cond.shape == a.shape == b.shape:
+        raise ShapeError(f"where: condition and branches must have equal shapes after broadcasting, "
+                         f"got {cond.shape}, {a.shape} and {b.shape}")
+    return a
+
+
+where_p = defop(
+    "where", shape=_where_shape, impl=lambda xp, cond, a, b: xp.where(cond, a, b),
+    vjp=[None,
+         lambda ops, g, out, cond, a, b: ops.where(cond, g, 0.0),
+         lambda ops, g, out, cond, a, b: ops.where(cond, 0.0, g)],
+    jvp=[None,
+         lambda ops, t, out, cond, a, b: ops.where(cond, t, 0.0),
+         lambda ops, t, out, cond, a, b: ops.where(cond, 0.0, t)],
+    doc="a where cond else b (elementwise, equal shapes); the gradient goes to the chosen branch "
+        "only (a NaN in the other branch does not leak into it).",
+)

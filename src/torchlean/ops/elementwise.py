@@ -10,22 +10,22 @@ from __future__ import annotations
 import math
 
 from .._core.registry import ZERO, defop
-from ._rules import binary_float, unary_float
+from ._rules import binary_float, binary_numeric, unary_float, unary_numeric
 
 
-def _unary(name: str, impl, deriv, doc: str = ""):
+def _unary(name: str, impl, deriv, doc: str = "", numeric: bool = False):
     """A unary op whose VJP and JVP both multiply by ``deriv(ops, out, x)`` = f'(x)."""
     return defop(
-        name, shape=unary_float(name), impl=impl, doc=doc,
+        name, shape=(unary_numeric if numeric else unary_float)(name), impl=impl, doc=doc,
         vjp=[lambda ops, g, out, x: ops.mul(g, deriv(ops, out, x))],
         jvp=[lambda ops, t, out, x: ops.mul(t, deriv(ops, out, x))],
     )
 
 
-def _linear_unary(name: str, impl, rule, doc: str = "", **param_names):
+def _linear_unary(name: str, impl, rule, doc: str = "", numeric: bool = False):
     """A linear unary op: both VJP and JVP apply ``rule`` (its own adjoint) to the seed."""
     return defop(
-        name, shape=unary_float(name), impl=impl, doc=doc,
+        name, shape=(unary_numeric if numeric else unary_float)(name), impl=impl, doc=doc,
         vjp=[lambda ops, g, out, x, **p: rule(ops, g, **p)],
         jvp=[lambda ops, t, out, x, **p: rule(ops, t, **p)],
     )
@@ -33,17 +33,17 @@ def _linear_unary(name: str, impl, rule, doc: str = "", **param_names):
 
 # ----- binary ------------------------------------------------------------------------------
 add_p = defop(
-    "add", shape=binary_float("add"), impl=lambda xp, a, b: xp.add(a, b),
+    "add", shape=binary_numeric("add"), impl=lambda xp, a, b: xp.add(a, b),
     vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: g],
     jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: t],
 )
 sub_p = defop(
-    "sub", shape=binary_float("sub"), impl=lambda xp, a, b: xp.subtract(a, b),
+    "sub", shape=binary_numeric("sub"), impl=lambda xp, a, b: xp.subtract(a, b),
     vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: ops.neg(g)],
     jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: ops.neg(t)],
 )
 mul_p = defop(
-    "mul", shape=binary_float("mul"), impl=lambda xp, a, b: xp.multiply(a, b),
+    "mul", shape=binary_numeric("mul"), impl=lambda xp, a, b: xp.multiply(a, b),
     vjp=[lambda ops, g, out, a, b: ops.mul(g, b), lambda ops, g, out, a, b: ops.mul(g, a)],
     jvp=[lambda ops, t, out, a, b: ops.mul(t, b), lambda ops, t, out, a, b: ops.mul(a, t)],
 )
@@ -80,7 +80,7 @@ def _half_where_greater(ops, a, b):
 
 
 maximum_p = defop(
-    "maximum", shape=binary_float("maximum"), impl=lambda xp, a, b: xp.maximum(a, b),
+    "maximum", shape=binary_numeric("maximum"), impl=lambda xp, a, b: xp.maximum(a, b),
     doc="Elementwise max; ties send half the gradient to each input (seed).",
     vjp=[lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, a, b)),
          lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, b, a))],
@@ -88,7 +88,7 @@ maximum_p = defop(
          lambda ops, t, out, a, b: ops.mul(t, _half_where_greater(ops, b, a))],
 )
 minimum_p = defop(
-    "minimum", shape=binary_float("minimum"), impl=lambda xp, a, b: xp.minimum(a, b),
+    "minimum", shape=binary_numeric("minimum"), impl=lambda xp, a, b: xp.minimum(a, b),
     doc="Elementwise min; ties send half the gradient to each input (seed).",
     vjp=[lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, b, a)),
          lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, a, b))],
@@ -97,9 +97,10 @@ minimum_p = defop(
 )
 
 # ----- linear unary ------------------------------------------------------------------------
-neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g))
+neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g), numeric=True)
 scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c),
-                        lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.")
+                        lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.",
+                        numeric=True)
 def _div_scalar_impl(xp, x, *, c):
     if c != 0:
         return xp.divide(x, c)
@@ -114,13 +115,13 @@ div_scalar_p = _linear_unary(
     doc="x / c for a Python scalar c. A primitive for accuracy: one IEEE division, where "
         "x * (1 / c) rounds twice; x / 0 gives inf or NaN as PyTorch.")
 add_scalar_p = defop(
-    "add_scalar", shape=unary_float("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
+    "add_scalar", shape=unary_numeric("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
     doc="x + c for a Python scalar c; a primitive for speed (one tape node instead of three).",
     vjp=[lambda ops, g, out, x, *, c: g], jvp=[lambda ops, t, out, x, *, c: t],
 )
 
 # ----- piecewise constant (derivative identically zero) ------------------------------------
-sign_p = defop("sign", shape=unary_float("sign"), impl=lambda xp, x: xp.sign(x),
+sign_p = defop("sign", shape=unary_numeric("sign"), impl=lambda xp, x: xp.sign(x),
                doc="-1, 0 or 1; sign(0) = 0.", vjp=[ZERO], jvp=[ZERO])
 step_p = defop("step", shape=unary_float("step"),
                impl=lambda xp, x: (x > 0).astype(x.dtype),
@@ -128,7 +129,7 @@ step_p = defop("step", shape=unary_float("step"),
 
 # ----- smooth and piecewise-smooth unary ---------------------------------------------------
 abs_p = _unary("abs", lambda xp, x: xp.abs(x), lambda ops, out, x: ops.sign(x),
-               doc="|x|, gradient sign(x) with sign(0) = 0.")
+               doc="|x|, gradient sign(x) with sign(0) = 0.", numeric=True)
 relu_p = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda ops, out, x: ops.step(x),
                 doc="max(x, 0), relu'(0) = 0.")
 exp_p = _unary("exp", lambda xp, x: xp.exp(x), lambda ops, out, x: out)

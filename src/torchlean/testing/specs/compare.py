@@ -21,7 +21,37 @@ def _compare(name: str, fn) -> OpSpec:
     return OpSpec(name, _tied_pairs, torch=lambda t, a, b: fn(a, b), nondiff=(0, 1), fd=False)
 
 
+def _bool_pairs(rng: np.random.Generator) -> list[Sample]:
+    return [Sample((rng.random(a) > 0.5, rng.random(b) > 0.5), {}, f"bool{a},{b}") for a, b in BINARY_SHAPES]
+
+
+def _int_pairs(rng: np.random.Generator) -> list[Sample]:
+    return [Sample((rng.integers(-8, 8, a), rng.integers(-8, 8, b)), {}, f"int{a},{b}") for a, b in BINARY_SHAPES[:3]]
+
+
+def _bitwise(name: str, fn) -> OpSpec:
+    return OpSpec(name, lambda rng: _bool_pairs(rng) + _int_pairs(rng), torch=lambda t, a, b: fn(a, b))
+
+
+def _where_samples(rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for c, a, b in [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), ()), ((1, 4), (3, 1), (3, 4)), ((), (5,), (5,))]:
+        out.append(Sample((rng.random(c) > 0.4, normal(rng, *a), normal(rng, *b)), {}, f"{c},{a},{b}"))
+    return out
+
+
 SPECS: list[OpSpec] = [
+    _bitwise("bitwise_and", lambda a, b: a & b),
+    _bitwise("bitwise_or", lambda a, b: a | b),
+    _bitwise("bitwise_xor", lambda a, b: a ^ b),
+    OpSpec("bitwise_not", lambda rng: [Sample((rng.random((3, 4)) > 0.5,), {}, "bool"),
+                                       Sample((rng.integers(-8, 8, (5,)),), {}, "int")],
+           torch=lambda t, a: ~a),
+    OpSpec("where", _where_samples, torch=lambda t, c, a, b: t.where(c, a, b)),
+    OpSpec("where_scalars", lambda rng: [Sample((rng.random((3, 4)) > 0.4, normal(rng, 3, 4)), {}, "x,0.5")],
+           call=lambda ops, c, a: ops.where(c, a, 0.5), binds=("where",),
+           torch=lambda t, c, a: t.where(c, a, 0.5)),
+    OpSpec("erf", unary_samples(lambda rng, s: normal(rng, *s) * 2), torch=lambda t, x: t.erf(x)),
     _compare("eq", lambda a, b: a == b),
     _compare("ne", lambda a, b: a != b),
     _compare("lt", lambda a, b: a < b),

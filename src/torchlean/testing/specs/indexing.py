@@ -74,6 +74,13 @@ SPECS: list[OpSpec] = [
         Sample((normal(rng, 4, 3), np.array([[-2, 1], [4, 1]])), {}, "rows"),
         Sample((normal(rng, 3, 2), np.array(-1)), {}, "0d-negative")],
         call=lambda ops, x, idx: ops.take(x, idx), binds=("take",), numpy=_np_take),
+    # PyTorch's semantics (mode="checked"): negative indices wrap; out-of-range ones raise, which
+    # tests/unit/test_index_modes.py checks.
+    OpSpec("take_checked", lambda rng: [
+        Sample((normal(rng, 5), _idx(0, -1, 3, -5, 3)), {}, "negatives"),
+        Sample((normal(rng, 4, 3), np.array([[-2, 1], [3, -4]])), {}, "rows")],
+        call=lambda ops, x, idx: ops.take(x, idx, mode="checked"), binds=("take",),
+        torch=lambda t, x, idx: x[idx]),
     OpSpec("take_transpose", lambda rng: [
         Sample((normal(rng, 4), _idx(0, 3, 3, 1)), {"n": 5}, "dup"),
         Sample((normal(rng, 2, 2, 3), np.array([[0, 2], [2, 3]])), {"n": 4}, "2d-idx"),
