@@ -1,0 +1,3 @@
+"""Elementwise math primitives beyond the seed's (being built)."""
+
+from __future__ import annotations

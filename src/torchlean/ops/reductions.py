@@ -1,0 +1,3 @@
+"""Reduction primitives beyond sums (being built)."""
+
+from __future__ import annotations
