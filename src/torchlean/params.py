@@ -14,14 +14,22 @@ from typing import Any
 import numpy as np
 
 from ._core import convert
+from ._core.current import current
 from ._core.errors import ArgumentError, ShapeError, TorchLeanError
-from ._core.types import FLOAT_DTYPES, float32, float_dtype
+from ._core.types import FLOAT_DTYPES, TensorType, float32, float_dtype
 from .backends.base import ArrayBackend
+from .frontend.tensor_methods import TensorMethods
 from .options import Device
 
 
-class Param:
-    """A mutable trainable tensor (the seed's ``Param``); joins a tape only through ``use``."""
+class Param(TensorMethods):
+    """A mutable trainable tensor (the seed's ``Param``, PyTorch's ``nn.Parameter``).
+
+    It joins a tape through ``s.use(p)`` (the seed's way: a new leaf per call) or by being passed
+    to any op with a tensor of a session (``F.linear(x, w)``, ``x @ w``): the binder then records
+    it once per step. Used on its own (``w.t()``), it is recorded on the current binder
+    (``_core/current.py``). Operators and tensor methods work on it as on any tensor.
+    """
 
     __slots__ = (
         "__weakref__",
@@ -60,7 +68,56 @@ class Param:
 
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
-        return f"Param({name}{self.dtype.name}{list(self.shape)}, requires_grad={self.requires_grad})"
+        return f"{type(self).__name__}({name}{self.dtype.name}{list(self.shape)}, requires_grad={self.requires_grad})"
+
+    # -- as a tensor -----------------------------------------------------------------------
+    @property
+    def type(self) -> TensorType:
+        return TensorType(self.shape, self.dtype)
+
+    @property
+    def session(self) -> Any:
+        """The binder a method of this parameter records on (the current binder)."""
+        b = current()
+        if b is None:
+            raise TorchLeanError(f"{self!r}: no session to record on yet; use the parameter with an "
+                                 "input of a session first (F.linear(x, w), s.use(w)), or create one")
+        return b
+
+    def numpy(self) -> np.ndarray:
+        """A host copy of the value."""
+        return self.value.copy()
+
+    def item(self) -> Any:
+        if self.type.size != 1:
+            raise ShapeError(f"item: only a one-element tensor has a single value, got shape {self.shape}")
+        return self.value.item()
+
+    def tolist(self) -> Any:
+        return self.value.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        v = self.value.copy()
+        return v if dtype is None else v.astype(dtype)
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    @property
+    def is_leaf(self) -> bool:
+        return True
+
+    def requires_grad_(self, requires_grad: bool = True) -> Param:
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Any:
+        return self.session.detach(self)
 
     # -- host side -------------------------------------------------------------------------
     @property
@@ -129,6 +186,27 @@ def _data_float_dtype(value: Any) -> np.dtype:
     except TypeError:
         return float32
     return dt if dt in FLOAT_DTYPES else float32
+
+
+class Buffer(Param):
+    """Module state that is not trained (PyTorch's ``nn.Buffer``: BatchNorm's running statistics,
+    ``num_batches_tracked``): never requires a gradient; float, int64 or bool."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, value: Any, name: str | None = None, dtype: Any = None,
+                 persistent: bool = True) -> None:
+        if hasattr(value, "__cuda_array_interface__"):
+            raise TorchLeanError("Buffer: give the initial value as host data")
+        arr = convert.host_array(value, "Buffer", "value", None if dtype is None else dtype,
+                                 _data_float_dtype(value))
+        Param.__init__(self, np.zeros(arr.shape, np.float32), name, False)
+        self._host, self.dtype, self.persistent = arr, arr.dtype, bool(persistent)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Param:
+        if requires_grad:
+            raise TorchLeanError("Buffer: a buffer never requires a gradient (make it a Param)")
+        return self
 
 
 class ParamList(Sequence[Param]):

@@ -16,15 +16,16 @@ from ..optim.optimizers import SGD, Adam, AdamW
 if TYPE_CHECKING:
     from ..params import Param
     from .session import Session
-    from .tape import Gradients, Tape
+    from .tape import Gradients
 
 _KINDS: dict[str, type] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
-def pairs(tape: Tape, dense: list[Any], add: Callable[[Any, Any], Any]) -> list[tuple[Param, Any]]:
-    """Each trainable parameter of the tape once, with its leaves' gradients summed."""
+def pairs(params_by_leaf: dict[int, Param], dense: list[Any], add: Callable[[Any, Any], Any]
+          ) -> list[tuple[Param, Any]]:
+    """Each trainable parameter once, with its leaves' gradients summed."""
     out: dict[int, tuple[Param, Any]] = {}
-    for leaf, p in tape.params_by_leaf.items():
+    for leaf, p in params_by_leaf.items():
         g = dense[leaf] if leaf < len(dense) else None
         if g is None or not p.requires_grad:
             continue

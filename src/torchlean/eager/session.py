@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._core import convert
+from .._core.current import set_last
 from .._core.errors import (
     ArgumentError,
     DeviceError,
@@ -48,7 +49,11 @@ _new_ref = object.__new__
 HOOKS = ("bind", "type_of", "shape_of", "lift", "rng_input")
 
 
-@framed(exclude=HOOKS)
+# The frame's mark, inlined (the per-op cost matters): the same tuple as Session._mark().
+_MARK = "(len(self.tape.nodes), len(self.tape.nats), self.rng_counter)"
+
+
+@framed(exclude=HOOKS, mark=_MARK)
 class Session(NatRefOps, Ops):
     """Eager session: create parameters and inputs, call ops, run ``backward``, step.
 
@@ -105,20 +110,29 @@ class Session(NatRefOps, Ops):
         if len(args) == 1:  # fast path: most ops are unary
             a = args[0]
             if a.__class__ is not TensorRef or a.session is not self or a.epoch != epoch:
-                self._reject(prim.name, a)
+                args = (a := self._coerce(prim.name, a),)
             vals: tuple[Any, ...] = (a._v,)
-            out_type = prim.shape(a.type, **params)
+            out_type = a.type
+            if prim.float_identity != 1 or out_type.dtype.kind != "f":
+                out_type = prim.shape(out_type, **params)
             rg = a.requires_grad and prim.grad_mask[0]
         else:
             mask = prim.grad_mask
             rg = False
             for i, a in enumerate(args):
                 if a.__class__ is not TensorRef or a.session is not self or a.epoch != epoch:
-                    self._reject(prim.name, a)
+                    args = tuple([self._coerce(prim.name, v) for v in args])
+                    rg = any(v.requires_grad and m for v, m in zip(args, mask))
+                    break
                 if a.requires_grad and mask[i]:
                     rg = True
             vals = tuple([a._v for a in args])
-            out_type = prim.shape(*[a.type for a in args], **params)
+            out_type = args[0].type
+            if prim.float_identity != 2 or out_type.dtype.kind != "f" or args[1].type != out_type:
+                out_type = prim.shape(*[a.type for a in args], **params)
+            # an integer or bool result carries no gradient (a float unary op with a rule always
+            # gives a float, so only multi-input ops need the check)
+            rg = rg and out_type.dtype.kind == "f"
         try:
             kernel = self._kernels[prim]
         except KeyError:
@@ -137,8 +151,7 @@ class Session(NatRefOps, Ops):
         ref.params = params
         ref.name = None
         if self._grad_enabled:
-            # an integer or bool result carries no gradient (argmax, comparisons, int arithmetic)
-            ref.requires_grad = rg and out_type.dtype.kind == "f"
+            ref.requires_grad = rg
             nodes = tape.nodes
             ref.id = len(nodes)
             nodes.append(ref)
@@ -149,13 +162,51 @@ class Session(NatRefOps, Ops):
 
     def type_of(self, x: Any) -> TensorType:
         if x.__class__ is not TensorRef or x.session is not self or x.epoch != self.tape.epoch:
-            self._reject("type_of", x)
+            return self._type_of_other("type_of", x)
         return x.type
 
     def shape_of(self, x: Any) -> tuple[int, ...]:
         if x.__class__ is not TensorRef or x.session is not self or x.epoch != self.tape.epoch:
-            self._reject("shape_of", x)
+            return self._type_of_other("shape_of", x).shape
         return x.type.shape
+
+    # -- values that are not refs of the current generation ---------------------------------
+    def _type_of_other(self, op: str, x: Any) -> TensorType:
+        """The type of a Param or a released ref (nothing is recorded), else the usual error."""
+        if isinstance(x, Param) or (x.__class__ is TensorRef and x.session is self
+                                    and self.tape.is_released(x.epoch)):
+            return x.type
+        self._reject(op, x)
+        raise AssertionError  # unreachable: _reject raises
+
+    def _coerce(self, op: str, a: Any) -> TensorRef:
+        """A ref of the current generation for an op argument that is not one: a ``Param``
+        (recorded once per generation, like ``use``), or a ref of a released generation (its
+        value, as a constant; a backward that reaches it raises). Anything else raises."""
+        tape = self.tape
+        if a.__class__ is TensorRef and a.session is self and a.epoch == tape.epoch:
+            return a
+        if isinstance(a, Param):
+            hit = tape.param_refs.get(id(a))
+            if hit is not None:
+                return hit[1]
+            ref = self.use(a)
+            if ref.id is not None:
+                tape.param_refs[id(a)] = (a, ref)
+            return ref
+        if a.__class__ is TensorRef and a.session is self and tape.is_released(a.epoch):
+            hit = tape.adopted.get(id(a))
+            if hit is not None:
+                return hit[1]
+            ref = self._leaf(a._v, False, a.name)
+            if ref.id is not None:
+                tape.adopted[id(a)] = (a, ref)
+                if a.requires_grad:  # its graph is gone: a gradient through it is an error
+                    ref.requires_grad = True
+                    tape.released_leaves.append(ref.id)
+            return ref
+        self._reject(op, a)
+        raise AssertionError  # unreachable
 
     def lift(self, value: Any, dtype: Any = None) -> TensorRef:
         """A constant made by an op from checked Python data (scalars, index lists)."""
@@ -221,15 +272,18 @@ class Session(NatRefOps, Ops):
         arr = self._convert(value, "input", "value", dtype)
         if requires_grad and arr.dtype.kind != "f":
             raise DTypeError(f"input: only float tensors can require a gradient, got {arr.dtype.name}")
+        set_last(self)
         return self._leaf(arr, bool(requires_grad), name)
 
     def const(self, value: Any, dtype: Any = None, name: str | None = None) -> TensorRef:
         """Record a constant leaf (never requires a gradient)."""
+        set_last(self)
         return self._leaf(self._convert(value, "const", "value", dtype), False, name)
 
     def value(self, ref: TensorRef) -> np.ndarray:
-        """A host copy of a tensor's value (downloads from the device)."""
-        self._check_ref("value", ref)
+        """A host copy of a tensor's value (downloads from the device); also for refs whose
+        graph a backward released."""
+        self._check_ref("value", ref, released_ok=True)
         return self._backend.to_host(ref._v)
 
     get_value = value
@@ -309,11 +363,14 @@ class Session(NatRefOps, Ops):
             self._grad_enabled = prev
 
     # -- differentiation -------------------------------------------------------------------
-    def backward(self, out: TensorRef, seed: Any = None) -> Gradients:
-        """Reverse sweep from ``out``: dense gradients for every tape entry.
+    def backward(self, out: TensorRef, seed: Any = None, retain_graph: bool = True) -> Gradients:
+        """Reverse sweep from ``out``: dense gradients for every tape entry (the seed's
+        ``backwardDenseAll``; the tape is kept, as the seed's, unless ``retain_graph=False``).
 
         ``seed`` is the output cotangent (PyTorch's ``gradient=``); it defaults to 1 for a
-        scalar. Also accumulates into ``Param.grad`` of every parameter used on the tape.
+        scalar. Also accumulates into ``Param.grad`` of every parameter used on the tape and
+        into ``x.grad`` of every leaf that requires a gradient. ``TensorRef.backward`` is
+        PyTorch's: it releases the graph unless ``retain_graph=True``.
         """
         self._check_ref("backward", out)
         if out.id is None:
@@ -329,32 +386,40 @@ class Session(NatRefOps, Ops):
             if tuple(seed.shape) != out.type.shape:
                 raise ShapeError(f"backward: seed must have the output's shape {out.type.shape}, "
                                  f"got {tuple(seed.shape)}")
-        dense = self.tape.backward(out, seed)
+        tape = self.tape
+        dense = tape.backward(out, seed)
+        for leaf in tape.released_leaves:  # checked before any gradient is stored
+            if leaf <= out.id and dense[leaf] is not None:
+                raise NotDifferentiableError(
+                    "backward: the gradient flows into a tensor whose graph an earlier backward "
+                    "released (PyTorch: 'Trying to backward through the graph a second time'); "
+                    "pass retain_graph=True to the first backward")
         grads = self._last_grads = Gradients(self, dense)
-        add = self.tape.arrays.add
+        add = tape.arrays.add
         graded = self._graded
-        for leaf, p in self.tape.params_by_leaf.items():
+        for leaf, p in tape.params_by_leaf.items():
             g = dense[leaf]
             if g is not None and p.requires_grad:
                 p.grad = g if p.grad is None else add(p.grad, g)
                 graded[id(p)] = p
-        leaf_grads = self.tape.leaf_grads
-        for leaf in self.tape.grad_leaves:  # x.grad of leaves made with requires_grad=True
+        nodes = tape.nodes
+        for leaf in tape.grad_leaves:  # x.grad of leaves made with requires_grad=True
             if leaf > out.id:
                 break
             g = dense[leaf]
             if g is not None:
-                cur = leaf_grads.get(leaf)
-                leaf_grads[leaf] = g if cur is None else add(cur, g)
+                node = nodes[leaf]
+                cur = getattr(node, "_grad", None)
+                node._grad = g if cur is None else add(cur, g)
+        if not retain_graph:
+            tape.release()
         return grads
 
     def leaf_grad(self, ref: TensorRef) -> Any:
         """``ref.grad``: the accumulated gradient of a leaf that requires one (None before the
         first backward that reaches it, and for non-leaf tensors, as PyTorch)."""
-        self._check_ref("grad", ref)
-        if ref.prim is not None or ref.id is None:
-            return None
-        return self.tape.leaf_grads.get(ref.id)
+        self._check_ref("grad", ref, released_ok=True)
+        return getattr(ref, "_grad", None)
 
     def grad(self, grads: Gradients, ref: TensorRef) -> Any:
         """The gradient of one tape entry (zeros if the sweep did not reach it)."""
@@ -388,7 +453,7 @@ class Session(NatRefOps, Ops):
         elif not isinstance(grads, Gradients) or grads._session is not self:
             raise InvalidRefError(f"{op}: expected Gradients of this session, got {type(grads).__name__}")
         dense = grads.dense(op)
-        return _steps.pairs(self.tape, dense, self.tape.arrays.add)
+        return _steps.pairs(grads.param_leaves(), dense, self.tape.arrays.add)
 
     def sgd_step(self, lr: float, grads: Gradients | None = None) -> None:
         """``p <- p - lr * g`` for every trainable parameter used on the tape (one update each).
@@ -426,8 +491,11 @@ class Session(NatRefOps, Ops):
         self._graded = {}
 
     # -- checks ----------------------------------------------------------------------------
-    def _check_ref(self, op: str, ref: Any) -> None:
-        if ref.__class__ is not TensorRef or ref.session is not self or ref.epoch != self.tape.epoch:
+    def _check_ref(self, op: str, ref: Any, released_ok: bool = False) -> None:
+        current = ref.__class__ is TensorRef and ref.session is self and ref.epoch == self.tape.epoch
+        released = (released_ok and ref.__class__ is TensorRef and ref.session is self
+                    and self.tape.is_released(ref.epoch))
+        if not (current or released):
             self._reject(op, ref)
 
     def _check_nat(self, op: str, ref: Any, cls: type) -> None:
@@ -436,7 +504,7 @@ class Session(NatRefOps, Ops):
             hint = " (use get_nat_vec/set_nat_vec for a NatVecRef)" if isinstance(ref, NatVecRef) else (
                 " (use get_nat/set_nat for a NatRef)" if isinstance(ref, NatRef) else "")
             raise InvalidRefError(f"{op}: expected a {want}, got {got}{hint}")
-        if ref.session is not self or ref.epoch != self.tape.epoch:
+        if ref.session is not self or ref.epoch < self.tape.floor:
             raise InvalidRefError(f"{op}: {ref!r} is not a live nat reference of this session "
                                   "(another session's, or the tape was reset)")
 
@@ -448,6 +516,9 @@ class Session(NatRefOps, Ops):
                 if mine != theirs:
                     raise DeviceError(f"{op}: tensor is on {theirs} but this session runs on {mine}")
                 raise InvalidRefError(f"{op}: {a!r} belongs to another session")
+            if self.tape.is_released(a.epoch):
+                raise InvalidRefError(f"{op}: {a!r} belongs to a graph that a backward released; "
+                                      "pass retain_graph=True to backward to keep it")
             raise InvalidRefError(f"{op}: {a!r} is stale: the tape was reset after it was made")
         what = type(a).__name__
         if isinstance(a, (np.ndarray, list, tuple)) or hasattr(a, "__array__"):

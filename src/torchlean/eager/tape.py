@@ -1,10 +1,16 @@
-"""The eager tape: nodes, epoch, parameter leaves, nat store, rollback, and the two sweeps.
+"""The eager tape: nodes, generations, parameter leaves, nat store, rollback, and the sweeps.
 
 A ``Tape`` owns everything one step records: the list of ``TensorRef`` nodes (a node's id is its
-index), the epoch that ``reset`` advances (refs and gradients of an older epoch are stale), the
-table of which leaves are parameters, the seed's natural-number store, and the plain-array
-binder (``ArrayOps``) its sweeps run the registry's rules through. ``Session`` is the user-facing
-object over it; a failed public op restores the tape to its mark (see ``frontend/frame.py``).
+index), the table of which leaves are parameters, the seed's natural-number store, and the
+plain-array binder (``ArrayOps``) its sweeps run the registry's rules through. ``Session`` is the
+user-facing object over it; a failed public op restores the tape to its mark (see
+``frontend/frame.py``).
+
+Generations: every ref carries the generation (``epoch``) it was recorded in. ``reset`` (the
+seed's ``resetTape``) starts a new generation and makes every older ref and gradient stale.
+``release`` (what PyTorch's ``loss.backward()`` does, ``retain_graph=False``) starts a new
+generation too, but older refs stay readable and usable as constants: a loop that never calls
+``reset`` keeps its memory flat. Generations in ``[floor, epoch)`` are released, older ones reset.
 
 ``backward`` seeds the output, visits ids from the output down to 0 and, for every node that
 needs a gradient, calls the VJP rule of each input that needs one, summing contributions per
@@ -29,28 +35,42 @@ if TYPE_CHECKING:
 class Tape:
     """The recording of one step (see module docstring)."""
 
-    __slots__ = ("arrays", "epoch", "grad_leaves", "leaf_grads", "nats", "nodes", "params_by_leaf")
+    __slots__ = ("adopted", "arrays", "epoch", "floor", "grad_leaves", "nats", "nodes", "param_refs",
+                 "params_by_leaf", "released_leaves")
 
     def __init__(self, arrays: ArrayOps) -> None:
         self.arrays = arrays
-        self.epoch = 0
+        self.epoch = 0  # the current generation
+        self.floor = 0  # the oldest generation that has not been reset
+        self.nats: list[int] = []
+        self._new_generation()
+
+    def _new_generation(self) -> None:
         self.nodes: list[TensorRef] = []
         self.params_by_leaf: dict[int, Param] = {}
-        self.nats: list[int] = []
         self.grad_leaves: list[int] = []  # ids of leaves that require a gradient (x.grad)
-        self.leaf_grads: dict[int, Any] = {}  # their gradients, accumulated over backward calls
+        self.param_refs: dict[int, tuple[Param, TensorRef]] = {}  # a Param's leaf this generation
+        self.adopted: dict[int, tuple[TensorRef, TensorRef]] = {}  # released refs used again
+        self.released_leaves: list[int] = []  # adopted leaves whose graph was released
 
     def __len__(self) -> int:
         return len(self.nodes)
 
     def reset(self) -> None:
         """Forget every node, parameter leaf and nat; older refs and gradients become stale."""
-        self.nodes = []
-        self.params_by_leaf = {}
-        self.nats = []
-        self.grad_leaves = []
-        self.leaf_grads = {}
         self.epoch += 1
+        self.floor = self.epoch
+        self.nats = []
+        self._new_generation()
+
+    def release(self) -> None:
+        """Drop the recorded graph (after a backward without ``retain_graph``); older refs keep
+        their values and can be used as constants; nats are kept."""
+        self.epoch += 1
+        self._new_generation()
+
+    def is_released(self, epoch: int) -> bool:
+        return self.floor <= epoch < self.epoch
 
     def mark(self) -> tuple[int, int]:
         return len(self.nodes), len(self.nats)
@@ -64,6 +84,11 @@ class Tape:
             del self.nodes[n:]
             while self.grad_leaves and self.grad_leaves[-1] >= n:
                 self.grad_leaves.pop()
+            while self.released_leaves and self.released_leaves[-1] >= n:
+                self.released_leaves.pop()
+            for cache in (self.param_refs, self.adopted):
+                for key in [k for k, (_, ref) in cache.items() if ref.id >= n]:
+                    del cache[key]
         if len(self.nats) > k:
             del self.nats[k:]
 
@@ -121,13 +146,17 @@ class Gradients:
     """Dense gradients of one backward sweep, one entry per tape id (seed ``backwardDenseAll``).
 
     Entries the sweep never reached read as zeros of the node's shape. The object belongs to the
-    tape epoch it was computed on: after ``reset`` every lookup raises ``InvalidRefError``.
+    generation it was computed on and keeps what it needs of it (the nodes' types and which
+    leaves are parameters), so it stays usable after the graph is released; after ``reset``
+    every lookup raises ``InvalidRefError``.
     """
 
-    __slots__ = ("_epoch", "_grads", "_session")
+    __slots__ = ("_epoch", "_grads", "_nodes", "_params", "_session")
 
     def __init__(self, session: Session, grads: list[Any]) -> None:
         self._session, self._grads, self._epoch = session, grads, session.tape.epoch
+        self._nodes = session.tape.nodes
+        self._params = session.tape.params_by_leaf
 
     def __len__(self) -> int:
         return len(self._grads)
@@ -139,7 +168,7 @@ class Gradients:
     @property
     def live(self) -> bool:
         """True while the tape these gradients were computed on has not been reset."""
-        return self._session.tape.epoch == self._epoch
+        return self._epoch >= self._session.tape.floor
 
     def check_live(self, op: str) -> None:
         if not self.live:
@@ -170,7 +199,7 @@ class Gradients:
         i = self._index(key)
         g = self._grads[i]
         if g is None:
-            node = self._session.tape.nodes[i]
+            node = self._nodes[i]
             if node.type.dtype.kind != "f":
                 raise NotDifferentiableError(f"grad: tape entry {i} is a {node.type} tensor, "
                                              "which has no gradient")
@@ -185,6 +214,10 @@ class Gradients:
         """The raw per-id list (for optimizers), after checking these gradients are live."""
         self.check_live(op)
         return self._grads
+
+    def param_leaves(self) -> dict[int, Param]:
+        """Which tape ids of that generation were parameter leaves."""
+        return self._params
 
 
 def check_tangents(session: Session, tangents: Mapping[TensorRef, Any]) -> dict[int, Any]:

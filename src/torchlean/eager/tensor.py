@@ -23,6 +23,7 @@ class TensorRef(TensorMethods):
 
     __slots__ = (
         "__weakref__",
+        "_grad",
         "_v",
         "epoch",
         "id",
@@ -91,10 +92,23 @@ class TensorRef(TensorMethods):
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
-    def backward(self, seed: Any = None) -> Any:
-        """Reverse sweep from this tensor; fills ``Param.grad`` and ``x.grad`` of leaves that
-        require a gradient, and returns dense gradients (``Gradients``)."""
-        return self.session.backward(self, seed)
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> Any:
+        """PyTorch's ``Tensor.backward``: fills ``Param.grad`` and ``x.grad`` of leaves that
+        require a gradient (accumulating), and releases the recorded graph unless
+        ``retain_graph=True`` (so a loop needs no ``reset``). Returns the dense ``Gradients``
+        too (the seed's ``backwardDenseAll``). ``create_graph`` and ``inputs`` are not supported
+        on the eager tape (use ``tl.hvp``/``tl.jacrev``, which differentiate graphs)."""
+        from .._core.errors import ArgumentError
+
+        if create_graph:
+            raise ArgumentError("backward: create_graph=True is not supported on the eager tape; "
+                                "higher derivatives: tl.hvp / tl.jacfwd(tl.grad(...)) or tl.compile")
+        if inputs is not None:
+            raise ArgumentError("backward: inputs= is not supported; read the gradients you need "
+                                "from x.grad or the returned Gradients")
+        keep = bool(retain_graph) if retain_graph is not None else False
+        return self.session.backward(self, gradient, retain_graph=keep)
 
     @property
     def grad(self) -> Any:

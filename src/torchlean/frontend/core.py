@@ -42,13 +42,18 @@ class CoreOps(OpsBase):
     # else goes through ``_pair`` (type promotion as PyTorch: bool < int64 < float, and
     # broadcasting). ``_kind`` reads the dtype kind without a hook call where it can.
     def _kind(self, x: Any) -> str:
-        try:
-            return x.dtype.kind
-        except AttributeError:
-            return self.type_of(x).dtype.kind
+        t = getattr(x, "type", None)  # TensorRef, Var, Param
+        if t is not None:
+            return t.dtype.kind
+        dt = getattr(x, "dtype", None)  # raw arrays (the array binder)
+        return dt.kind if dt is not None else self.type_of(x).dtype.kind
 
     def add(self, x: Any, y: Any) -> Any:
         """x + y with broadcasting and PyTorch's type promotion."""
+        if y.__class__ is float:  # the hot case: a float tensor plus a Python float
+            t = getattr(x, "type", None)
+            if t is not None and t.dtype.kind == "f":
+                return self.bind(_add_scalar, x, c=y)
         if type(y) in _SCALARS:
             if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
                 return self.bind(_add_scalar, x, c=_const(self, "add", x, y))
@@ -60,6 +65,10 @@ class CoreOps(OpsBase):
 
     def sub(self, x: Any, y: Any) -> Any:
         """x - y with broadcasting (``c - x`` is ``(-x) + c``, exact in IEEE arithmetic)."""
+        if y.__class__ is float:
+            t = getattr(x, "type", None)
+            if t is not None and t.dtype.kind == "f":
+                return self.bind(_add_scalar, x, c=-y)
         if type(y) in _SCALARS:
             if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
                 return self.bind(_add_scalar, x, c=-_const(self, "sub", x, y))
@@ -73,6 +82,10 @@ class CoreOps(OpsBase):
 
     def mul(self, x: Any, y: Any) -> Any:
         """x * y with broadcasting and PyTorch's type promotion."""
+        if y.__class__ is float:
+            t = getattr(x, "type", None)
+            if t is not None and t.dtype.kind == "f":
+                return self.bind(_scale, x, c=y)
         if type(y) in _SCALARS:
             if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
                 return self.bind(_scale, x, c=_const(self, "mul", x, y))

@@ -54,12 +54,12 @@ def renamed(op: str, e: BaseException) -> BaseException | None:
     return None
 
 
-def _frame_body(call: str) -> list[str]:
+def _frame_body(call: str, mark: str = "self._mark()") -> list[str]:
     return [
         "    if self._frame is not None:",
         f"        return _fn({call})",
         "    self._frame = _name",
-        "    mark = self._mark()",
+        f"    mark = {mark}",
         "    try:",
         f"        return _fn({call})",
         "    except BaseException as e:",
@@ -73,24 +73,25 @@ def _frame_body(call: str) -> list[str]:
     ]
 
 
-def _generic(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+def _generic(name: str, fn: Callable[..., Any], mark: str = "self._mark()") -> Callable[..., Any]:
     env = {"_fn": fn, "_name": name, "_renamed": renamed}
-    src = "\n".join([f"def {name}(self, *args, **kwargs):", *_frame_body("self, *args, **kwargs")])
+    src = "\n".join([f"def {name}(self, *args, **kwargs):", *_frame_body("self, *args, **kwargs", mark)])
     exec(compile(src, f"<torchlean frame {name}>", "exec"), env)
     return env[name]
 
 
-def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` (a method) inside a public-op frame named ``name``."""
+def wrap(name: str, fn: Callable[..., Any], mark: str = "self._mark()") -> Callable[..., Any]:
+    """``fn`` (a method) inside a public-op frame named ``name``; ``mark`` is the expression
+    (in ``self``) that snapshots the binder's state, inlined into the generated code."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
-        return _generic(name, fn)
+        return _generic(name, fn, mark)
     params = list(sig.parameters.values())[1:]  # drop self
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY) for p in params):
-        return _generic(name, fn)
+        return _generic(name, fn, mark)
     env: dict[str, Any] = {"_fn": fn, "_name": name, "_renamed": renamed, "_M": _MISSING,
-                           "_slow": _generic(name, fn)}
+                           "_slow": _generic(name, fn, mark)}
     head, call, required, kwonly = [], [], [], []
     for i, p in enumerate(params):
         default = "_M"
@@ -113,7 +114,7 @@ def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         f"def {name}({sig_src}):",
         f"    if {slow}:",
         f"        return _call_slow(self, _slow, ({given}{',' if given else ''}), {{{kw_given}}}, _extra, _kw)",
-        *_frame_body(", ".join(["self", *call])),
+        *_frame_body(", ".join(["self", *call]), mark),
     ]
     env["_call_slow"] = _call_slow
     exec(compile("\n".join(lines), f"<torchlean frame {name}>", "exec"), env)
@@ -172,14 +173,15 @@ def public_names(cls: type, exclude: Iterable[str]) -> list[str]:
     return out
 
 
-def framed(exclude: Iterable[str]) -> Callable[[type], type]:
+def framed(exclude: Iterable[str], mark: str = "self._mark()") -> Callable[[type], type]:
     """Class decorator: wrap every public method of the class, except ``exclude``, in a frame.
 
-    The class provides ``_frame`` (None outside any op), ``_mark()`` and ``_restore(mark)``."""
+    The class provides ``_frame`` (None outside any op), ``_mark()`` and ``_restore(mark)``;
+    ``mark`` may give ``_mark()``'s body as an expression, inlined to save a call per op."""
 
     def deco(cls: type) -> type:
         for name in public_names(cls, exclude):
-            setattr(cls, name, wrap(name, inspect.getattr_static(cls, name)))
+            setattr(cls, name, wrap(name, inspect.getattr_static(cls, name), mark))
         return cls
 
     return deco

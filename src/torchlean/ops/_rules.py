@@ -16,6 +16,7 @@ def unary_float(op: str) -> Callable[..., TensorType]:
             raise DTypeError(f"{op}: expected a float tensor, got {x.dtype.name}")
         return x
 
+    rule.float_identity = 1  # type: ignore[attr-defined]  # see Primitive.float_identity
     return rule
 
 
@@ -30,6 +31,7 @@ def binary_float(op: str) -> Callable[..., TensorType]:
                              f"got {a.shape} and {b.shape}")
         raise DTypeError(f"{op}: expected one float dtype, got {a.dtype.name} and {b.dtype.name}")
 
+    rule.float_identity = 2  # type: ignore[attr-defined]
     return rule
 
 
@@ -40,13 +42,16 @@ def unary_numeric(op: str) -> Callable[..., TensorType]:
     integer tensor to float before combining it with a float number, as PyTorch promotes)."""
 
     def rule(x: TensorType, **params: object) -> TensorType:
-        if x.dtype.kind not in "fi":
+        if x.dtype.kind == "f":
+            return x
+        if x.dtype.kind != "i":
             raise DTypeError(f"{op}: expected a float or int64 tensor, got {x.dtype.name}")
         c = params.get("c")
         if x.dtype.kind == "i" and c is not None and not isinstance(c, int):
             raise DTypeError(f"{op}: an int64 tensor takes an int constant, got {c!r}")
         return x
 
+    rule.float_identity = 1  # type: ignore[attr-defined]
     return rule
 
 
@@ -61,4 +66,5 @@ def binary_numeric(op: str) -> Callable[..., TensorType]:
                              f"got {a.shape} and {b.shape}")
         raise DTypeError(f"{op}: expected one float or int64 dtype, got {a.dtype.name} and {b.dtype.name}")
 
+    rule.float_identity = 2  # type: ignore[attr-defined]
     return rule

@@ -1,0 +1,96 @@
+"""PyTorch's loop without reset: backward releases the graph; Params join the tape implicitly."""
+
+import numpy as np
+import pytest
+
+import torchlean as tl
+
+
+def _data(rng):
+    return rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
+
+
+def _step(s, w, b, x, y, reset):
+    if reset:
+        s.reset()
+    xs, ys = s.input(x), s.input(y)
+    loss = s.cross_entropy(s.add(s.matmul(xs, w), b), ys)  # Params passed straight to ops
+    loss.backward()
+    s.sgd_step(0.1)
+    s.zero_grad()
+    return loss.item()
+
+
+def test_the_no_reset_loop_equals_the_reset_loop_bit_for_bit():
+    rng = np.random.default_rng(0)
+    w0, b0 = rng.standard_normal((4, 3)), np.zeros(3)
+    batches = [_data(rng) for _ in range(5)]
+    results = []
+    for reset in (True, False):
+        s = tl.Session(dtype=np.float64)
+        w, b = s.param(w0), s.param(b0)
+        losses = [_step(s, w, b, x, y, reset) for x, y in batches * 4]
+        results.append((losses, w.value.copy(), b.value.copy()))
+        assert len(s) < 12  # the released graph does not pile up
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][2], results[1][2])
+
+
+def test_a_param_is_recorded_once_per_step_and_gets_one_gradient():
+    s = tl.Session(dtype=np.float64)
+    w = s.param([1.0, 2.0])
+    x = s.input([3.0, 4.0])
+    n = len(s)
+    loss = (x * w + w * w).sum()  # w used twice: one leaf, gradients summed
+    assert len(s) == n + 5
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [3.0 + 2.0, 4.0 + 4.0])
+
+
+def test_released_refs_stay_readable_and_act_as_constants():
+    s = tl.Session(dtype=np.float64)
+    w = s.param([1.0, -2.0])
+    x = s.input([3.0, 4.0])
+    h = x * w
+    loss = h.sum()
+    loss.backward()
+    assert loss.item() == -5.0 and h.numpy().tolist() == [3.0, -8.0]  # readable after release
+    z = s.input([1.0, 1.0], requires_grad=True)
+    out = (h.detach() * z).sum()  # released values used as constants in the next step
+    out.backward()
+    np.testing.assert_array_equal(z.grad, [3.0, -8.0])
+    with pytest.raises(tl.NotDifferentiableError, match="graph a second time"):
+        (h * 2.0).sum().backward()  # h's graph is gone, as in PyTorch
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])  # unchanged by the failed backward
+
+
+def test_retain_graph_keeps_the_graph_and_accumulates():
+    s = tl.Session(dtype=np.float64)
+    x = s.input([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])  # 2x twice, accumulated as PyTorch
+
+
+def test_reset_still_makes_old_refs_and_gradients_stale():
+    s = tl.Session()
+    x = s.input([1.0], requires_grad=True)
+    g = (x * 2.0).sum().backward()
+    s.reset()
+    with pytest.raises(tl.InvalidRefError, match="stale"):
+        x + 1.0
+    with pytest.raises(tl.InvalidRefError, match="stale"):
+        g[0]
+    with pytest.raises(tl.InvalidRefError):
+        x.numpy()
+
+
+def test_a_param_on_its_own_records_on_the_current_session():
+    s = tl.Session(dtype=np.float64)
+    w = s.param(np.arange(6.0).reshape(2, 3))
+    x = s.input(np.ones(2))
+    y = (w.t() @ x).sum()  # w.t(): no tensor beside it; recorded on s (the last input's session)
+    y.backward()
+    np.testing.assert_array_equal(w.grad, np.ones((2, 3)))
