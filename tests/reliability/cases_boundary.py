@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import fractions
+import warnings
 
 import numpy as np
 
@@ -35,6 +36,12 @@ class _ArrayLike:
 class _BrokenArray:
     def __array__(self, dtype=None, copy=None):
         raise ValueError("this object cannot become an array")
+
+
+def _matrix(rows):
+    with warnings.catch_warnings():  # np.matrix is pending deprecation, but users still have them
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.matrix(rows)
 
 
 def _masked(mask):
@@ -252,10 +259,10 @@ def _positive_cases():
         ok("accept-list-of-arrays", lambda w: w.s.input([np.ones(2), np.zeros(2)]),
            same(np.array([[1.0, 1.0], [0.0, 0.0]], F32), F32)),
         ok("accept-tuple", lambda w: w.s.input((1.5, 2.5)), same(np.array([1.5, 2.5], F32), F32)),
-        ok("accept-np-matrix-is-base-ndarray", lambda w: w.s.input(np.matrix([[1.0, 2.0]])),
+        ok("accept-np-matrix-is-base-ndarray", lambda w: w.s.input(_matrix([[1.0, 2.0]])),
            lambda r, w: (same(np.array([[1.0, 2.0]], F32), F32)(r, w),
                          _is_base(r.numpy()), same(np.float32(3.0))(w.s.sum(r), w))),
-        ok("accept-np-matrix-sum-shape", lambda w: w.s.sum(w.s.input(np.matrix([[1.0, 2.0], [3.0, 4.0]]))),
+        ok("accept-np-matrix-sum-shape", lambda w: w.s.sum(w.s.input(_matrix([[1.0, 2.0], [3.0, 4.0]]))),
            lambda r, w: (_eq(r.shape, ()), same(np.float32(10.0))(r, w))),
         ok("accept-masked-array-without-masked", lambda w: w.s.input(_masked([False, False, False])),
            lambda r, w: (same(np.array([1.0, 2.0, 3.0], F32), F32)(r, w), _is_base(r.numpy()))),

@@ -16,6 +16,7 @@ from .harness import F32, F64, TR_X, ArgumentError, close, err, ok, same, torch_
 
 DTypeError, ShapeError = tl.DTypeError, tl.ShapeError
 DeviceError, NotDifferentiableError = tl.DeviceError, tl.NotDifferentiableError
+InvalidRefError = tl.InvalidRefError
 HAS_CUPY = importlib.util.find_spec("cupy") is not None
 COMPILED = tl.Backend.COMPILED
 X3 = np.array([1.0, -2.0, 0.5], F32)
@@ -83,6 +84,14 @@ def _eq(a, b):
     assert a == b, f"{a!r} != {b!r}"
 
 
+def _keep_var(w):
+    def grab(o, a):
+        w.c.var = a
+        return o.sum(a)
+
+    tl.compile_scalar(grab, [(2,)])
+
+
 def _trace_cases():
     i64 = ((3,), np.int64)
     return [
@@ -107,6 +116,16 @@ def _trace_cases():
             (ArgumentError, DTypeError), "add"),
         err("compile-ndarray-operand", lambda w: tl.compile_out(lambda o, a: o.add(a, np.ones(3)), [(3,)]),
             (ArgumentError, DTypeError), "add", "ndarray"),
+        err("compile-value-of-another-graph",
+            lambda w: tl.compile_scalar(lambda o, a: o.sum(o.add(a, w.c.var)), [(2,)]),
+            (ArgumentError, InvalidRefError), "add", "another graph", setup=_keep_var),
+        err("compiled-bool-input-given-ints", lambda w: w.c.cb(np.array([0, 1, 2])), DTypeError, "compiled function",
+            "bool", setup=lambda w: setattr(w.c, "cb", w.track(tl.compile_scalar(
+                lambda o, a: o.sum(o.cast(a, F32)), [((3,), bool)])))),
+        ok("compiled-uint8-into-int64-input", lambda w: tl.compile_scalar(lambda o, a: o.sum(o.cast(a, F32)),
+                                                                          [((3,), np.int64)])(np.array([0, 1, 250],
+                                                                                                       np.uint8)),
+           same(np.float32(251.0))),
         err("compile-input-type-float-shape", lambda w: tl.compile_scalar(_sq, [(2.5,)]), ShapeError, "compile", "2.5"),
         err("compile-input-type-negative", lambda w: tl.compile_scalar(_sq, [(-1,)]), ShapeError, "compile", "-1"),
         err("compile-input-type-float16", lambda w: tl.compile_scalar(_sq, [((3,), np.float16)]), DTypeError, "compile",

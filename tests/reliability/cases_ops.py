@@ -399,6 +399,20 @@ def _ref_cases():
         err("jvp-stale-key", lambda w: w.S.jvp(w.s.mul(w.x, 2.0), {w.stale: np.ones(3)}), InvalidRefError, "jvp",
             "stale"),
         err("jvp-stale-output", lambda w: w.S.jvp(w.stale, {w.x: np.ones(3)}), InvalidRefError, "jvp", "stale"),
+        err("stale-operator-add", lambda w: w.stale + 1.0, InvalidRefError, "add", "stale"),
+        err("stale-operator-rmul", lambda w: 2 * w.stale, InvalidRefError, "mul", "stale"),
+        err("stale-operator-neg", lambda w: -w.stale, InvalidRefError, "neg", "stale"),
+        err("stale-operator-matmul", lambda w: w.stale @ w.x, InvalidRefError, "matmul", "stale"),
+        err("stale-operator-pow", lambda w: w.stale ** 2, InvalidRefError, "power", "stale"),
+        err("stale-method-relu", lambda w: w.stale.relu(), InvalidRefError, "relu", "stale"),
+        err("stale-method-sum", lambda w: w.stale.sum(), InvalidRefError, "reduce_sum", "stale"),
+        err("stale-method-reshape", lambda w: w.stale.reshape(3, 1), InvalidRefError, "reshape", "stale"),
+        err("foreign-operator-sub", lambda w: w.y - w.x, InvalidRefError, "sub", "another session"),
+        err("foreign-operator-truediv", lambda w: w.x / w.y, InvalidRefError, "div", "another session"),
+        err("power-exponent-beyond-float64", lambda w: w.S.power(w.x, 2**2000), ArgumentError, "power", "float64"),
+        err("Param-name-not-str", lambda w: tl.Param(np.ones(2), name=5), ArgumentError, "Param", "name"),
+        err("no_grad-session-backward", lambda w: w.c.s2.backward(w.c.loss), InvalidRefError, "backward", "no_grad",
+            setup=_no_grad_session),
         ok("zero_grad-after-reset-clears", lambda w: (w.s.reset(), w.s.zero_grad(), (w.w.grad, w.b.grad))[2],
            lambda r, w: _eq(r, (None, None))),
         ok("backward-fills-param-grads", lambda w: (w.w.grad, w.b.grad),
@@ -407,6 +421,11 @@ def _ref_cases():
         ok("param-used-twice-one-grad", lambda w: _param_twice(w), same(np.full(3, 5.0, F32))),
         ok("no_grad-records-nothing", lambda w: _no_grad_len(w), lambda r, w: _eq(r, (0, [2.0, 4.0, 6.0]))),
     ]
+
+
+def _no_grad_session(w):
+    s2 = w.c.s2 = w.session(no_grad=True)
+    w.c.loss = s2.sum(s2.input([1.0, 2.0], requires_grad=True))
 
 
 def _no_grad_backward(w):

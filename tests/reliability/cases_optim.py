@@ -480,6 +480,9 @@ def _trainer_cases():
                close(_torch_trainer_sgd(), F32, rtol=1e-6, atol=1e-7)),
         ]
     out += [
+        ok("trainer-get_params-is-a-copy", lambda w: _get_params_copy(w), same(INIT)),
+        ok("trainer-frozen-param-unchanged", lambda w: _frozen_trainer(w), same(INIT)),
+        ok("adam-load_state_dict-copies", lambda w: _load_copies(w), same(np.zeros(3, F32))),
         err("trainer-ctor-None-param", lambda w: tl.ScalarTrainer([None], [(2, 4)], lambda o, a, x: o.sum(x)),
             DTypeError, "Param", "None"),
         err("trainer-ctor-bad-input-type",
@@ -503,6 +506,31 @@ def _trainer_cases():
             ShapeError, "Param.set_value", setup=_param_list),
     ]
     return out
+
+
+def _get_params_copy(w):
+    t = w.track(tl.ScalarTrainer([INIT.copy()], [(2, 4), ((2,), np.int64)],
+                                 lambda o, a, x, y: o.cross_entropy(o.linear(a, None, x), y)))
+    t.get_params()[0][...] = 42.0
+    return t.get_params()[0]
+
+
+def _frozen_trainer(w):
+    t = w.track(tl.ScalarTrainer([INIT.copy()], [(2, 4), ((2,), np.int64)],
+                                 lambda o, a, x, y: o.cross_entropy(o.linear(a, None, x), y), requires_grad=[False]))
+    t.step(0.5, TR_X, TR_Y)
+    t.adam_step(0.5, TR_X, TR_Y)
+    return t.get_params()[0]
+
+
+def _load_copies(w):
+    p = w.param(np.ones(3, F32))
+    o = tl.Adam([p])
+    m = np.zeros(3, F32)
+    o.load_state_dict({"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                       "state": {"0": {"m": m, "v": np.zeros(3, F32), "t": 1}}})
+    m[...] = 7.0
+    return np.asarray(o.state_dict()["state"]["0"]["m"])
 
 
 def _param_list(w):
