@@ -12,10 +12,10 @@ import pytest
 
 import torchlean as tl
 
-from . import cases_boundary, cases_cli, cases_compiled, cases_ops, cases_optim
+from . import cases_boundary, cases_cli, cases_compiled, cases_families, cases_ops, cases_optim
 from .harness import err, later, ok, run_case, same
 
-MODULES = (cases_boundary, cases_ops, cases_optim, cases_compiled, cases_cli)
+MODULES = (cases_boundary, cases_ops, cases_families, cases_optim, cases_compiled, cases_cli)
 ALL = [c for m in MODULES for c in m.CASES]
 
 
