@@ -15,7 +15,8 @@ import numpy as np
 
 from ._core import convert
 from ._core.current import current
-from ._core.errors import ArgumentError, ShapeError, TorchLeanError
+from ._core.errors import ArgumentError, DeviceError, ShapeError, TorchLeanError
+from ._core.guard import guard_methods
 from ._core.types import FLOAT_DTYPES, TensorType, float32, float_dtype
 from .backends.base import ArrayBackend
 from .frontend.tensor_methods import TensorMethods
@@ -50,8 +51,8 @@ class Param(TensorMethods):
         raises); by default a float32/float64 array keeps its dtype and other data (Python
         numbers, integer or bool data, promoted as PyTorch does) becomes float32."""
         if hasattr(value, "__cuda_array_interface__"):
-            raise TorchLeanError("Param: give the initial value as host data; a device mirror is "
-                                 "made when the parameter is first used on a device")
+            raise DeviceError("Param: give the initial value as host data; a device mirror is "
+                              "made when the parameter is first used on a device")
         if name is not None and not isinstance(name, str):
             raise ArgumentError(f"Param: name must be a string or None, got {type(name).__name__}")
         dt = _data_float_dtype(value) if dtype is None else float_dtype(dtype, "Param")
@@ -131,8 +132,8 @@ class Param(TensorMethods):
     def set_value(self, value: Any) -> None:
         """Overwrite the value (shape-checked); any device mirror is dropped."""
         if hasattr(value, "__cuda_array_interface__"):
-            raise TorchLeanError("Param.set_value: give host data (a device array would be a "
-                                 "silent transfer); use the session's optimizer for device updates")
+            raise DeviceError("Param.set_value: give host data (a device array would be a "
+                              "silent transfer); use the session's optimizer for device updates")
         arr = convert.host_array(value, "Param.set_value", "value", self.dtype)
         if arr.shape != self.shape:
             raise ShapeError(f"Param.set_value: expected shape {self.shape}, got {arr.shape}")
@@ -197,7 +198,7 @@ class Buffer(Param):
     def __init__(self, value: Any, name: str | None = None, dtype: Any = None,
                  persistent: bool = True) -> None:
         if hasattr(value, "__cuda_array_interface__"):
-            raise TorchLeanError("Buffer: give the initial value as host data")
+            raise DeviceError("Buffer: give the initial value as host data")
         arr = convert.host_array(value, "Buffer", "value", None if dtype is None else dtype,
                                  _data_float_dtype(value))
         Param.__init__(self, np.zeros(arr.shape, np.float32), name, False)
@@ -216,10 +217,10 @@ class ParamList(Sequence[Param]):
                  names: Sequence[str] | None = None, dtype: Any = None) -> None:
         values = list(values)
         if requires_grad is not None and len(requires_grad) != len(values):
-            raise TorchLeanError(f"ParamList: {len(values)} values but {len(requires_grad)} "
+            raise ArgumentError(f"ParamList: {len(values)} values but {len(requires_grad)} "
                                  "requires_grad flags")
         if names is not None and len(names) != len(values):
-            raise TorchLeanError(f"ParamList: {len(values)} values but {len(names)} names")
+            raise ArgumentError(f"ParamList: {len(values)} values but {len(names)} names")
         self._params = [
             v if isinstance(v, Param) else Param(
                 v, None if names is None else names[i],
@@ -249,11 +250,22 @@ class ParamList(Sequence[Param]):
 
     def set_values(self, values: Sequence[Any]) -> None:
         if len(values) != len(self._params):
-            raise TorchLeanError(f"ParamList.set_values: expected {len(self._params)} values, "
-                                 f"got {len(values)}")
-        for p, v in zip(self._params, values):
-            p.set_value(v)
+            raise ArgumentError(f"ParamList.set_values: expected {len(self._params)} values, "
+                                f"got {len(values)}")
+        arrays = []
+        for i, (p, v) in enumerate(zip(self._params, values)):  # all checked before any is set
+            arr = convert.host_array(v, "ParamList.set_values", f"value {i}", p.dtype)
+            if arr.shape != p.shape:
+                raise ShapeError(f"ParamList.set_values: value {i} has shape {arr.shape}, expected {p.shape}")
+            arrays.append(arr)
+        for p, arr in zip(self._params, arrays):
+            p.set_value(arr)
 
     def zero_grad(self) -> None:
         for p in self._params:
             p.grad = None
+
+
+guard_methods(Param, ["__init__", "set_value"])
+guard_methods(Buffer, ["__init__"])
+guard_methods(ParamList, ["__init__", "set_values"])

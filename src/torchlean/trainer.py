@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._core.errors import ArgumentError
+from ._core.guard import guard_methods
 from ._core.types import TensorType
 from .backends import get_backend
 from .compiled.api import compile_scalar, input_array
@@ -38,6 +39,8 @@ class ScalarTrainer:
     def __init__(self, init_params: Sequence[Any] | ParamList, input_types: Sequence[Any],
                  loss: Callable[..., Any], options: Options | None = None,
                  requires_grad: Sequence[bool] | None = None) -> None:
+        if options is not None and not isinstance(options, Options):
+            raise ArgumentError(f"ScalarTrainer: options must be an Options, got {type(options).__name__}")
         self.options = options or Options()
         self.params = init_params if isinstance(init_params, ParamList) else ParamList(
             init_params, requires_grad, dtype=self.options.dtype)
@@ -157,3 +160,7 @@ class ScalarTrainer:
         self._refs = [s.use(p) for p in self.params]
         xs = [s.input(x, dtype=t.dtype) for x, t in zip(self._inputs(inputs), self.input_types)]
         return s, self.loss(s, *self._refs, *xs)
+
+
+guard_methods(ScalarTrainer, ["__init__", "forward", "backward", "step", "adam_step", "adamw_step",
+                              "get_params"])

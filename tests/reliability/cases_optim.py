@@ -503,7 +503,7 @@ def _trainer_cases():
         err("ParamList-set_values-count", lambda w: w.trainer("eager").params.set_values([]), ArgumentError,
             "ParamList.set_values", "1", "0", setup=lambda w: w.trainer("eager")),
         err("ParamList-set_values-second-bad", lambda w: w.c.pl.set_values([np.zeros(2, F32), np.zeros(3, F32)]),
-            ShapeError, "Param.set_value", setup=_param_list),
+            ShapeError, "ParamList.set_values", "(3,)", setup=_param_list),
     ]
     return out
 

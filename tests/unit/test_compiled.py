@@ -39,7 +39,7 @@ def test_the_traced_function_runs_exactly_once():
         c.backward(*args)
     c.jvp(args, [np.ones((3, 4), np.float32), np.ones(3, np.float32), np.ones((5, 4), np.float32)])
     c.hvp(args, [np.ones((3, 4), np.float32), np.ones(3, np.float32), np.ones((5, 4), np.float32)])
-    with pytest.raises(tl.ShapeError, match=r"tangent/seed must have shape \(3,\)"):
+    with pytest.raises(tl.ShapeError, match=r"jvp: tangent must have shape \(3,\)"):
         c.jvp(args, [np.ones((3, 4)), np.ones(4), np.ones((5, 4))])
     assert len(calls) == 1
 

@@ -50,12 +50,15 @@ def _is_torchlean_tensor(v: Any) -> bool:
     return isinstance(v, _TENSOR_TYPES[0])
 
 
-def _scan_list(op: str, arg: str, value: Any, depth: int = 0) -> None:
+def _scan_list(op: str, arg: str, value: Any, ints: bool = True) -> None:
     """Refuse torchlean tensors and None inside nested lists before NumPy sees them (NumPy
     would read a tensor's value through ``__array__`` and silently cut the gradient)."""
     for item in value:
         if isinstance(item, (list, tuple)):
-            _scan_list(op, arg, item, depth + 1)
+            _scan_list(op, arg, item, ints)
+        elif ints and item.__class__ is int and not -(1 << 63) <= item < (1 << 63):
+            # NumPy would read such a list as float64 (or objects): the int would change silently
+            raise ArgumentError(f"{_where(op, arg)}: {item} does not fit in int64")
         elif item is None:
             raise DTypeError(f"{_where(op, arg)}: the nested list contains None")
         elif _is_torchlean_tensor(item):
@@ -73,7 +76,7 @@ def _device_of_dlpack(value: Any) -> int | None:
         return None
 
 
-def _read(op: str, arg: str, value: Any) -> np.ndarray:
+def _read(op: str, arg: str, value: Any, float_target: bool = False) -> np.ndarray:
     """Any accepted value as some NumPy array (not yet checked for kind or dtype)."""
     if value.__class__ is np.ndarray:  # the common case, first
         return value
@@ -96,7 +99,7 @@ def _read(op: str, arg: str, value: Any) -> np.ndarray:
             value = value.data
         return value.view(np.ndarray) if type(value) is not np.ndarray else value
     if isinstance(value, (list, tuple)):
-        _scan_list(op, arg, value)
+        _scan_list(op, arg, value, ints=not float_target)
     try:
         arr = np.asarray(value)
     except ValueError as e:
@@ -154,16 +157,15 @@ def host_array(value: Any, op: str, arg: str = "", dtype: Any = None,
     ``default_float``, integers int64 and booleans bool.
     """
     where = _where(op, arg)
-    arr = _read(op, arg, value)
+    dst = None if dtype is None else tensor_dtype(dtype, op)
+    arr = _read(op, arg, value, float_target=dst is not None and dst.kind == "f")
     kind = arr.dtype.kind
     if kind not in "biuf":
         what = _KIND_NAMES.get(kind, arr.dtype.name)
         hint = " (an int beyond the int64 range?)" if kind == "O" and _has_big_int(value) else ""
         raise DTypeError(f"{where}: expected numeric data (float, int or bool), got {what}{hint}")
-    if dtype is None:
+    if dst is None:
         dst = default_dtype(arr.dtype, default_float)
-    else:
-        dst = tensor_dtype(dtype, op)
     return _cast(where, arr, dst)
 
 
@@ -180,7 +182,7 @@ def default_dtype(dt: np.dtype, default_float: np.dtype = float32) -> np.dtype:
     return bool_ if dt.kind == "b" else (int64 if dt.kind in "iu" else default_float)
 
 
-def scalar(value: Any, op: str, arg: str = "scalar") -> float:
+def scalar(value: Any, op: str, arg: str = "the scalar") -> float:
     """A Python or NumPy real number operand (``x + 2``) as a float, or ``ArgumentError``."""
     if isinstance(value, (bool, np.bool_, int, float, np.integer, np.floating)):
         try:

@@ -35,10 +35,13 @@ class CompiledFunction:
 
     def __init__(self, fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,
                  scalar: bool = False, wrt: Sequence[bool] | None = None) -> None:
+        if options is not None and not isinstance(options, Options):
+            raise ArgumentError(f"compile: options must be an Options, got {type(options).__name__}")
         self.options = options or Options()
         graph, single = trace(fn, input_types, self.options.dtype, self.options.seed)
         if not single:
-            raise TorchLeanError("compile: the function must return one tensor")
+            raise ArgumentError("compile: the function must return one tensor (compile_scalar/"
+                                "compile_out); several outputs: tl.compile")
         out = graph.outputs[0].type
         if scalar and (out.shape != () or out.dtype.kind != "f"):
             raise ShapeError(f"compile_scalar: the function returns {out}, not a float scalar")
@@ -51,7 +54,7 @@ class CompiledFunction:
         self.output_type: TensorType = out
         flags = [True] * self.n_inputs if wrt is None else list(wrt)
         if len(flags) != self.n_inputs:
-            raise TorchLeanError(f"compile: wrt has {len(flags)} flags for {self.n_inputs} inputs")
+            raise ArgumentError(f"compile: wrt has {len(flags)} flags for {self.n_inputs} inputs")
         self.wrt = [f and differentiable(v) for f, v in zip(flags, graph.inputs)] + [False] * (self.rng_ops > 0)
         self.rng_counter = 0
         self._graphs: dict[str, Graph] = {"forward": graph}
@@ -89,10 +92,13 @@ class CompiledFunction:
         """Run a graph of this function on checked ``args`` plus ``(value, type)`` extras."""
         return self._run(kind, args, extra)
 
-    def _run(self, kind: str, args: Sequence[Any], extra: Sequence[Any] = ()) -> list[Any]:
+    def _run(self, kind: str, args: Sequence[Any], extra: Sequence[Any] = (), op: str = "compiled function"
+             ) -> list[Any]:
         backend = self.backend
-        arrays = self._inputs(args)
-        extras = [_like(backend, e, t) for e, t in extra]
+        arrays = self._inputs(args, op)
+        what = "cotangent" if kind in ("vjp",) else "tangent"
+        extras = [input_array(backend, e, t, what, op) if e is not None else backend.zeros(t.shape, t.dtype)
+                  for e, t in extra]
         exe = self._exes.get((kind, backend.device))
         if exe is None:
             exe = self._exes[(kind, backend.device)] = Executable(self.graph_of(kind), backend)
@@ -102,11 +108,11 @@ class CompiledFunction:
         self.rng_counter += self.rng_ops  # only a successful run advances the stream
         return out
 
-    def _inputs(self, args: Sequence[Any]) -> list[Any]:
+    def _inputs(self, args: Sequence[Any], op: str = "compiled function") -> list[Any]:
         """Check the call signature; return the inputs as arrays of the compiled device."""
         if len(args) != self.n_inputs:
-            raise ArgumentError(f"compiled function takes {self.n_inputs} inputs, got {len(args)}")
-        return [input_array(self.backend, a, t, f"input {i}") for i, (a, t) in
+            raise ArgumentError(f"{op}: the compiled function takes {self.n_inputs} inputs, got {len(args)}")
+        return [input_array(self.backend, a, t, f"input {i}", op) for i, (a, t) in
                 enumerate(zip(args, self.input_types))]
 
     def __str__(self) -> str:
@@ -138,12 +144,6 @@ def input_array(backend: ArrayBackend, value: Any, t: TensorType, what: str,
     return a
 
 
-def _like(backend: ArrayBackend, value: Any, t: TensorType) -> Any:
-    if value is None:
-        return backend.zeros(t.shape, t.dtype)
-    return input_array(backend, value, t, "tangent/seed")
-
-
 class CompiledScalar(CompiledFunction):
     """A compiled scalar-valued function (the seed's ``CompiledScalar``)."""
 
@@ -154,15 +154,15 @@ class CompiledScalar(CompiledFunction):
 
     def jvp(self, x: Sequence[Any], dx: Sequence[Any]) -> Any:
         """Directional derivative along ``dx`` (one tangent per differentiable input)."""
-        return self._run("jvp", x, self._tangents(dx))[1]
+        return self._run("jvp", x, self._tangents(dx, "jvp"), "jvp")[1]
 
     def backward(self, *x: Any) -> list[Any]:
         """Gradients (seed 1) aligned with the inputs; None for non-float inputs."""
         return self._grads(self._run("grad", x)[1:])
 
-    def backward_with_seed(self, x: Sequence[Any], seed: Any) -> list[Any]:
+    def backward_with_seed(self, x: Sequence[Any], seed: Any, op: str = "backward_with_seed") -> list[Any]:
         """Gradients of ``seed * f`` aligned with the inputs."""
-        return self._grads(self._run("vjp", x, [(seed, self.output_type)])[1:])
+        return self._grads(self._run("vjp", x, [(seed, self.output_type)], op)[1:])
 
     def value_and_grad(self, *x: Any) -> tuple[Any, list[Any]]:
         outs = self._run("grad", x)
@@ -170,17 +170,19 @@ class CompiledScalar(CompiledFunction):
 
     def hvp(self, x: Sequence[Any], v: Sequence[Any]) -> list[Any]:
         """Hessian-vector product: the JVP of the gradient graph (a graph of a graph)."""
-        outs = self._run("hvp", x, self._tangents(v))
+        outs = self._run("hvp", x, self._tangents(v, "hvp"), "hvp")
         k = sum(self.wrt)
         return self._grads(outs[k:])
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _tangents(self, dx: Sequence[Any]) -> list[tuple[Any, TensorType]]:
+    def _tangents(self, dx: Sequence[Any], op: str) -> list[tuple[Any, TensorType]]:
         float_types = [t for t, w in zip(self.input_types, self.wrt) if w]
+        if not isinstance(dx, (list, tuple)):
+            raise ArgumentError(f"{op}: tangents must be a list (one per float input), got {type(dx).__name__}")
         if len(dx) == self.n_inputs and len(float_types) != self.n_inputs:
             dx = [d for d, w in zip(dx, self.wrt) if w]
         if len(dx) != len(float_types):
-            raise TorchLeanError(f"expected {len(float_types)} tangents (one per float input), got {len(dx)}")
+            raise ArgumentError(f"{op}: expected {len(float_types)} tangents (one per float input), got {len(dx)}")
         return list(zip(dx, float_types))
 
     def _grads(self, grads: Sequence[Any]) -> list[Any]:
@@ -193,7 +195,7 @@ class CompiledOut(CompiledScalar):
 
     def vjp_with_seed(self, x: Sequence[Any], seed: Any) -> list[Any]:
         """Cotangents of the inputs for output cotangent ``seed``."""
-        return self.backward_with_seed(x, seed)
+        return self.backward_with_seed(x, seed, "vjp")
 
 
 def compile_scalar(fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .._core import convert
-from .._core.errors import ArgumentError, TorchLeanError
+from .._core.errors import ArgumentError, DTypeError, InvalidRefError, TorchLeanError
+from .._core.guard import mark_user
 from .._core.registry import Primitive
 from .._core.shapes import as_shape
 from .._core.types import TENSOR_DTYPES, TensorType, as_dtype, float32, float_dtype, tensor_dtype
@@ -60,10 +61,13 @@ class GraphBuilder(Ops):
     def _reject(self, op: str, a: Any) -> None:
         op = self._frame or op
         if a.__class__ is Var:
-            raise TorchLeanError(f"{op}: a traced value of another graph (a value captured from "
-                                 "another compiled function?)")
-        raise TorchLeanError(f"{op}: expected a traced value of this graph, got "
-                             f"{type(a).__name__}; wrap data with ops.const(...)")
+            raise InvalidRefError(f"{op}: a traced value of another graph (a value captured from "
+                                  "another compiled function?)")
+        if getattr(a, "__torchlean_tensor__", False):
+            raise DTypeError(f"{op}: got an eager {type(a).__name__} inside a traced function: pass "
+                             "it as an input of the compiled function (or its value via ops.const)")
+        raise DTypeError(f"{op}: expected a traced value of this graph, got "
+                         f"{type(a).__name__}; wrap data with ops.const(...)")
 
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> Var:
         for a in args:
@@ -144,12 +148,14 @@ def trace(fn: Callable[..., Any], input_types: Sequence[Any], dtype: Any = float
     try:
         out = fn(b, *args)
     except TorchLeanError as e:
-        raise _with_user_line(e) from None
+        new = _with_user_line(e)
+        mark_user(new)
+        raise new from None
     single = not isinstance(out, (tuple, list))
     outs = [out] if single else list(out)
     for o in outs:
         if o.__class__ is not Var or o.graph is not b.graph:
-            raise TorchLeanError(f"compile: the function must return traced values, got {type(o).__name__}")
+            raise ArgumentError(f"compile: the function must return traced values, got {type(o).__name__}")
     b.graph.outputs = outs
     if b.counter is not None:
         b.graph.inputs.append(b.counter)

@@ -36,7 +36,7 @@ from .._core.registry import Primitive
 from .._core.types import TensorType, as_dtype
 from ..backends import get_backend
 from ..frontend import Ops
-from ..frontend.frame import framed
+from ..frontend.frame import framed, guard_methods
 from ..options import Backend, Options
 from ..params import Param
 from . import optimizers as _steps
@@ -68,10 +68,12 @@ class Session(NatRefOps, Ops):
     _frame: str | None = None
 
     def __init__(self, options: Options | None = None, **kwargs: Any) -> None:
+        if options is not None and not isinstance(options, Options):
+            raise ArgumentError(f"Session: options must be an Options, got {type(options).__name__}")
         opts = options.replace(**kwargs) if options is not None else Options(**kwargs)
         if opts.backend is not Backend.EAGER:
-            raise TorchLeanError("Session is the eager session; for the compiled backend use "
-                                 "compile_scalar/compile_out or ScalarTrainer")
+            raise ArgumentError("Session is the eager session; for the compiled backend use "
+                                "compile_scalar/compile_out or ScalarTrainer")
         self.options = opts
         self.dtype = opts.dtype
         self._backend = get_backend(opts.device, opts.matmul_precision)
@@ -257,7 +259,7 @@ class Session(NatRefOps, Ops):
     def use(self, p: Param) -> TensorRef:
         """Record a parameter's current value as a leaf; its gradient flows to ``p``."""
         if not isinstance(p, Param):
-            raise TorchLeanError(f"use: expected a Param, got {type(p).__name__}")
+            raise DTypeError(f"use: expected a Param, got {type(p).__name__}")
         ref = self._leaf(p.array_on(self._backend), p.requires_grad, p.name)
         if ref.id is not None:
             self.tape.params_by_leaf[ref.id] = p
@@ -448,7 +450,7 @@ class Session(NatRefOps, Ops):
         """Each trainable parameter used on the tape once, with its leaves' gradients summed."""
         if grads is None:
             if self._last_grads is None:
-                raise TorchLeanError(f"{op}: no gradients: call backward first (after the latest reset)")
+                raise ArgumentError(f"{op}: no gradients: call backward first (after the latest reset)")
             grads = self._last_grads
         elif not isinstance(grads, Gradients) or grads._session is not self:
             raise InvalidRefError(f"{op}: expected Gradients of this session, got {type(grads).__name__}")
@@ -527,7 +529,12 @@ class Session(NatRefOps, Ops):
             hint = " (an optional argument given in the wrong position?)"
         else:
             hint = ""
-        raise TorchLeanError(f"{op}: expected a TensorRef of this session, got {what}{hint}")
+        if isinstance(a, (complex, np.complexfloating)):
+            raise DTypeError(f"{op}: complex numbers are not supported, got {a!r}")
+        raise DTypeError(f"{op}: expected a TensorRef of this session, got {what}{hint}")
+
+
+guard_methods(Session, ["__init__"])
 
 
 def _check_kernel(op: str, expected: TensorType, value: Any) -> None:

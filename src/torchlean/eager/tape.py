@@ -178,9 +178,10 @@ class Gradients:
     def _index(self, key: TensorRef | int, op: str = "grad") -> int:
         self.check_live(op)
         if isinstance(key, TensorRef):
-            if key.session is not self._session or key.epoch != self._epoch or key.id is None:
+            if (key.session is not self._session or key.epoch != self._epoch or key.id is None
+                    or key.id >= len(self._grads)):
                 raise InvalidRefError(f"{op}: {key!r} is not an entry of the tape these gradients "
-                                      "were computed on")
+                                      "were computed on (made after that backward, or elsewhere)")
             return key.id
         if isinstance(key, bool) or not hasattr(key, "__index__"):
             raise InvalidRefError(f"{op}: gradients are looked up by TensorRef or tape id, got "

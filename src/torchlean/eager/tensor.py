@@ -53,7 +53,9 @@ class TensorRef(TensorMethods):
 
     def __len__(self) -> int:
         if not self.type.shape:
-            raise TypeError("len() of a 0-d tensor")
+            from .._core.errors import ArgumentError
+
+            raise ArgumentError("len: a 0-d tensor has no length")
         return self.type.shape[0]
 
     # -- values ----------------------------------------------------------------------------

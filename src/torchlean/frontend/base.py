@@ -22,15 +22,13 @@ def is_scalar(v: Any) -> bool:
 
 
 def scalar_value(op: str, v: Any) -> float:
-    """A Python number operand as a float; ``ArgumentError`` for an int beyond float64."""
+    """A Python or NumPy real number as a float (``DTypeError`` for anything else: strings,
+    complex, arrays; ``ArgumentError`` for an int beyond float64)."""
     if v.__class__ is float:
         return v
-    try:
-        return float(v)
-    except OverflowError:
-        from .._core.errors import ArgumentError
+    from .._core import convert
 
-        raise ArgumentError(f"{op}: the scalar {v!r:.40} does not fit in float64") from None
+    return convert.scalar(v, op)
 
 
 class OpsBase:

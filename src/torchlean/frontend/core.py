@@ -61,6 +61,8 @@ class CoreOps(OpsBase):
             return self.add(y, x)
         elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
             return self.bind(_add, x, y)
+        if _both_bool(self, x, y):  # PyTorch: bool + bool is logical or
+            return self.bitwise_or(x, y)
         return self.bind(_add, *self._pair("add", x, y))
 
     def sub(self, x: Any, y: Any) -> Any:
@@ -78,6 +80,9 @@ class CoreOps(OpsBase):
                 return self.bind(_add_scalar, self.neg(y), c=c)
         elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
             return self.bind(_sub, x, y)
+        if _both_bool(self, x, y):
+            raise DTypeError("sub: subtracting two bool tensors is not supported (as in PyTorch); "
+                             "use ^ (xor) or ~ (not) instead")
         return self.bind(_sub, *self._pair("sub", x, y))
 
     def mul(self, x: Any, y: Any) -> Any:
@@ -93,6 +98,8 @@ class CoreOps(OpsBase):
             return self.mul(y, x)
         elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
             return self.bind(_mul, x, y)
+        if _both_bool(self, x, y):  # PyTorch: bool * bool is logical and
+            return self.bitwise_and(x, y)
         return self.bind(_mul, *self._pair("mul", x, y))
 
     def div(self, x: Any, y: Any) -> Any:
@@ -192,10 +199,12 @@ class CoreOps(OpsBase):
 
     def safe_log(self, x: Any, eps: float = 1e-6) -> Any:
         """The seed's total log: ``log(softplus(x) + eps)`` (not ``log(clamp(x, eps))``)."""
+        _float_arg(self, "safe_log", x)
         return self.log(self.add_scalar(self.softplus(x), eps))
 
     def silu(self, x: Any) -> Any:
         """x * sigmoid(x)."""
+        _float_arg(self, "silu", x)
         return self.mul(x, self.sigmoid(x))
 
     def detach(self, x: Any) -> Any:
@@ -312,7 +321,7 @@ class CoreOps(OpsBase):
         which also allows trailing-axis expansion such as (L,) -> (L, E) with ``axes=(0,)``.
         """
         src = self.shape_of(x)
-        shape = tuple(int(d) for d in shape)
+        shape = as_shape("broadcast_to", shape)
         if axes is None:
             if len(src) > len(shape):
                 raise ShapeError(f"broadcast_to: cannot broadcast {src} to {shape} (rank decreases)")
@@ -378,6 +387,7 @@ class CoreOps(OpsBase):
     # -- losses ----------------------------------------------------------------------------
     def mse_loss(self, yhat: Any, target: Any) -> Any:
         """Mean squared error; the target receives a gradient too (seed)."""
+        _float_arg(self, "mse_loss", yhat)
         sy, st = self.shape_of(yhat), self.shape_of(target)
         if sy != st:
             raise ShapeError(f"mse_loss: prediction and target shapes differ: {sy} vs {st}")
@@ -387,7 +397,8 @@ class CoreOps(OpsBase):
     def one_hot(self, labels: Any, num_classes: int, dtype: Any = None) -> Any:
         """Float one-hot encoding of integer labels (out-of-range labels give zero rows)."""
         dt = self.dtype if dtype is None else dtype
-        return self.bind(P["one_hot"], labels, num_classes=int(num_classes), dtype=_dtype_name(dt))
+        n = _int_arg("one_hot", "num_classes", num_classes)
+        return self.bind(P["one_hot"], labels, num_classes=n, dtype=_dtype_name(dt))
 
     def cross_entropy(self, logits: Any, target: Any, ignore_index: int = -100) -> Any:
         """Mean softmax cross-entropy over the batch, as ``F.cross_entropy`` (reduction 'mean').
@@ -431,6 +442,18 @@ def _alias(op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any, default_ax
     if keepdim is not None:
         keepdims = keepdim
     return axis, keepdims
+
+
+def _both_bool(ops: Any, x: Any, y: Any) -> bool:
+    return (type(x) not in _SCALARS and type(y) not in _SCALARS
+            and ops._kind(x) == "b" and ops._kind(y) == "b")
+
+
+def _float_arg(ops: Any, op: str, x: Any) -> None:
+    """A seed composite that needs a float tensor says so itself (not its first inner op)."""
+    dt = ops.type_of(x).dtype
+    if dt.kind != "f":
+        raise DTypeError(f"{op}: expected a float tensor, got {dt.name}")
 
 
 def _const(ops: Any, op: str, x: Any, c: Any) -> Any:

@@ -23,35 +23,10 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._core.errors import ArgumentError, TorchLeanError
+from .._core.guard import guard, guard_methods, renamed
 
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
-_CONVERTED = (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError)
-
-
-def renamed(op: str, e: BaseException) -> BaseException | None:
-    """The error to raise for ``e`` escaping public op ``op`` (None: raise ``e`` unchanged).
-
-    A TorchLeanError keeps its class and traceback; its message is prefixed with ``op``, and the
-    inner op it named, if different, moves to the end as ``(in inner)``."""
-    if isinstance(e, TorchLeanError):
-        msg = str(e)
-        head, sep, rest = msg.partition(": ")
-        if head == op:
-            return None
-        if sep and head.isidentifier():
-            first, nl, tail = rest.partition("\n")
-            msg = f"{op}: {first} (in {head}){nl}{tail}"
-        else:
-            msg = f"{op}: {msg}"
-        e.args = (msg, *e.args[1:])
-        return None
-    if isinstance(e, _CONVERTED):
-        text = str(e).strip() or type(e).__name__
-        new = ArgumentError(f"{op}: {text} ({type(e).__name__})")
-        new.__cause__ = e
-        return new
-    return None
+__all__ = ["framed", "guard", "guard_methods", "renamed", "run", "wrap"]
 
 
 def _frame_body(call: str, mark: str = "self._mark()") -> list[str]:

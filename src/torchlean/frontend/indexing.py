@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
-from .._core.errors import DTypeError, ShapeError, TorchLeanError
+from .._core.errors import ArgumentError, DTypeError, ShapeError, TorchLeanError
 from .._core.registry import REGISTRY
 from .._core.shapes import normalize_axis
 from .._core.types import TensorType, is_float, is_int
@@ -37,7 +37,7 @@ def _is_int(v: Any) -> bool:
 
 def _static_int(op: str, what: str, v: Any) -> int:
     if not _is_int(v):
-        raise TorchLeanError(f"{op}: {what} must be an int, got {v!r}")
+        raise ArgumentError(f"{op}: {what} must be an int, got {v!r}")
     return int(v)
 
 
@@ -48,8 +48,10 @@ def _host_indices(op: str, value: Any) -> np.ndarray:
         return np.asarray(v if _INT64_MIN <= v <= _INT64_MAX else -1, dtype=np.int64)
     try:
         arr = np.asarray(value)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise TorchLeanError(f"{op}: cannot read indices from {value!r}: {e}") from None
+    except ValueError as e:
+        raise ShapeError(f"{op}: cannot read indices from {value!r} (ragged?): {e}") from None
+    except (TypeError, OverflowError) as e:
+        raise DTypeError(f"{op}: cannot read indices from {value!r}: {e}") from None
     if arr.size == 0 and arr.dtype.kind in "fO":  # [] is float64 to NumPy
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
@@ -82,7 +84,7 @@ class IndexOps(OpsBase):
             try:
                 t = self.type_of(idx)
             except TorchLeanError as e:  # say which op and argument, keep the error class
-                raise type(e)(f"{op}: index argument: {e}") from None
+                raise type(e)(f"{op}: index argument: {str(e).partition(': ')[2] or e}") from None
             if not is_int(t.dtype):
                 raise DTypeError(f"{op}: indices must be an integer tensor, got {t}")
             shape, make = t.shape, lambda: idx
@@ -281,7 +283,7 @@ class IndexOps(OpsBase):
         """``torch.cat``: concatenate a list of tensors along ``axis`` (``dim=`` accepted); a
         single tensor is returned as is."""
         if not isinstance(xs, (list, tuple)):
-            raise TorchLeanError(f"cat: expected a list or tuple of tensors, got {type(xs).__name__}")
+            raise DTypeError(f"cat: expected a list or tuple of tensors, got {type(xs).__name__}")
         return self._cat("cat", xs, axis if dim is None else dim)
 
     def concat_vectors(self, a: Any, b: Any) -> Any:

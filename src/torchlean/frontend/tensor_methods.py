@@ -29,10 +29,17 @@ class CoreMethods:
     session: Any
     type: Any
 
-    # NumPy defers to torchlean: ``ndarray + x`` calls ``x.__radd__`` (which refuses a raw array
-    # with a clear error) instead of building an object array of tensors.
-    __array_ufunc__ = None
     __hash__ = object.__hash__  # identity, as torch.Tensor (refs are dict keys in jvp/grad maps)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs on a tensor (``np.exp(x)``, ``ndarray + x``) refuse with one clear error
+        instead of building an object array of tensors or a raw TypeError."""
+        from .._core.errors import DTypeError
+
+        kinds = " and ".join(type(v).__name__ for v in inputs)
+        raise DTypeError(f"numpy.{ufunc.__name__}: got {kinds}: torchlean tensors do not mix with NumPy "
+                         "arrays and ufuncs; use the tensor's own ops (x.exp(), x + s.input(arr)) or "
+                         "read the value with x.numpy()")
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         from .._core.errors import DTypeError

@@ -21,12 +21,15 @@ import numpy as np
 
 from .._core import convert
 from .._core.errors import ArgumentError, DTypeError, ShapeError
+from .._core.guard import guard_methods
 from ..backends import get_backend
 from ..backends.base import ArrayBackend
 from ..eager.arrays import ArrayOps
 from ..options import Device
 from ..params import Param
 from . import rules, validate
+
+_GUARDED = ("__init__", "step", "zero_grad", "state_dict", "load_state_dict", "check_hyper", "set_hyper")
 
 
 def backend_of(array: Any) -> ArrayBackend:
@@ -59,6 +62,8 @@ class Optimizer:
         if isinstance(params, Param):
             raise ArgumentError(f"{name}: params must be an iterable of Params, got a single Param "
                                 "(wrap it in a list)")
+        if not isinstance(params, Iterable) or isinstance(params, (str, bytes)):
+            raise ArgumentError(f"{name}: params must be an iterable of Params, got {type(params).__name__}")
         self.params = list(params)
         for i, p in enumerate(self.params):
             if not isinstance(p, Param):
@@ -71,8 +76,15 @@ class Optimizer:
         hyper = ", ".join(f"{k}={getattr(self, k)}" for k in self.hyper_names)
         return f"{type(self).__name__}({len(self.params)} params, {hyper})"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        guard_methods(cls, _GUARDED)
+
     def step(self, grads: Mapping[Param, Any] | None = None) -> None:
         """One update; gradients from ``grads`` or, by default, each parameter's ``.grad``."""
+        if grads is not None and not isinstance(grads, Mapping):
+            raise ArgumentError(f"{type(self).__name__}.step: grads must map Params to gradients, got "
+                                f"{type(grads).__name__}")
         work = []
         for i, p in enumerate(self.params):
             if not p.requires_grad:
@@ -190,6 +202,9 @@ class Optimizer:
                 raise ShapeError(f"{name}: {k} of parameter {i} has shape {arr.shape}, expected {p.shape}")
             out[k] = arr
         return out
+
+
+guard_methods(Optimizer, _GUARDED)
 
 
 def _index(op: str, key: Any, n: int) -> int:
