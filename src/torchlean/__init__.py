@@ -24,16 +24,17 @@ from .eager.tensor import NatRef, NatVecRef, TensorRef
 from .frontend import Ops
 from .optim import SGD, Adam, AdamW, MomentumSGD
 from .options import Backend, Device, MatmulPrecision, Options
-from .params import Param, ParamList
+from .params import Buffer, Param, ParamList
+from .random import Generator, manual_seed
 from .trainer import ScalarTrainer
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "REGISTRY", "SGD", "ZERO", "Adam", "AdamW", "ArgumentError", "Backend", "CompiledOut", "CompiledScalar",
-    "DTypeError", "Device", "DeviceError", "Gradients", "InvalidRefError", "MatmulPrecision",
-    "MomentumSGD", "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param",
-    "ParamList", "Primitive", "RegistryError", "ScalarTrainer", "Session", "ShapeError", "TensorRef",
-    "TensorType", "TorchLeanError", "autograd", "compile_out", "compile_scalar", "defop", "float32",
-    "float64", "grad", "hvp", "int64", "jacfwd", "jacrev", "jvp", "optim", "value_and_grad", "vjp",
+    "Adam", "AdamW", "ArgumentError", "Backend", "Buffer", "CompiledOut", "CompiledScalar", "DTypeError",
+    "Device", "DeviceError", "Generator", "Gradients", "InvalidRefError", "MatmulPrecision", "MomentumSGD",
+    "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param", "ParamList", "Primitive",
+    "REGISTRY", "RegistryError", "SGD", "ScalarTrainer", "Session", "ShapeError", "TensorRef", "TensorType",
+    "TorchLeanError", "ZERO", "autograd", "compile_out", "compile_scalar", "defop", "float32", "float64",
+    "grad", "hvp", "int64", "jacfwd", "jacrev", "jvp", "manual_seed", "optim", "value_and_grad", "vjp",
 ]

@@ -1,5 +1,15 @@
-"""``torchlean.nn``: the PyTorch-shaped neural-network namespace (``functional`` so far)."""
+"""``torchlean.nn``: modules with PyTorch's names, parameter layouts and state-dict keys.
 
-from . import functional
+``Module`` and the containers hold ``Param``s (``nn.Parameter`` is the same class) and
+``Buffer``s; ``functional`` has ``torch.nn.functional``'s names and signatures; ``init`` the
+initialisers. Layers are thin: they hold parameters and call ``functional``.
+"""
 
-__all__ = ["functional"]
+from ..params import Buffer, Param
+from ..params import Param as Parameter
+from . import functional, init
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .module import IncompatibleKeys, Module
+
+__all__ = ["Buffer", "IncompatibleKeys", "Module", "ModuleDict", "ModuleList", "Param", "Parameter",
+           "ParameterDict", "ParameterList", "Sequential", "functional", "init"]
