@@ -62,7 +62,7 @@ def uniform_host(seed: int, counter: int, shape: tuple[int, ...], lo: float = 0.
 
 
 def normal_host(seed: int, counter: int, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
-    """Host N(0, 1) values of the stream: Box–Muller on the uniforms of counters ``counter``
+    """Host N(0, 1) values of the stream: Box-Muller on the uniforms of counters ``counter``
     (u1) and ``counter + 1`` (u2): ``sqrt(-2 log(1 - u1)) * cos(2 pi u2)`` (``1 - u1`` is in
     (0, 1], so the log is finite)."""
     u1 = uniform(np, key_of(seed, counter), tuple(shape), np.float64)

@@ -90,7 +90,7 @@ def test_a_failed_load_changes_nothing():
     bad = dict(net.state_dict())
     bad["layers.0.running_mean"] = np.array([1.5, 2.5, 3.5])  # fine: float64 rounds to float32
     bad["fc1.bias"] = ["a", "b"]
-    with pytest.raises(tl.DTypeError, match="fc1.bias"):
+    with pytest.raises(tl.DTypeError, match=r"fc1\.bias"):
         net.load_state_dict(bad)
     for k, v in net.state_dict().items():
         np.testing.assert_array_equal(v, before[k])

@@ -5,7 +5,7 @@ Each function fills a ``Param``/``Buffer`` in place and returns it, with torch's
 ``torchlean.Generator`` (``generator=``, else the default one that ``torchlean.manual_seed``
 restarts), not from torch's Mersenne Twister: the same seed gives the same model on CPU and
 CUDA, but not the same numbers as torch (load a torch state dict for that). Normals use
-Box–Muller (``torchlean.random.normal_host``); ``trunc_normal_`` redraws the values outside
+Box-Muller (``torchlean.random.normal_host``); ``trunc_normal_`` redraws the values outside
 ``[a, b]``; ``orthogonal_`` is torch's QR method.
 
 The seed's own demo initialisers (its LCG ``rand01``, ``uniform``, ``xavier_uniform``,
