@@ -22,6 +22,7 @@ from .._core.shapes import as_shape
 from .._core.types import TENSOR_DTYPES, TensorType, as_dtype, float32, float_dtype, tensor_dtype
 from ..frontend import Ops
 from ..frontend.frame import framed
+from ..params import Param
 from .ir import Eqn, Graph, Var
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,12 +46,19 @@ class GraphBuilder(Ops):
         self.counter: Var | None = None
         self._producer: dict[Var, Eqn] = {}
         self._frame = None
+        # Params (and Buffers) a traced module used: each becomes a graph input, in first-use
+        # order, and the compiled caller feeds their current values (tl.compile).
+        self.captured: dict[int, tuple[Param, Var]] = {}
 
-    def _mark(self) -> tuple[int, int, int, Var | None]:
-        return len(self.graph.eqns), len(self.graph.consts), self.rng_ops, self.counter
+    def _mark(self) -> tuple[int, int, int, Var | None, int]:
+        return len(self.graph.eqns), len(self.graph.consts), self.rng_ops, self.counter, len(self.captured)
 
-    def _restore(self, mark: tuple[int, int, int, Var | None]) -> None:
-        n, k, self.rng_ops, self.counter = mark
+    def _restore(self, mark: tuple[int, int, int, Var | None, int]) -> None:
+        n, k, self.rng_ops, self.counter, c = mark
+        if len(self.captured) > c:
+            for key in list(self.captured)[c:]:
+                _, var = self.captured.pop(key)
+                self.graph.inputs = [v for v in self.graph.inputs if v is not var]  # identity, not ==
         g = self.graph
         for eqn in g.eqns[n:]:
             self._producer.pop(eqn.out, None)
@@ -69,10 +77,27 @@ class GraphBuilder(Ops):
         raise DTypeError(f"{op}: expected a traced value of this graph, got "
                          f"{type(a).__name__}; wrap data with ops.const(...)")
 
+    def param_var(self, p: Param) -> Var:
+        """The graph input standing for a captured Param (made on its first use)."""
+        hit = self.captured.get(id(p))
+        if hit is None:
+            var = self.graph.add_input(p.type)
+            hit = self.captured[id(p)] = (p, var)
+        return hit[1]
+
+    def _coerce(self, op: str, a: Any) -> Var:
+        if a.__class__ is Var and a.graph is self.graph:
+            return a
+        if isinstance(a, Param):
+            return self.param_var(a)
+        self._reject(op, a)
+        raise AssertionError  # unreachable
+
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> Var:
         for a in args:
             if a.__class__ is not Var or a.graph is not self.graph:
-                self._reject(prim.name, a)
+                args = tuple([self._coerce(prim.name, v) for v in args])
+                break
         out_type = prim.shape(*[a.type for a in args], **params)
         # Peephole: multiplying by a constant one (e.g. the unit seed of a gradient) is a no-op.
         if prim.name == "mul":
@@ -97,6 +122,8 @@ class GraphBuilder(Ops):
 
     def type_of(self, x: Any) -> TensorType:
         if x.__class__ is not Var or x.graph is not self.graph:
+            if isinstance(x, Param):
+                return x.type
             self._reject("type_of", x)
         return x.type
 
