@@ -147,11 +147,13 @@ def _pt(name: str, samples, ref=None, **kw) -> OpSpec:
 
 SPECS: list[OpSpec] = [
     # ----- primitives ---------------------------------------------------------------------------
-    OpSpec("reduce_max", lambda rng: [*_axis_samples(rng, zero_d=False), Sample((_ints(rng, 3, 4),), {"axis": 1}, "int"),
+    OpSpec("reduce_max", lambda rng: [*_axis_samples(rng, zero_d=False), Sample((_ints(rng, 3, 4),), {"axis": 1},
+                                                                                "int"),
                                       Sample((_bools(rng, 3, 4),), {"axis": 0}, "bool")],
            call=lambda ops, x, **kw: ops.amax(x, **kw), torch=lambda t, x, axis=None, keepdims=False: (
                t.amax(x) if axis is None else t.amax(x, axis, keepdims))),
-    OpSpec("reduce_min", lambda rng: [*_axis_samples(rng, zero_d=False), Sample((_ints(rng, 3, 4),), {"axis": 1}, "int")],
+    OpSpec("reduce_min", lambda rng: [*_axis_samples(rng, zero_d=False),
+                                      Sample((_ints(rng, 3, 4),), {"axis": 1}, "int")],
            call=lambda ops, x, **kw: ops.amin(x, **kw), torch=lambda t, x, axis=None, keepdims=False: (
                t.amin(x) if axis is None else t.amin(x, axis, keepdims))),
     OpSpec("argmax", _arg_samples, torch=lambda t, x, axis: t.argmax(x, axis), nondiff=(0,), fd=False),
