@@ -278,10 +278,12 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1
 
 # ----- torch.Tensor methods ----------------------------------------------------------------------
 class MathMethods:
-    """``torch.Tensor`` elementwise, comparison and matrix-product methods.
+    """``torch.Tensor`` elementwise, comparison and matrix-product methods: ``x.name(...)`` is
+    ``torch.name(x, ...)`` (the function of this module, same semantics and keyword names).
 
-    The float fast path calls the binder directly (one frame); an integer or bool tensor falls
-    back to the torch function, which promotes it."""
+    The hot float methods (``exp log sqrt tanh sigmoid reciprocal``) call the binder directly
+    (one frame); an integer or bool tensor falls back to the torch function, which promotes it.
+    ``relu``, ``softplus`` and ``detach`` are the seed-era methods."""
 
     __slots__ = ()
     session: Any

@@ -273,7 +273,9 @@ log_softmax = _softmax("log_softmax")
 
 # ----- torch.Tensor methods ----------------------------------------------------------------------
 class ReduceMethods:
-    """``torch.Tensor`` reduction methods (``x.sum(dim=1, keepdim=True)``, ``x.max(0)``...)."""
+    """``torch.Tensor`` reduction methods (``x.sum(dim=1, keepdim=True)``, ``x.max(0)``...):
+    ``x.name(...)`` is ``torch.name(x, ...)`` (the function of this module). ``x.sum()`` with
+    no dtype or alias calls the binder directly (one frame), as the seed-era method did."""
 
     __slots__ = ()
     session: Any

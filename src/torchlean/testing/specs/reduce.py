@@ -37,6 +37,18 @@ def _axis_samples(rng: np.random.Generator, key: str = "axis", keep: str = "keep
     return [*out, Sample((normal(rng),), {}, "0d")] if zero_d else out
 
 
+def _extreme_samples(rng: np.random.Generator, bools: bool = False) -> list[Sample]:
+    out = [*_axis_samples(rng, zero_d=False), Sample((_ints(rng, 3, 4),), {"axis": 1}, "int")]
+    return [*out, Sample((_bools(rng, 3, 4),), {"axis": 0}, "bool")] if bools else out
+
+
+def _t_amax(name: str):
+    def ref(t, x, axis=None, keepdims=False):
+        return getattr(t, name)(x) if axis is None else getattr(t, name)(x, axis, keepdims)
+
+    return ref
+
+
 def _t_dims(name: str):
     """torch reference ``torch.<name>(x, dim=..., keepdim=...)`` from a sample's kwargs."""
     def ref(t, x, *rest, dim=None, keepdim=False, **kw):
@@ -147,15 +159,9 @@ def _pt(name: str, samples, ref=None, **kw) -> OpSpec:
 
 SPECS: list[OpSpec] = [
     # ----- primitives ---------------------------------------------------------------------------
-    OpSpec("reduce_max", lambda rng: [*_axis_samples(rng, zero_d=False), Sample((_ints(rng, 3, 4),), {"axis": 1},
-                                                                                "int"),
-                                      Sample((_bools(rng, 3, 4),), {"axis": 0}, "bool")],
-           call=lambda ops, x, **kw: ops.amax(x, **kw), torch=lambda t, x, axis=None, keepdims=False: (
-               t.amax(x) if axis is None else t.amax(x, axis, keepdims))),
-    OpSpec("reduce_min", lambda rng: [*_axis_samples(rng, zero_d=False),
-                                      Sample((_ints(rng, 3, 4),), {"axis": 1}, "int")],
-           call=lambda ops, x, **kw: ops.amin(x, **kw), torch=lambda t, x, axis=None, keepdims=False: (
-               t.amin(x) if axis is None else t.amin(x, axis, keepdims))),
+    OpSpec("reduce_max", lambda rng: _extreme_samples(rng, bools=True), call=lambda ops, x, **kw: ops.amax(x, **kw),
+           torch=_t_amax("amax")),
+    OpSpec("reduce_min", _extreme_samples, call=lambda ops, x, **kw: ops.amin(x, **kw), torch=_t_amax("amin")),
     OpSpec("argmax", _arg_samples, torch=lambda t, x, axis: t.argmax(x, axis), nondiff=(0,), fd=False),
     OpSpec("argmin", _arg_samples, torch=lambda t, x, axis: t.argmin(x, axis), nondiff=(0,), fd=False),
     OpSpec("cumsum", _cumsum_samples, torch=_t_cumsum),
