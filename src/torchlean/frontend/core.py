@@ -120,13 +120,16 @@ class CoreOps(OpsBase):
         """Elementwise min; ties split the gradient 1/2 - 1/2 (seed)."""
         return self.bind(P["minimum"], *self._pair("minimum", x, y))
 
-    def max(self, x: Any, y: Any) -> Any:
-        """The seed's ``max``: elementwise maximum of two tensors (not a reduction)."""
-        return self.maximum(x, y)
+    def max(self, x: Any, y: Any = None, keepdim: bool = False, *, dim: Any = None) -> Any:
+        """The seed's ``max(x, y)``: elementwise maximum of two tensors (or a tensor and a
+        float), ties split 1/2 - 1/2. Also ``torch.max``'s reductions: ``max(x)`` is the
+        maximum of all elements (ties share the gradient evenly), ``max(x, dim)`` (an int
+        second argument, or ``dim=``) the ``(values, indices)`` pair along ``dim``."""
+        return _max_min(self, "max", x, y, keepdim, dim)
 
-    def min(self, x: Any, y: Any) -> Any:
-        """The seed's ``min``: elementwise minimum of two tensors (not a reduction)."""
-        return self.minimum(x, y)
+    def min(self, x: Any, y: Any = None, keepdim: bool = False, *, dim: Any = None) -> Any:
+        """The seed's ``min(x, y)`` (elementwise), or ``torch.min``'s reductions (see ``max``)."""
+        return _max_min(self, "min", x, y, keepdim, dim)
 
     # -- elementwise unary -----------------------------------------------------------------
     def neg(self, x: Any) -> Any:
@@ -454,6 +457,24 @@ def _float_arg(ops: Any, op: str, x: Any) -> None:
     dt = ops.type_of(x).dtype
     if dt.kind != "f":
         raise DTypeError(f"{op}: expected a float tensor, got {dt.name}")
+
+
+def _max_min(ops: Any, op: str, x: Any, y: Any, keepdim: Any, dim: Any) -> Any:
+    """Dispatch of ``max``/``min``: elementwise with a tensor or float ``y``, else a reduction."""
+    if y is not None and not _is_int_value(y):
+        if dim is not None or keepdim:
+            raise ArgumentError(f"{op}: dim/keepdim apply to the reduction max(x, dim), not to the "
+                                f"elementwise {op}(x, other)")
+        return ops.maximum(x, y) if op == "max" else ops.minimum(x, y)
+    if y is not None:
+        if dim is not None:
+            raise ArgumentError(f"{op}: give dim once, as the second argument or as dim=")
+        dim = y
+    if dim is None:
+        if keepdim:
+            raise ArgumentError(f"{op}: keepdim needs a dim (max(x) reduces every axis)")
+        return ops.amax(x) if op == "max" else ops.amin(x)
+    return ops.max_dim(x, dim, keepdim) if op == "max" else ops.min_dim(x, dim, keepdim)
 
 
 def _const(ops: Any, op: str, x: Any, c: Any) -> Any:

@@ -107,7 +107,7 @@ class CoreMethods:
         return self.session.neg(self)
 
     def __pow__(self, p: Any) -> Any:
-        return self.session.power(self, _scalar(p))
+        return self.session.pow(self, _scalar(p))
 
     def __rpow__(self, b: Any) -> Any:
         return self.session.pow(_scalar(b), self)

@@ -8,7 +8,10 @@ from typing import Any, TypeVar
 
 from .._core.errors import TorchLeanError
 from ..frontend.frame import run
-from ..frontend.tensor_methods import TensorMethods
+from ..frontend.tensor_methods import CoreMethods as TensorMethods
+
+# CoreMethods, not TensorMethods: the family modules import this one while TensorMethods is
+# being assembled from their mixins (every torchlean tensor is a CoreMethods).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
