@@ -357,7 +357,8 @@ def run_sample(ctx: Context, index: int, in_subset: bool, result: VariantResult)
         res.checks.append("forward")
         outs = _grad_outputs(want)
         diff = [i for i, leaf in enumerate(ctx.leaves) if leaf.requires_grad]
-        cots = [ctx.rng.standard_normal(tuple(flat(want)[k].shape)) for k in outs]
+        cots = [ctx.rng.standard_normal(tuple(flat(want)[k].shape)).astype(flat(want)[k].detach().numpy().dtype)
+                for k in outs]  # in each output's dtype (float32 after x.float())
         wgrads: list[np.ndarray] = []
         if outs and diff:
             try:
@@ -374,8 +375,9 @@ def run_sample(ctx: Context, index: int, in_subset: bool, result: VariantResult)
                     raise OutcomeError(FAIL, bad)
             res.checks.append("vjp")
         if in_subset:
-            if outs and diff:
-                _check_jvp_fd(ctx, s, refs, got, want, outs, diff, res, result)
+            fd_outs = [k for k in outs if flat(want)[k].dtype == torch.float64]  # FD needs float64
+            if fd_outs and diff:
+                _check_jvp_fd(ctx, s, refs, got, want, fd_outs, diff, res, result)
             _check_compiled(ctx, refs, want, outs, cots, diff, wgrads, res)
     except OutcomeError as o:
         res.status, res.reason, res.crash = o.status, o.reason, o.crash
@@ -443,42 +445,63 @@ def _check_jvp_fd(ctx: Context, s: Any, refs: list[Any], got: Any, want: Any, ou
 def _check_compiled(ctx: Context, refs: list[Any], want: Any, outs: list[int], cots: list[np.ndarray],
                     diff: list[int], wgrads: list[np.ndarray], res: SampleResult) -> None:
     """Trace the same call with ``tl.compile_out`` (one graph per tensor output) and compare
-    its forward and VJP with PyTorch's."""
+    its forward and VJP with PyTorch's. Every tensor is a graph input; if torchlean cannot
+    trace that (a bool mask whose result shape depends on its values), the integer and bool
+    tensors are baked in as constants and that is what gets judged."""
     import torch
 
-    wants = flat(want)
-    if not all(isinstance(w, torch.Tensor) for w in wants):
+    if not all(isinstance(w, torch.Tensor) for w in flat(want)):
         return  # Python numbers (item()) have no traced form
+    try:
+        _compiled(ctx, refs, want, outs, cots, diff, wgrads, consts=False)
+        res.checks.append("compiled")
+    except OutcomeError as first:
+        if first.status != UNSUPPORTED or all(r.dtype.kind == "f" for r in refs):
+            raise
+        try:
+            _compiled(ctx, refs, want, outs, cots, diff, wgrads, consts=True)
+        except OutcomeError as second:
+            raise (second if second.status == FAIL else first) from None
+        res.checks += ["compiled", "compiled-consts"]
+
+
+def _compiled(ctx: Context, refs: list[Any], want: Any, outs: list[int], cots: list[np.ndarray],
+              diff: list[int], wgrads: list[np.ndarray], consts: bool) -> None:
+    wants = flat(want)
     arrays = [np.asarray(r.numpy()) for r in refs]
-    types = [(tuple(r.shape), r.dtype) for r in refs]
-    wrt = [leaf.requires_grad for leaf in ctx.leaves]
+    inputs = [i for i, r in enumerate(refs) if not (consts and r.dtype.kind != "f")]
+    types = [(tuple(refs[i].shape), refs[i].dtype) for i in inputs]
+    wrt = [ctx.leaves[i].requires_grad for i in inputs]
     acc = [np.zeros(ctx.leaves[i].array.shape) for i in diff]
     for k in range(len(wants)):
         def fn(ops: Any, *vals: Any, k: int = k) -> Any:
-            inp, args, kwargs = fill(ctx.template, list(vals))
+            values = [v if v.dtype.kind == "f" or not consts else ops.const(v, v.dtype) for v in arrays]
+            for i, v in zip(inputs, vals):
+                values[i] = v
+            inp, args, kwargs = fill(ctx.template, values)
             return flat(ctx.call(ops, inp, *args, **kwargs))[k]
 
         cf = guarded("compile", lambda fn=fn: tl.compile_out(fn, types, tl.Options(dtype=np.float64), wrt=wrt))
-        value = guarded("compiled forward", lambda cf=cf: cf(*arrays))
+        value = guarded("compiled forward", lambda cf=cf: cf(*[arrays[i] for i in inputs]))
         w = wants[k].detach().numpy()
         if tuple(cf.output_type.shape) != w.shape or cf.output_type.dtype.name != _torch_dtype_name(wants[k]):
             raise OutcomeError(FAIL, f"compiled output #{k}: {cf.output_type}, PyTorch {tuple(w.shape)} "
-                                f"{_torch_dtype_name(wants[k])}")
+                                     f"{_torch_dtype_name(wants[k])}")
         bad = compare_arrays(np.asarray(value), w, f"compiled output #{k}", ctx.rtol, ctx.atol)
         if bad:
             raise OutcomeError(FAIL, bad)
         if k in outs and cf.output_type.dtype.kind == "f":
             c = cots[outs.index(k)]
-            grads = guarded("compiled vjp", lambda cf=cf, c=c: cf.vjp_with_seed(arrays, c))
+            grads = guarded("compiled vjp", lambda cf=cf, c=c: cf.vjp_with_seed([arrays[i] for i in inputs], c))
             for j, i in enumerate(diff):
-                if grads[i] is not None:
-                    acc[j] = acc[j] + np.asarray(grads[i])
+                g = grads[inputs.index(i)]
+                if g is not None:
+                    acc[j] = acc[j] + np.asarray(g)
     if outs and diff:
         for j, (i, w) in enumerate(zip(diff, wgrads)):
             bad = compare_arrays(acc[j], w, f"compiled vjp wrt tensor #{i}", ctx.rtol, ctx.atol)
             if bad:
                 raise OutcomeError(FAIL, bad)
-    res.checks.append("compiled")
 
 
 def _check_random(ctx: Context, s: Any, refs: list[Any], got: Any, want: Any, res: SampleResult) -> None:

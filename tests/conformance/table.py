@@ -167,6 +167,7 @@ _SHAPE = _unary(
     "transpose", "t", "movedim", "expand", "expand_as", "repeat", "tile", "flip", "roll", "narrow",
     "select", "split", "split.list_args", "chunk", "masked_fill", "tril", "triu", "gather",
     "scatter_add", "index_select", "take_along_dim", "mm", "bmm", "item")
+_CASTS = _unary("double", "float", "long", "bool", "to")
 _REFLECTED = [Entry(n, (M(n),)) for n in ("__radd__", "__rsub__", "__rmul__", "__rpow__", "__rmatmul__")]
 _BOOL = [Entry("bitwise_not", (O(operator.invert, "__invert__", "~x"),), dtype="bool"),
          Entry("bitwise_and", (O(operator.and_, "__and__", "x & y"),), dtype="bool"),
@@ -231,7 +232,7 @@ _FUNCTIONAL += [
     Entry("nn.functional.one_hot", (F("one_hot"),), dtype="int64"),
 ]
 
-ENTRIES: tuple[Entry, ...] = (*_ELEMENTWISE, *_ARITH, *_BOOL, *_COMPARE, *_REFLECTED, *_REDUCTIONS,
+ENTRIES: tuple[Entry, ...] = (*_CASTS, *_ELEMENTWISE, *_ARITH, *_BOOL, *_COMPARE, *_REFLECTED, *_REDUCTIONS,
                               *_SHAPE, *_TOPLEVEL, *_CONSTRUCTORS, *_FUNCTIONAL)
 BY_NAME: dict[str, Entry] = {e.opinfo: e for e in ENTRIES}
 assert len(BY_NAME) == len(ENTRIES), "an OpInfo entry is listed twice"
@@ -249,4 +250,5 @@ KNOWN_CRASHES: dict[tuple[str, str], str] = {
     ("softmax.with_dtype", "x.softmax"): "the seed-era method has no dtype= (reductions family)",
     ("log_softmax.with_dtype", "x.log_softmax"): "the seed-era method has no dtype= (reductions family)",
     ("transpose", "x.transpose"): "transpose(0, 0) of a 0-d tensor raises IndexError (shape family)",
+    **{(n, f"x.{n}"): "the casts take no memory_format= (CoreMethods)" for n in ("double", "float", "long", "bool")},
 }

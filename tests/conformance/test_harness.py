@@ -174,3 +174,26 @@ def test_the_report_lists_every_category(monkeypatch):
     assert "log [x.log] sample 0: forward: max error" in text
     assert "TOTAL: 2 variants present, 1 with missing samples; 6 samples judged: 4 pass, 0 unsupported" in text
     assert "2 fail (0 of them known crashes)" in text
+
+
+def _where_static_mask(bake_ok: bool):
+    """``torch.where`` over the session's where, refusing a mask that is a graph input (and,
+    unless ``bake_ok``, any traced mask)."""
+
+    def where(x, condition, other):
+        ops = x.session
+        traced_input = not isinstance(ops, tl.Session) and any(condition is v for v in ops.graph.inputs)
+        if traced_input or (not bake_ok and not isinstance(ops, tl.Session)):
+            raise ShapeError("where: the mask must be known when tracing")
+        return ops.where(condition, x, other)
+
+    return Variant(METHOD, "exp", adapt=lambda f: where)
+
+
+def test_a_mask_that_must_be_static_is_traced_as_a_constant():
+    r = _run("where", _where_static_mask(bake_ok=True))
+    assert _statuses(r) == {PASS}
+    assert all({"compiled", "compiled-consts"} <= set(s.checks) for s in r.samples)
+    r = _run("where", _where_static_mask(bake_ok=False))
+    assert _statuses(r) == {UNSUPPORTED}
+    assert {s.reason for s in r.samples} == {"compile: where: the mask must be known when tracing"}
