@@ -227,6 +227,10 @@ def compare(got: Any, want: Any, where: str, rtol: float, atol: float) -> str | 
             bad = compare(g, w, f"{where}[{k}]", rtol, atol)
             if bad:
                 return bad
+        if type(want).__module__ == "torch.return_types":  # (values, indices) with names
+            for k, field in enumerate(type(want).__match_args__):
+                if getattr(got, field, None) is not got[k]:
+                    return f"{where}: result has no .{field} (PyTorch returns a named tuple)"
         return None
     if isinstance(want, (bool, int, float)):
         if isinstance(got, TensorMethods) or not isinstance(got, (bool, int, float, np.generic)):

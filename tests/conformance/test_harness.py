@@ -197,3 +197,24 @@ def test_a_mask_that_must_be_static_is_traced_as_a_constant():
     r = _run("where", _where_static_mask(bake_ok=False))
     assert _statuses(r) == {UNSUPPORTED}
     assert {s.reason for s in r.samples} == {"compile: where: the mask must be known when tracing"}
+
+
+def test_named_tuple_results_need_their_field_names():
+    assert harness.compare((1, 2), _max_result(), "forward", 0, 0) == \
+        "forward: result has no .values (PyTorch returns a named tuple)"
+    named = _Named(1, 2)
+    assert harness.compare(named, _max_result(), "forward", 0, 0) is None
+
+
+def _max_result():
+    import torch
+
+    return torch.return_types.max((1, 2))
+
+
+class _Named(tuple):
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
