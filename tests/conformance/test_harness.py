@@ -13,6 +13,7 @@ from torchlean._core.errors import ArgumentError, ShapeError
 from torchlean.frontend.frame import renamed
 
 from . import harness
+from .compare import compare
 from .harness import FAIL, MISSING, NA, PASS, UNSUPPORTED, classify, problems, run_entry
 from .report import report
 from .table import METHOD, Entry, F, M, Variant
@@ -200,10 +201,10 @@ def test_a_mask_that_must_be_static_is_traced_as_a_constant():
 
 
 def test_named_tuple_results_need_their_field_names():
-    assert harness.compare((1, 2), _max_result(), "forward", 0, 0) == \
+    assert compare((1, 2), _max_result(), "forward", 0, 0) == \
         "forward: result has no .values (PyTorch returns a named tuple)"
     named = _Named(1, 2)
-    assert harness.compare(named, _max_result(), "forward", 0, 0) is None
+    assert compare(named, _max_result(), "forward", 0, 0) is None
 
 
 def _max_result():
