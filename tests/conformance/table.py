@@ -247,8 +247,5 @@ def cases() -> list[tuple[str, int]]:
 # is rewriting. The test fails if one of these stops failing (delete its line then), if any
 # failure of it is a wrong answer, and TORCHLEAN_CONFORMANCE_STRICT=1 ignores this table.
 KNOWN_CRASHES: dict[tuple[str, str], str] = {
-    ("softmax.with_dtype", "x.softmax"): "the seed-era method has no dtype= (reductions family)",
-    ("log_softmax.with_dtype", "x.log_softmax"): "the seed-era method has no dtype= (reductions family)",
     ("transpose", "x.transpose"): "transpose(0, 0) of a 0-d tensor raises IndexError (shape family)",
-    **{(n, f"x.{n}"): "the casts take no memory_format= (CoreMethods)" for n in ("double", "float", "long", "bool")},
 }

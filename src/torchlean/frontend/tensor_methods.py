@@ -171,18 +171,19 @@ class CoreMethods:
         return self.session.bitwise_xor(_scalar(o), self)
 
     # -- casts (torch.Tensor names) --------------------------------------------------------
-    def float(self) -> Any:
+    # ``memory_format=`` is accepted and has no effect: torchlean has one layout (contiguous).
+    def float(self, memory_format: Any = None) -> Any:
         """float32 (torch's default float dtype)."""
         return self.session.cast(self, "float32")
 
-    def double(self) -> Any:
+    def double(self, memory_format: Any = None) -> Any:
         return self.session.cast(self, "float64")
 
-    def long(self) -> Any:
+    def long(self, memory_format: Any = None) -> Any:
         """int64; floats truncate toward zero, as torch."""
         return self.session.cast(self, "int64")
 
-    def bool(self) -> Any:
+    def bool(self, memory_format: Any = None) -> Any:
         return self.session.cast(self, "bool")
 
     def type_as(self, other: Any) -> Any:
@@ -210,13 +211,15 @@ class CoreMethods:
 
 
 def _to(x: Any, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
-        non_blocking: bool = False, **extra: Any) -> Any:
+        non_blocking: bool = False, memory_format: Any = None, **extra: Any) -> Any:
     from .._core.errors import ArgumentError, DeviceError
     from .._core.types import as_dtype
 
     if extra:
         raise ArgumentError(f"to: unexpected keyword arguments {sorted(extra)}")
     for a in args:
+        if isinstance(a, bool):  # the positional non_blocking/copy flags of torch's overloads
+            continue
         if isinstance(a, CoreMethods):
             dtype = a.type.dtype
         elif _is_device(a):
