@@ -37,8 +37,8 @@ import numpy as np
 
 import torchlean as tl
 from torchlean._core.errors import TorchLeanError
-from torchlean.compiled.trace import GraphBuilder
 from torchlean._core.guard import _CONVERTED
+from torchlean.compiled.trace import GraphBuilder
 from torchlean.frontend.tensor_methods import TensorMethods
 
 from .compare import compare, compare_arrays, torch_dtype_name
