@@ -18,6 +18,7 @@ from ._core.registry import REGISTRY, ZERO, Primitive, defop
 from ._core.types import TensorType, float32, float64, int64
 from .autograd import grad, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .compiled.api import CompiledOut, CompiledScalar, compile_out, compile_scalar
+from .compiled.jit import Compiled, compile
 from .eager.session import Session
 from .eager.tape import Gradients
 from .eager.tensor import NatRef, NatVecRef, TensorRef
@@ -31,6 +32,7 @@ from .trainer import ScalarTrainer
 __version__ = "0.1.0"
 
 __all__ = [
+    "Compiled", "compile",
     "Adam", "AdamW", "ArgumentError", "Backend", "Buffer", "CompiledOut", "CompiledScalar", "DTypeError",
     "Device", "DeviceError", "Generator", "Gradients", "InvalidRefError", "MatmulPrecision", "MomentumSGD",
     "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param", "ParamList", "Primitive",

@@ -162,6 +162,23 @@ class Session(NatRefOps, Ops):
             ref.id = None
         return ref
 
+    def _record_node(self, prim: Primitive, args: list[TensorRef], value: Any, out_type: TensorType
+                     ) -> TensorRef:
+        """Record a node whose value was computed elsewhere (a ``tl.compile`` call: one node for
+        a whole compiled forward, its VJP the compiled backward). ``args`` are current refs."""
+        ref = _new_ref(TensorRef)
+        ref.session, ref.epoch, ref.type, ref._v = self, self.tape.epoch, out_type, value
+        ref.prim, ref.inputs, ref.vals, ref.params, ref.name = prim, tuple(args), tuple(a._v for a in args), {}, None
+        if self._grad_enabled:
+            mask = prim.grad_mask
+            ref.requires_grad = any(a.requires_grad and m for a, m in zip(args, mask))
+            nodes = self.tape.nodes
+            ref.id = len(nodes)
+            nodes.append(ref)
+        else:
+            ref.requires_grad, ref.id = False, None
+        return ref
+
     def type_of(self, x: Any) -> TensorType:
         if x.__class__ is not TensorRef or x.session is not self or x.epoch != self.tape.epoch:
             return self._type_of_other("type_of", x)

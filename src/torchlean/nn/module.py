@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._core import convert
+from .._core.current import active
 from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.types import as_dtype, float_dtype
 from ..params import Buffer, Param
@@ -269,7 +270,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """``forward``, with the inputs' binder made current: a parameter used on its own inside
+        (``self.weight.t()``) records on the session (or trace) of the tensors it was called on."""
+        binder = _binder_of(args, kwargs)
+        if binder is None:
+            return self.forward(*args, **kwargs)
+        with active(binder):
+            return self.forward(*args, **kwargs)
 
     # -- printing --------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -287,6 +294,17 @@ class Module:
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *self._parameters, *self._buffers, *self._modules})
+
+
+def _binder_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    for v in (*args, *kwargs.values()):
+        if getattr(v, "__torchlean_tensor__", False) and not isinstance(v, Param):
+            return v.session
+        if isinstance(v, (list, tuple)):
+            for u in v:
+                if getattr(u, "__torchlean_tensor__", False) and not isinstance(u, Param):
+                    return u.session
+    return None
 
 
 def _join(prefix: str, name: str) -> str:
