@@ -18,7 +18,7 @@ from ._core.registry import REGISTRY, ZERO, Primitive, defop
 from ._core.types import TensorType, float32, float64, int64
 from .autograd import grad, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .compiled.api import CompiledOut, CompiledScalar, compile_out, compile_scalar
-from .compiled.jit import Compiled, compile
+from .compiled.jit import Compiled, compile  # noqa: A004  (tl.compile, as torch.compile)
 from .eager.session import Session
 from .eager.tape import Gradients
 from .eager.tensor import NatRef, NatVecRef, TensorRef

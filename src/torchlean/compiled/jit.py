@@ -195,7 +195,7 @@ def _run(session: Any, entry: _Entry, tensors: list[Any]) -> Any:
         values = entry.executable("forward", backend).run(*arrays)
         outs = [session._leaf(v, False, None) for v in values]
     else:
-        fwd, _, residuals, wrt = entry.vjp_parts()
+        _, _, _, wrt = entry.vjp_parts()
         got = entry.executable("fwd", backend).run(*arrays)
         floats, saved = got[:len(float_pos)], got[len(float_pos):]
         outs = _record(session, entry, inputs, wrt, float_pos, floats, saved, backend)
