@@ -32,6 +32,8 @@ class Param(TensorMethods):
     (``_core/current.py``). Operators and tensor methods work on it as on any tensor.
     """
 
+    _is_param = True  # how dispatch tells a Param (no session of its own) from a tensor
+
     __slots__ = (
         "__weakref__",
         "_host",

@@ -94,3 +94,47 @@ def test_a_param_on_its_own_records_on_the_current_session():
     y = (w.t() @ x).sum()  # w.t(): no tensor beside it; recorded on s (the last input's session)
     y.backward()
     np.testing.assert_array_equal(w.grad, np.ones((2, 3)))
+
+
+def test_two_losses_of_one_step_each_backward_as_in_pytorch():
+    import torch
+
+    rng = np.random.default_rng(3)
+    x0, w0, v0 = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal(3)
+    s = tl.Session(dtype=np.float64)
+    x = s.input(x0, requires_grad=True)
+    w, v = s.param(w0), s.param(v0)
+    l1 = (x * w).sum()
+    l2 = (x * v).exp().sum()  # independent graph, recorded before l1.backward()
+    l1.backward()
+    l2.backward()
+    tx = torch.tensor(x0, requires_grad=True)
+    tw, tv = torch.tensor(w0, requires_grad=True), torch.tensor(v0, requires_grad=True)
+    (tx * tw).sum().backward()
+    (tx * tv).exp().sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(v.grad, tv.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-14)
+    # a shared intermediate is freed by the first backward, as PyTorch's
+    h = x * 2.0
+    a, b = (h * w).sum(), (h * v).sum()
+    a.backward()
+    with pytest.raises(tl.NotDifferentiableError, match="graph a second time"):
+        b.backward()
+    # a leaf outlives every backward: reusing it keeps accumulating its gradient
+    g0 = x.grad.copy()
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad, g0 + 3.0, rtol=1e-14)
+
+
+def test_memory_stays_flat_without_reset():
+    s = tl.Session(dtype=np.float64)
+    w = s.param(np.ones(4))
+    for i in range(200):
+        x = s.input(np.full(4, float(i)))
+        loss = (x * w).sum()
+        acc = (loss > 0).long()  # a non-differentiable side computation, never backwarded
+        loss.backward()
+        s.zero_grad()
+        assert len(s) == 0, f"step {i}: {len(s)} nodes survived the release"
+    assert acc.item() == 1

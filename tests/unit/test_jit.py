@@ -117,3 +117,35 @@ def test_errors():
         tl.compile(lambda x, y: x)(s.input([1.0]), np.ones(2))
     with pytest.raises(tl.ArgumentError, match="Module or a function"):
         tl.compile(3)
+
+
+def test_buffer_updates_of_a_compiled_module_match_the_eager_ones():
+    class Running(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(np.ones(3))
+            self.register_buffer("mean", np.zeros(3))
+
+        def forward(self, x):
+            y = x * self.w
+            if self.training:  # exponential moving average of the batch mean, as BatchNorm's
+                batch = y.mean(0)
+                x.session.assign_buffer(self.mean, self.mean * 0.9 + batch * 0.1)
+            return y.sum()
+
+    rng = np.random.default_rng(0)
+    eager, compiled = Running(), Running()
+    cm = tl.compile(compiled)
+    s = tl.Session(dtype=np.float64)
+    for _ in range(3):
+        x = s.input(rng.standard_normal((4, 3)))
+        le, lc = eager(x), cm(x)
+        le.backward()
+        lc.backward()
+        np.testing.assert_array_equal(eager.mean.value, compiled.mean.value)
+        np.testing.assert_array_equal(eager.w.grad, compiled.w.grad)
+    assert np.abs(compiled.mean.value).sum() > 0
+    compiled.eval()
+    before = compiled.mean.value.copy()
+    cm(s.input(rng.standard_normal((4, 3))))
+    np.testing.assert_array_equal(compiled.mean.value, before)  # eval: no update

@@ -44,8 +44,11 @@ class _Entry:
     """One traced signature: the graphs and, per device, their executables."""
 
     def __init__(self, graph: Graph, n_args: int, params: list[Param], out_tree: pytree.TreeDef,
-                 out_static: list[Any], out_is_var: list[bool], rng_ops: int) -> None:
+                 out_static: list[Any], out_is_var: list[bool], rng_ops: int, n_out: int,
+                 buffers: list[Param]) -> None:
+        # graph.outputs = the function's tensor outputs (n_out) followed by buffer updates
         self.graph, self.n_args, self.params = graph, n_args, params
+        self.n_out, self.buffers = n_out, buffers
         self.out_tree, self.out_static, self.out_is_var = out_tree, out_static, out_is_var
         self.rng_ops = rng_ops
         self.exes: dict[Any, Executable] = {}
@@ -66,14 +69,17 @@ class _Entry:
             wrt = [v.type.dtype.kind == "f" for v in g.inputs]
             if self.rng_ops:
                 wrt[-1] = False
-            floats = [v for v in g.outputs if v.type.dtype.kind == "f"]
-            # differentiate the float outputs only: a view of the graph with those outputs
+            floats = [v for v in g.outputs[:self.n_out] if v.type.dtype.kind == "f"]
+            updates = g.outputs[self.n_out:]
+            # differentiate the float outputs only (buffer updates are values): a view of the graph
             view = Graph()
-            view.inputs, view.consts, view.eqns, view.outputs = g.inputs, g.consts, g.eqns, floats
+            view.inputs, view.consts, view.eqns = g.inputs, g.consts, g.eqns
+            view.outputs = [*floats, *updates]
             view._next = g._next
-            joint = vjp_graph(view, wrt, with_value=True)
+            joint = vjp_graph(view, wrt, with_value=True,
+                              out_wrt=[True] * len(floats) + [False] * len(updates))
             typecheck(joint)
-            fwd, bwd, residuals = split(joint, len(g.inputs), len(floats))
+            fwd, bwd, residuals = split(joint, len(g.inputs), len(floats) + len(updates))
             typecheck(fwd)
             typecheck(bwd)
             self.split = (fwd, bwd, residuals, wrt)
@@ -167,7 +173,8 @@ class Compiled:
                 raise DTypeError(f"compile: the function returned an eager {type(v).__name__}; return "
                                  "values computed from the arguments")
         g = b.graph
-        g.outputs = out_vars
+        g.outputs = [*out_vars, *(v for _, v in b.buffer_updates)]
+        buffers = [buf for buf, _ in b.buffer_updates]
         params = [p for p, _ in b.captured.values()]
         rng_ops = b.rng_ops
         if b.counter is not None:
@@ -175,7 +182,7 @@ class Compiled:
         typecheck(g)
         self.traces += 1
         return _Entry(g, n_args, params, out_tree, out_leaves, [isinstance(v, Var) for v in out_leaves],
-                      rng_ops)
+                      rng_ops, len(out_vars), buffers)
 
 
 # -- running on an eager session ---------------------------------------------------------------
@@ -188,22 +195,27 @@ def _run(session: Any, entry: _Entry, tensors: list[Any]) -> Any:
     if entry.rng_ops:
         arrays.append(backend.asarray(np.asarray(session.rng_counter, np.uint64), np.dtype(np.uint64)))
     g = entry.graph
-    out_vars = g.outputs
+    out_vars = g.outputs[:entry.n_out]
+    n_upd = len(entry.buffers)
     float_pos = [i for i, v in enumerate(out_vars) if v.type.dtype.kind == "f"]
     needs_grad = session._grad_enabled and any(r.requires_grad for r in inputs) and float_pos
     if not needs_grad:
         values = entry.executable("forward", backend).run(*arrays)
-        outs = [session._leaf(v, False, None) for v in values]
+        updates = values[entry.n_out:]
+        outs = [session._leaf(v, False, None) for v in values[:entry.n_out]]
     else:
         _, _, _, wrt = entry.vjp_parts()
         got = entry.executable("fwd", backend).run(*arrays)
-        floats, saved = got[:len(float_pos)], got[len(float_pos):]
+        k = len(float_pos)
+        floats, updates, saved = got[:k], got[k:k + n_upd], got[k + n_upd:]
         outs = _record(session, entry, inputs, wrt, float_pos, floats, saved, backend)
         nonfloat = [i for i in range(len(out_vars)) if i not in set(float_pos)]
         if nonfloat:  # integer/bool outputs: no gradient; computed by the plain forward graph
             values = entry.executable("forward", backend).run(*arrays)
             for i in nonfloat:
                 outs[i] = session._leaf(values[i], False, None)
+    for buf, value in zip(entry.buffers, updates):  # a module's running statistics, as eagerly
+        buf.assign(backend, value)
     if entry.rng_ops:
         session.rng_counter += entry.rng_ops
     it = iter(outs)
@@ -215,7 +227,7 @@ def _record(session: Any, entry: _Entry, inputs: list[Any], wrt: list[bool], flo
             floats: list[Any], saved: list[Any], backend: Any) -> list[Any]:
     """One tape node holding the float outputs, flattened and concatenated, whose VJP runs the
     backward graph once for all inputs; each output is a slice of it, reshaped."""
-    out_vars = entry.graph.outputs
+    out_vars = entry.graph.outputs[:entry.n_out]
     dtypes = {out_vars[i].type.dtype for i in float_pos}
     if len(dtypes) > 1:
         raise DTypeError("compile: the float outputs mix float32 and float64; return one float dtype")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._core import convert
-from .._core.errors import ArgumentError, DTypeError, InvalidRefError, TorchLeanError
+from .._core.errors import ArgumentError, DTypeError, InvalidRefError, ShapeError, TorchLeanError
 from .._core.guard import mark_user
 from .._core.registry import Primitive
 from .._core.shapes import as_shape
@@ -28,7 +28,7 @@ from .ir import Eqn, Graph, Var
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@framed(exclude=("bind", "type_of", "shape_of", "lift", "rng_input"))
+@framed(exclude=("bind", "type_of", "shape_of", "lift", "rng_input", "assign_buffer"))
 class GraphBuilder(Ops):
     """``Ops`` binder that records typed equations into a ``Graph``.
 
@@ -49,12 +49,16 @@ class GraphBuilder(Ops):
         # Params (and Buffers) a traced module used: each becomes a graph input, in first-use
         # order, and the compiled caller feeds their current values (tl.compile).
         self.captured: dict[int, tuple[Param, Var]] = {}
+        # Buffer updates a traced module made (assign_buffer): extra outputs of the compiled
+        # graph, stored into the buffers after each run.
+        self.buffer_updates: list[tuple[Param, Var]] = []
 
-    def _mark(self) -> tuple[int, int, int, Var | None, int]:
-        return len(self.graph.eqns), len(self.graph.consts), self.rng_ops, self.counter, len(self.captured)
+    def _mark(self) -> tuple[int, int, int, Var | None, int, list[tuple[Param, Var]]]:
+        return (len(self.graph.eqns), len(self.graph.consts), self.rng_ops, self.counter, len(self.captured),
+                list(self.buffer_updates))
 
-    def _restore(self, mark: tuple[int, int, int, Var | None, int]) -> None:
-        n, k, self.rng_ops, self.counter, c = mark
+    def _restore(self, mark: tuple[int, int, int, Var | None, int, list[tuple[Param, Var]]]) -> None:
+        n, k, self.rng_ops, self.counter, c, self.buffer_updates = mark
         if len(self.captured) > c:
             for key in list(self.captured)[c:]:
                 _, var = self.captured.pop(key)
@@ -76,6 +80,16 @@ class GraphBuilder(Ops):
                              "it as an input of the compiled function (or its value via ops.const)")
         raise DTypeError(f"{op}: expected a traced value of this graph, got "
                          f"{type(a).__name__}; wrap data with ops.const(...)")
+
+    def assign_buffer(self, buffer: Param, value: Any) -> None:
+        """Record that ``buffer`` takes ``value`` after the run (the last update wins)."""
+        if not isinstance(buffer, Param):
+            raise DTypeError(f"assign_buffer: expected a Buffer, got {type(buffer).__name__}")
+        var = self._coerce("assign_buffer", value)
+        if var.type != buffer.type:
+            raise ShapeError(f"assign_buffer: the buffer is {buffer.type}, the value {var.type}")
+        self.buffer_updates = [(b, v) for b, v in self.buffer_updates if b is not buffer]
+        self.buffer_updates.append((buffer, var))
 
     def param_var(self, p: Param) -> Var:
         """The graph input standing for a captured Param (made on its first use)."""

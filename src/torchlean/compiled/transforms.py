@@ -48,9 +48,11 @@ def differentiable(v: Var) -> bool:
 
 
 def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = True,
-              unit_seed: bool = False) -> Graph:
+              unit_seed: bool = False, out_wrt: Sequence[bool] | None = None) -> Graph:
     """Reverse mode: inputs ``(*g.inputs, *output cotangents)``; outputs
-    ``(*g.outputs if with_value, *input cotangents for inputs in wrt)``.
+    ``(*g.outputs if with_value, *input cotangents for inputs in wrt)``. ``out_wrt`` selects the
+    outputs that take a cotangent (default: all); the others are values only (e.g. a module's
+    updated running statistics).
 
     With ``unit_seed`` the output cotangents are the constant 1 instead of inputs (a gradient
     graph), which lets the builder fold the multiplications by the seed away. Only equations
@@ -66,7 +68,10 @@ def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = Tr
         if differentiable(eqn.out) and any(v in needs and m for v, m in zip(eqn.inputs, eqn.prim.grad_mask)):
             needs.add(eqn.out)
     cts: dict[Var, Var] = {}
-    for out in g.outputs:
+    flags = [True] * len(g.outputs) if out_wrt is None else list(out_wrt)
+    for out, take in zip(g.outputs, flags):
+        if not take:
+            continue
         seed = (b.lift(np.ones(out.type.shape), out.type.dtype) if unit_seed
                 else b.graph.add_input(out.type))
         cts[out] = b.add(cts[out], seed) if out in cts else seed

@@ -46,7 +46,7 @@ from .tape import Gradients, Tape, check_tangents
 from .tensor import NatRef, NatVecRef, TensorRef
 
 _new_ref = object.__new__
-HOOKS = ("bind", "type_of", "shape_of", "lift", "rng_input")
+HOOKS = ("bind", "type_of", "shape_of", "lift", "rng_input", "assign_buffer")
 
 
 # The frame's mark, inlined (the per-op cost matters): the same tuple as Session._mark().
@@ -214,6 +214,14 @@ class Session(NatRefOps, Ops):
                 tape.param_refs[id(a)] = (a, ref)
             return ref
         if a.__class__ is TensorRef and a.session is self and tape.is_released(a.epoch):
+            if a.prim is None and a.id is not None and self._grad_enabled:
+                # a leaf has no graph to lose: it moves into this generation itself, so its
+                # x.grad keeps accumulating (PyTorch's leaves outlive every backward)
+                a.epoch, a.id = tape.epoch, len(tape.nodes)
+                tape.nodes.append(a)
+                if a.requires_grad:
+                    tape.grad_leaves.append(a.id)
+                return a
             hit = tape.adopted.get(id(a))
             if hit is not None:
                 return hit[1]
@@ -232,6 +240,17 @@ class Session(NatRefOps, Ops):
         if dtype is None:
             dtype = convert.default_dtype(np.asarray(value).dtype, self.dtype)
         return self._leaf(self._backend.asarray(np.asarray(value), as_dtype(dtype)), False, None)
+
+    def assign_buffer(self, buffer: Param, value: Any) -> None:
+        """Store ``value`` (a tensor of this session) into a module's ``Buffer`` (a BatchNorm's
+        running statistics); the traced form records the update as a graph output instead.
+        Call it last in an op, after everything that can fail."""
+        if not isinstance(buffer, Param):
+            raise DTypeError(f"assign_buffer: expected a Buffer, got {type(buffer).__name__}")
+        ref = self._coerce("assign_buffer", value)
+        if ref.type != buffer.type:
+            raise ShapeError(f"assign_buffer: the buffer is {buffer.type}, the value {ref.type}")
+        buffer.assign(self._backend, ref._v.copy() if hasattr(ref._v, "copy") else ref._v)
 
     def rng_input(self) -> tuple[TensorRef, int, int]:
         """The session counter as a uint64 constant (offset 0); advances once per random op."""
@@ -431,7 +450,7 @@ class Session(NatRefOps, Ops):
                 cur = getattr(node, "_grad", None)
                 node._grad = g if cur is None else add(cur, g)
         if not retain_graph:
-            tape.release()
+            tape.release(dense)
         return grads
 
     def leaf_grad(self, ref: TensorRef) -> Any:

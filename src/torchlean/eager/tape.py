@@ -63,11 +63,67 @@ class Tape:
         self.nats = []
         self._new_generation()
 
-    def release(self) -> None:
-        """Drop the recorded graph (after a backward without ``retain_graph``); older refs keep
-        their values and can be used as constants; nats are kept."""
+    def release(self, dense: list[Any]) -> None:
+        """Drop the graph a backward went through (``dense``: its gradients, one per id), as
+        PyTorch frees it (``retain_graph=False``), and start a new generation.
+
+        Every op node the sweep reached is freed: its ref keeps its value (usable as a
+        constant), but a later gradient through it raises. Op nodes that require a gradient and
+        were *not* reached (another loss's graph recorded in the same step) are kept, moved with
+        the leaves they depend on into the new generation (new ids), so their own backward
+        still works; where such a graph leads into a freed node, that node is replaced by a
+        marker leaf that refuses gradients. Nothing else is kept: memory stays flat in a loop
+        without ``reset``. Nats are kept."""
+        old, old_params = self.nodes, self.params_by_leaf
         self.epoch += 1
         self._new_generation()
+        n = len(dense)
+        alive = [ref for i, ref in enumerate(old)  # unreached op nodes that require a gradient
+                 if ref.prim is not None and ref.requires_grad and (i >= n or dense[i] is None)]
+        if not alive:
+            return
+        keep: set[int] = set()
+        stack = list(alive)
+        while stack:  # the kept graphs: through kept op nodes down to leaves
+            ref = stack.pop()
+            if id(ref) in keep:
+                continue
+            keep.add(id(ref))
+            for p in ref.inputs:
+                if p.requires_grad and (p.prim is None or not (p.id < n and dense[p.id] is not None)):
+                    stack.append(p)
+        markers: dict[int, TensorRef] = {}
+        for ref in old:
+            if id(ref) not in keep:
+                continue
+            if ref.prim is not None:
+                ins = []
+                for p in ref.inputs:  # a freed parent becomes a marker leaf (a gradient is an error)
+                    if p.requires_grad and id(p) not in keep:
+                        m = markers.get(id(p))
+                        if m is None:
+                            m = markers[id(p)] = self._marker(p)
+                        ins.append(m)
+                    else:
+                        ins.append(p)
+                ref.inputs = tuple(ins)
+            old_id = ref.id
+            ref.epoch, ref.id = self.epoch, len(self.nodes)
+            self.nodes.append(ref)
+            if ref.prim is None:
+                if old_id in old_params:
+                    self.params_by_leaf[ref.id] = old_params[old_id]
+                self.grad_leaves.append(ref.id)
+
+    def _marker(self, freed: TensorRef) -> TensorRef:
+        import copy
+
+        m = copy.copy(freed)
+        m.prim, m.inputs, m.vals, m.params = None, (), (), {}
+        m.epoch, m.id = self.epoch, len(self.nodes)
+        self.nodes.append(m)
+        self.released_leaves.append(m.id)
+        return m
 
     def is_released(self, epoch: int) -> bool:
         return self.floor <= epoch < self.epoch

@@ -23,15 +23,16 @@ def is_tensor(v: Any) -> bool:
 
 def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     """The binder of the first tensor among the arguments (one level into lists and tuples,
-    for ``cat``/``stack``), or None."""
+    for ``cat``/``stack``); a ``Param`` (which belongs to no session) only if nothing else is
+    there, through the current binder. None if there is no tensor at all."""
+    fallback = None
     for v in (*args, *kwargs.values()):
-        if isinstance(v, TensorMethods):
-            return v.session
-        if isinstance(v, (list, tuple)):
-            for u in v:
-                if isinstance(u, TensorMethods):
+        for u in (v if isinstance(v, (list, tuple)) else (v,)):
+            if isinstance(u, TensorMethods):
+                if not getattr(u, "_is_param", False):
                     return u.session
-    return None
+                fallback = u
+    return None if fallback is None else fallback.session
 
 
 def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:

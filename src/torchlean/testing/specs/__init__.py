@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..opspec import OpSpec
-from . import compare, conv, core, functional, indexing, loss, math, nn, random, reduce, shape
+from . import compare, conv, core, functional, indexing, loss, math, nn, pt_linear, random, reduce, shape
 
 ALL_SPECS: list[OpSpec] = [
     *core.SPECS, *compare.SPECS, *math.SPECS, *reduce.SPECS, *conv.SPECS, *nn.SPECS, *loss.SPECS,
-    *functional.SPECS, *indexing.SPECS, *shape.SPECS, *random.SPECS,
+    *functional.SPECS, *pt_linear.SPECS, *indexing.SPECS, *shape.SPECS, *random.SPECS,
 ]
 
 __all__ = ["ALL_SPECS"]
