@@ -13,7 +13,7 @@ def _activation(name: str, fn: str, params: tuple[tuple[str, Any], ...] = (), do
     names = [p for p, _ in params]
     defaults = dict(params)
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
         Module.__init__(self)
         if len(args) > len(names):
             from ..._core.errors import ArgumentError
