@@ -8,25 +8,26 @@ from typing import Any, TypeVar
 
 from .._core.errors import TorchLeanError
 from ..frontend.frame import run
-from ..frontend.tensor_methods import TensorMethods
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_tensor(v: Any) -> bool:
-    """A torchlean tensor: an eager ``TensorRef`` or a traced ``Var``."""
-    return isinstance(v, TensorMethods)
+    """A torchlean tensor: an eager ``TensorRef`` or a traced ``Var``. Read from the class flag
+    ``__torchlean_tensor__`` (not an import of ``TensorMethods``, whose family mixins import
+    this module)."""
+    return getattr(type(v), "__torchlean_tensor__", False) is True
 
 
 def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     """The binder of the first tensor among the arguments (one level into lists and tuples,
     for ``cat``/``stack``), or None."""
     for v in (*args, *kwargs.values()):
-        if isinstance(v, TensorMethods):
+        if is_tensor(v):
             return v.session
         if isinstance(v, (list, tuple)):
             for u in v:
-                if isinstance(u, TensorMethods):
+                if is_tensor(u):
                     return u.session
     return None
 
@@ -55,7 +56,7 @@ def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
 def ops_of(op: str, *values: Any) -> Any:
     """The binder of the first tensor among ``values`` (``TorchLeanError`` if there is none)."""
     for v in values:
-        if isinstance(v, TensorMethods):
+        if is_tensor(v):
             return v.session
     raise TorchLeanError(f"{op}: expected a torchlean tensor, got "
                          + ", ".join(type(v).__name__ for v in values))
@@ -63,7 +64,7 @@ def ops_of(op: str, *values: Any) -> Any:
 
 def tensor(op: str, what: str, v: Any) -> Any:
     """``v`` if it is a torchlean tensor, else a ``TorchLeanError`` naming the argument."""
-    if isinstance(v, TensorMethods):
+    if is_tensor(v):
         return v
     hint = "; make one with s.input(...)" if hasattr(v, "__array__") or isinstance(v, (list, tuple)) else ""
     raise TorchLeanError(f"{op}: {what} must be a torchlean tensor, got {type(v).__name__}{hint}")
