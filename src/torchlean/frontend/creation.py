@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import ArgumentError, DeviceError, DTypeError
+from .._core.errors import ArgumentError, DeviceError, DTypeError, ShapeError
 from .._core.shapes import as_shape, is_int
 from .._core.types import bool_, int64, tensor_dtype
 from .base import OpsBase, _scalar_as
@@ -33,6 +33,10 @@ def size_arg(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
     if len(size) == 1 and not is_int(size[0]):
         size = size[0]
     return as_shape(op, size, "size")
+
+
+def _is_tensor(v: Any) -> bool:
+    return getattr(type(v), "__torchlean_tensor__", False) is True
 
 
 def _number(op: str, what: str, v: Any) -> Any:
@@ -180,21 +184,45 @@ class CreationOps(OpsBase):
                  layout: Any = None, device: Any = None, requires_grad: bool = False) -> Any:
         """``torch.linspace``: ``steps`` values from start to end (both included), computed as
         PyTorch does (start + i * step for the first half, end - (steps - 1 - i) * step for the
-        second) in float64 and rounded once to the dtype (integer dtypes truncate)."""
+        second) in float64 and rounded once to the dtype (integer dtypes truncate). ``start`` and
+        ``end`` may be 0-d tensors (PyTorch's tensor overload); as in PyTorch, the result carries
+        no gradient to them."""
         self._factory_args("linspace", out=out, layout=layout, device=device)
-        a, b = _number("linspace", "start", start), _number("linspace", "end", end)
         if not is_int(steps) or steps < 0:
             raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
         dt = self._dtype_arg("linspace", dtype, self.dtype)
         n = int(steps)
+        if _is_tensor(start) or _is_tensor(end):
+            build = lambda: self._linspace_tensors(start, end, n, dt)  # noqa: E731
+            return self._grad_leaf("linspace", dt, build) if requires_grad else build()
+        a, b = float(_number("linspace", "start", start)), float(_number("linspace", "end", end))
         i = np.arange(n, dtype=np.float64)
-        a, b = float(a), float(b)
         if n == 1:
             v = np.full(1, a)
         else:
             d = (b - a) / (n - 1) if n > 1 else 0.0
             v = np.where(i < n // 2, a + i * d, b - (n - 1 - i) * d)
         return self._host_constant("linspace", v.astype(dt), requires_grad)
+
+    def _linspace_tensors(self, start: Any, end: Any, n: int, dt: np.dtype) -> Any:
+        """linspace with 0-d tensor bounds: the same float64 arithmetic, as ops on the binder."""
+        ends = []
+        for what, v in (("start", start), ("end", end)):
+            if _is_tensor(v):
+                t = self.type_of(v)
+                if t.shape != ():
+                    raise ShapeError(f"linspace: {what} must be a number or a 0-d tensor, got shape {t.shape}")
+                ends.append(self.cast(self.detach(v) if t.dtype.kind == "f" else v, np.float64))
+            else:
+                ends.append(self.lift(float(_number("linspace", what, v)), np.float64))
+        a, b = ends
+        if n <= 1:
+            return self.cast(self.reshape(a, (1,)) if n else self.lift(np.zeros(0), np.float64), dt)
+        i = np.arange(n, dtype=np.float64)
+        d = self.div_scalar(self.sub(b, a), float(n - 1))
+        lo = self.add(a, self.mul(self.lift(i, np.float64), d))
+        hi = self.sub(b, self.mul(self.lift(n - 1 - i, np.float64), d))
+        return self.cast(self.where(self.lift(i < n // 2, bool_), lo, hi), dt)
 
     def eye(self, n: int, m: int | None = None, *, out: Any = None, dtype: Any = None, layout: Any = None,
             device: Any = None, requires_grad: bool = False) -> Any:

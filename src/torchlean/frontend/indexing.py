@@ -285,6 +285,9 @@ class IndexOps(GetItemOps, OpsBase):
         """``torch.gather``: ``out[i][j] = x[index[i][j]][j]`` for dim 0 (any rank); index has x's
         rank and sizes no larger than x's off ``dim``. Indices outside [0, n) raise, negative
         ones included (as PyTorch). The gradient scatter-adds into x."""
+        tx, (shape, _) = self.type_of(x), self._index_plan("gather", index)
+        if prod(shape) == 0 and len(shape) != max(tx.ndim, 1):  # PyTorch skips the checks then
+            return self.reshape(self.slice(self.reshape(x, (tx.size,)), 0, 0, 0), shape)
         x, idx, d, shape = self._gather_plan("gather", x, dim, index)
         xs, ishape = self.shape_of(x), self.shape_of(idx)
         for e in range(len(xs)):
