@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import torchlean as tl
-from torchlean.pt import shape as T
+from torchlean.pt import shape as pts
 
 
 def session():
@@ -55,17 +55,17 @@ FUNCTION_CALLS = [
 def test_functions_take_torchs_keyword_names(name, shape, kwargs):
     s = session()
     x = data(*shape)
-    same(getattr(T, name)(s.input(x), **kwargs), getattr(torch, name)(torch.tensor(x), **kwargs))
+    same(getattr(pts, name)(s.input(x), **kwargs), getattr(torch, name)(torch.tensor(x), **kwargs))
 
 
 def test_split_chunk_unbind_keywords_and_pieces():
     s = session()
     x = data(5, 4)
     xt, xs = torch.tensor(x), s.input(x)
-    for ours, ref in [(T.split(tensor=xs, split_size_or_sections=[1, 3], dim=1),
+    for ours, ref in [(pts.split(tensor=xs, split_size_or_sections=[1, 3], dim=1),
                        torch.split(xt, split_size_or_sections=[1, 3], dim=1)),
                       (xs.split(split_size=2), xt.split(split_size=2)),
-                      (T.chunk(xs, chunks=4, dim=0), torch.chunk(xt, chunks=4, dim=0)),
+                      (pts.chunk(xs, chunks=4, dim=0), torch.chunk(xt, chunks=4, dim=0)),
                       (xs.unbind(dim=1), xt.unbind(dim=1))]:
         assert isinstance(ours, tuple) and len(ours) == len(ref)
         for a, b in zip(ours, ref):
@@ -99,7 +99,7 @@ def test_methods_take_varargs_a_sequence_or_torchs_keyword():
 def test_t_of_a_vector_or_scalar_is_itself_and_refuses_three_axes():
     s = session()
     v, m = s.input(data(3)), s.input(data(2, 3))
-    assert v.t() is v and T.t(s.input(1.5)).shape == ()
+    assert v.t() is v and pts.t(s.input(1.5)).shape == ()
     assert m.t().shape == (3, 2)
     with pytest.raises(tl.ShapeError, match=r"t: expects a tensor with <= 2 dimensions, got shape \(2, 3, 4\)"):
         s.input(data(2, 3, 4)).t()
@@ -117,26 +117,26 @@ def test_squeeze_keeps_listed_axes_whose_size_is_not_one_and_handles_0d():
 def test_cat_and_stack_promote_like_torch_but_refuse_mixed_float_precisions():
     s = session()
     f, i, b = s.input(data(2)), s.input(np.array([1, 2])), s.input(np.array([True, False]))
-    assert T.cat([i, f]).dtype == np.float64 and T.cat([b, i]).dtype == np.int64
-    assert T.stack([b, b]).dtype == np.bool_ and T.stack([i, f], dim=1).shape == (2, 2)
+    assert pts.cat([i, f]).dtype == np.float64 and pts.cat([b, i]).dtype == np.int64
+    assert pts.stack([b, b]).dtype == np.bool_ and pts.stack([i, f], dim=1).shape == (2, 2)
     assert torch.cat([torch.ones(2, dtype=torch.int64), torch.ones(2)]).dtype == torch.float32
     f32 = s.input(np.ones(2, np.float32), dtype=np.float32)
     with pytest.raises(tl.DTypeError, match="cat: tensors are float32 and float64"):
-        T.cat([f, f32])
+        pts.cat([f, f32])
 
 
 def test_cat_skips_legacy_empty_vectors_and_refuses_bad_shapes():
     s = session()
     x = s.input(data(2, 3))
-    same(T.cat([s.input(np.zeros(0)), x], dim=1), torch.cat([torch.zeros(0), torch.tensor(x.numpy())], dim=1))
+    same(pts.cat([s.input(np.zeros(0)), x], dim=1), torch.cat([torch.zeros(0), torch.tensor(x.numpy())], dim=1))
     y, w = s.input(data(2, 4)), s.input(data(3, 2))
     n = len(s)
     with pytest.raises(tl.ShapeError, match=r"cat: shapes must agree except on axis 0"):
-        T.cat([x, y])
+        pts.cat([x, y])
     with pytest.raises(tl.ShapeError, match=r"stack: expects each tensor to be equal size"):
-        T.stack([x, w])
+        pts.stack([x, w])
     with pytest.raises(tl.ArgumentError, match="cat: out= is not supported"):
-        T.cat([x, x], out=x)
+        pts.cat([x, x], out=x)
     assert len(s) == n
 
 
@@ -144,11 +144,11 @@ def test_tril_and_triu_keep_integer_and_bool_dtypes():
     s = session()
     i = s.input(np.arange(9).reshape(3, 3))
     b = s.input(np.ones((2, 3), bool))
-    assert T.tril(i).dtype == np.int64
-    np.testing.assert_array_equal(T.tril(i).numpy(), np.tril(np.arange(9).reshape(3, 3)))
-    np.testing.assert_array_equal(T.triu(b, 1).numpy(), np.triu(np.ones((2, 3), bool), 1))
+    assert pts.tril(i).dtype == np.int64
+    np.testing.assert_array_equal(pts.tril(i).numpy(), np.tril(np.arange(9).reshape(3, 3)))
+    np.testing.assert_array_equal(pts.triu(b, 1).numpy(), np.triu(np.ones((2, 3), bool), 1))
     with pytest.raises(tl.ShapeError, match="tril: input tensor must have at least 2 dimensions"):
-        T.tril(s.input(data(3)))
+        pts.tril(s.input(data(3)))
 
 
 # ----- errors name the function and the shapes; a failed call records nothing -------------------
@@ -171,9 +171,9 @@ BAD = [
     (lambda s, x: x.permute(0, 0), tl.ShapeError, r"permute: dims \(0, 0\) is not a permutation"),
     (lambda s, x: x.view(np.float32), tl.ArgumentError, r"view: view\(dtype\)"),
     (lambda s, x: x.squeeze(1.5), tl.ArgumentError, r"squeeze: dim must be an int"),
-    (lambda s, x: T.stack([]), tl.TorchLeanError, r"stack: expected a torchlean tensor argument"),
-    (lambda s, x: T.stack(x), tl.ArgumentError, r"stack: expected a non-empty list or tuple"),
-    (lambda s, x: T.reshape([1, 2], (2,)), tl.TorchLeanError, r"reshape: expected a torchlean tensor"),
+    (lambda s, x: pts.stack([]), tl.TorchLeanError, r"stack: expected a torchlean tensor argument"),
+    (lambda s, x: pts.stack(x), tl.ArgumentError, r"stack: expected a non-empty list or tuple"),
+    (lambda s, x: pts.reshape([1, 2], (2,)), tl.TorchLeanError, r"reshape: expected a torchlean tensor"),
 ]
 
 
@@ -196,13 +196,13 @@ def test_einsum_forms_and_gradients_match_torch():
     for eq, xs in cases:
         refs = [s.input(v, requires_grad=True) for v in xs]
         ts = [torch.tensor(v, requires_grad=True) for v in xs]
-        out, ref = T.einsum(eq, *refs), torch.einsum(eq, *ts)
+        out, ref = pts.einsum(eq, *refs), torch.einsum(eq, *ts)
         same(out, ref)
         seed = data(*ref.shape, seed=3)
         grads = s.backward(out, seed)
         for r, g in zip(refs, torch.autograd.grad(ref, ts, torch.tensor(seed))):
             np.testing.assert_allclose(grads[r], g.numpy(), rtol=1e-12, atol=1e-12, err_msg=eq)
-    same(T.einsum("ij,jk", [s.input(c), s.input(c)]), torch.einsum("ij,jk", [torch.tensor(c), torch.tensor(c)]))
+    same(pts.einsum("ij,jk", [s.input(c), s.input(c)]), torch.einsum("ij,jk", [torch.tensor(c), torch.tensor(c)]))
 
 
 @pytest.mark.parametrize("eq,shapes,message", [
@@ -219,7 +219,7 @@ def test_einsum_errors(eq, shapes, message):
     xs = [s.input(data(*sh)) for sh in shapes]
     n = len(s)
     with pytest.raises(tl.TorchLeanError, match=message):
-        T.einsum(eq, *xs)
+        pts.einsum(eq, *xs)
     assert len(s) == n
 
 
@@ -250,7 +250,7 @@ def test_narrow_with_a_tensor_start_checks_it_when_the_op_runs():
     same(x.narrow(0, s.input(np.array(-2)), 2), torch.tensor(x.numpy()).narrow(0, torch.tensor(-2), 2))
     with pytest.raises(tl.ArgumentError, match=r"narrow: index 5 is out of range for a dimension of size 5"):
         x.narrow(0, s.input(np.array(4)), 2)
-    c = tl.compile_out(lambda ops, x, i: T.narrow(x, 1, i, 2), [(5, 3), ((), np.int64)], tl.Options(dtype=np.float64))
+    c = tl.compile_out(lambda ops, x, i: pts.narrow(x, 1, i, 2), [(5, 3), ((), np.int64)], tl.Options(dtype=np.float64))
     np.testing.assert_array_equal(c.forward(x.numpy(), np.array(1)), x.numpy()[:, 1:3])
     with pytest.raises(tl.ArgumentError, match="out of range"):
         c.forward(x.numpy(), np.array(2))
@@ -268,9 +268,9 @@ def test_repeat_and_expand_gradients_sum_over_the_copies():
 def test_shape_ops_trace_and_differentiate_as_eagerly():
     def f(ops, x, y):
         parts = x.reshape(2, 3, 4).movedim(0, -1).split(1, dim=1)
-        z = T.cat([p.squeeze(1) for p in parts], dim=-1).flip(0).roll(1, 1)
-        w = T.stack([z, z.tril()], 0).repeat(1, 1, 2)
-        return T.einsum("kij,j->ki", w, y).sum() + (z.t().unflatten(0, (2, 4)) ** 2).sum()
+        z = pts.cat([p.squeeze(1) for p in parts], dim=-1).flip(0).roll(1, 1)
+        w = pts.stack([z, z.tril()], 0).repeat(1, 1, 2)
+        return pts.einsum("kij,j->ki", w, y).sum() + (z.t().unflatten(0, (2, 4)) ** 2).sum()
 
     x, y = data(24), data(16, seed=1)
     c = tl.compile_scalar(f, [(24,), (16,)], tl.Options(dtype=np.float64))

@@ -152,14 +152,18 @@ class CreationOps(OpsBase):
         v = _number("full_like", "fill_value", fill_value)
         return self._filled("full_like", t.shape, v, self._dtype_arg("full_like", dtype, t.dtype), requires_grad)
 
-    def arange(self, start: Any, end: Any = None, step: Any = 1, *, out: Any = None, dtype: Any = None,
+    def arange(self, start: Any = None, end: Any = None, step: Any = 1, *, out: Any = None, dtype: Any = None,
                layout: Any = None, device: Any = None, requires_grad: bool = False) -> Any:
-        """``torch.arange``: ``start, start + step, ...`` below ``end`` (``arange(end)`` starts at
-        0). int64 when every argument is an int, else the binder's float dtype; float values are
-        ``start + i * step`` in float64, rounded once."""
+        """``torch.arange``: ``start, start + step, ...`` below ``end`` (``arange(end)`` and
+        ``arange(end=n)`` start at 0). int64 when every argument is an int, else the binder's
+        float dtype; float values are ``start + i * step`` in float64, rounded once."""
         self._factory_args("arange", out=out, layout=layout, device=device)
         if end is None:
+            if start is None:
+                raise ArgumentError("arange: expected arange(end), arange(start, end) or arange(start, end, step)")
             start, end = 0, start
+        elif start is None:
+            start = 0
         a, b, c = (_number("arange", w, v) for w, v in (("start", start), ("end", end), ("step", step)))
         if not all(math.isfinite(v) for v in (a, b, c)):
             raise ArgumentError(f"arange: start, end and step must be finite, got {a}, {b}, {c}")
@@ -193,7 +197,7 @@ class CreationOps(OpsBase):
         dt = self._dtype_arg("linspace", dtype, self.dtype)
         n = int(steps)
         if _is_tensor(start) or _is_tensor(end):
-            build = lambda: self._linspace_tensors(start, end, n, dt)  # noqa: E731
+            build = lambda: self._linspace_tensors(start, end, n, dt)
             return self._grad_leaf("linspace", dt, build) if requires_grad else build()
         a, b = float(_number("linspace", "start", start)), float(_number("linspace", "end", end))
         i = np.arange(n, dtype=np.float64)
