@@ -287,6 +287,7 @@ class IndexOps(GetItemOps, OpsBase):
         ones included (as PyTorch). The gradient scatter-adds into x."""
         tx, (shape, _) = self.type_of(x), self._index_plan("gather", index)
         if prod(shape) == 0 and len(shape) != max(tx.ndim, 1):  # PyTorch skips the checks then
+            normalize_axis("gather", dim, tx.ndim)
             return self.reshape(self.slice(self.reshape(x, (tx.size,)), 0, 0, 0), shape)
         x, idx, d, shape = self._gather_plan("gather", x, dim, index)
         xs, ishape = self.shape_of(x), self.shape_of(idx)

@@ -41,7 +41,7 @@ def _shape(op: str, shape: Sequence[int] | int) -> tuple[int, ...]:
 
 
 class RandomOps(OpsBase):
-    """Counter-based random ops and dropout."""
+    """Counter-based random ops, dropout and the random constructors (see the module docstring)."""
 
     def rand_uniform(self, shape: Sequence[int] | int, dtype: Any = None, *, seed: int | None = None) -> Any:
         """U[0, 1) values of ``shape``: a constant, reproducible from (seed, counter). With
