@@ -263,9 +263,18 @@ def _torch_run(ctx: Context, arrays: list[np.ndarray] | None = None, grad: bool 
     info = opinfo(ctx.entry.opinfo)
     tensors = torch_tensors(ctx.leaves, arrays, grad)
     inp, args, kwargs = fill(ctx.template, tensors)
-    with warnings.catch_warnings():  # PyTorch's own deprecation notes about its samples
-        warnings.simplefilter("ignore")
-        return info.op(inp, *args, **kwargs), tensors
+    import torch
+
+    # torchlean's default float dtype is the session's (float64 here), torch's is its default
+    # dtype: compare like with like (constructors without dtype=, int -> float promotions).
+    prev = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        with warnings.catch_warnings():  # PyTorch's own deprecation notes about its samples
+            warnings.simplefilter("ignore")
+            return info.op(inp, *args, **kwargs), tensors
+    finally:
+        torch.set_default_dtype(prev)
 
 
 def _eager_run(ctx: Context) -> tuple[Any, list[Any], Any]:

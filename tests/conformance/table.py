@@ -247,5 +247,4 @@ def cases() -> list[tuple[str, int]]:
 # is rewriting. The test fails if one of these stops failing (delete its line then), if any
 # failure of it is a wrong answer, and TORCHLEAN_CONFORMANCE_STRICT=1 ignores this table.
 KNOWN_CRASHES: dict[tuple[str, str], str] = {
-    ("transpose", "x.transpose"): "transpose(0, 0) of a 0-d tensor raises IndexError (shape family)",
 }

@@ -5,9 +5,12 @@ flat ``torch.take``): the output is ``idx.shape + x.shape[1:]``. ``take_transpos
 scatter-adds the rows of ``g`` into ``n`` rows. Each is the other's VJP (and JVP, both being
 linear), so the pair is closed under differentiation.
 
-Index semantics (the seed's totalisation): an index outside ``[0, n)`` - negative indices
-included, there is no Python-style wraparound - selects a zero row in ``take`` and is dropped
-by ``take_transpose``; duplicate indices accumulate in ``take_transpose``.
+Index semantics (``mode``): ``"zero"`` (the seed's totalisation, the default): an index
+outside ``[0, n)`` - negative indices included, there is no Python-style wraparound - selects a
+zero row in ``take`` and is dropped by ``take_transpose``. ``"checked"`` (PyTorch's indexing,
+``x[idx]``): negative indices count from the end, anything outside ``[-n, n)`` raises.
+``"strict"`` (``torch.gather``/``index_select``/``scatter_add``): anything outside ``[0, n)``
+raises. Duplicate indices accumulate in ``take_transpose``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ one_hot_p = defop(
 
 
 # ----- take / take_transpose ----------------------------------------------------------------
-_MODES = ("zero", "checked")
+_MODES = ("zero", "checked", "strict")
 
 
 def _check_mode(op: str, mode: str) -> None:
@@ -45,13 +48,14 @@ def _check_mode(op: str, mode: str) -> None:
         raise ShapeError(f"{op}: mode must be one of {_MODES}, got {mode!r}")
 
 
-def _checked_indices(xp, op: str, flat, n: int):
-    """PyTorch's index semantics: negative indices count from the end; anything else outside
-    [-n, n) raises (checked when the op runs: the values are data)."""
-    if flat.size and (bool((flat < -n).any()) or bool((flat >= n).any())):
-        bad = flat[(flat < -n) | (flat >= n)][0]
+def checked_indices(xp, op: str, flat, n: int, mode: str = "checked"):
+    """PyTorch's index semantics, checked when the op runs (the values are data): ``checked``
+    wraps negative indices and raises outside [-n, n); ``strict`` raises outside [0, n)."""
+    lo = -n if mode == "checked" else 0
+    if flat.size and (bool((flat < lo).any()) or bool((flat >= n).any())):
+        bad = flat[(flat < lo) | (flat >= n)][0]
         raise ArgumentError(f"{op}: index {int(bad)} is out of range for a dimension of size {n}")
-    return xp.where(flat < 0, flat + n, flat)
+    return xp.where(flat < 0, flat + n, flat) if mode == "checked" else flat
 
 
 def _take_shape(x: TensorType, idx: TensorType, *, mode: str = "zero") -> TensorType:
@@ -66,8 +70,8 @@ def _take_impl(xp, x, idx, *, mode="zero"):
     n, rest = x.shape[0], x.shape[1:]
     out_shape = idx.shape + rest
     flat = idx.reshape(-1).astype(xp.int64, copy=False)  # uint64 >= 2**63 wraps: out of range
-    if mode == "checked":
-        return x[_checked_indices(xp, "take", flat, n)].reshape(out_shape)
+    if mode != "zero":
+        return x[checked_indices(xp, "take", flat, n, mode)].reshape(out_shape)
     if n == 0:  # every index is out of range
         return xp.zeros(out_shape, x.dtype)
     valid = (flat >= 0) & (flat < n)
@@ -93,8 +97,8 @@ def _take_transpose_impl(xp, g, idx, *, n, mode="zero"):
     rest = g.shape[idx.ndim:]
     m = prod(rest)
     flat = idx.reshape(-1).astype(xp.int64)  # uint64 >= 2**63 wraps negative: out of range too
-    if mode == "checked":
-        flat = _checked_indices(xp, "take_transpose", flat, n)
+    if mode != "zero":
+        flat = checked_indices(xp, "take_transpose", flat, n, mode)
     valid = (flat >= 0) & (flat < n)
     rows = xp.where(valid, flat, n)  # out-of-range entries go to a dump row n, cut off below
     bins = (rows[:, None] * m + xp.arange(m, dtype=xp.int64)).reshape(-1)
@@ -114,7 +118,8 @@ take_p = defop(
     doc="Rows of x (r, *rest) at integer indices idx (any shape): idx.shape + rest. mode='zero' "
         "(the seed's): an index outside [0, r), negative included, gives a zero row. "
         "mode='checked' (PyTorch's): negative indices count from the end, others outside [-r, r) "
-        "raise. Primitive: the gather itself.",
+        "raise; mode='strict' (torch.gather's): anything outside [0, r) raises. Primitive: the "
+        "gather itself.",
 )
 
 take_transpose_p = defop(

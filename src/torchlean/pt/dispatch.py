@@ -8,17 +8,15 @@ from typing import Any, TypeVar
 
 from .._core.errors import TorchLeanError
 from ..frontend.frame import run
-from ..frontend.tensor_methods import CoreMethods as TensorMethods
-
-# CoreMethods, not TensorMethods: the family modules import this one while TensorMethods is
-# being assembled from their mixins (every torchlean tensor is a CoreMethods).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_tensor(v: Any) -> bool:
-    """A torchlean tensor: an eager ``TensorRef`` or a traced ``Var``."""
-    return isinstance(v, TensorMethods)
+    """A torchlean tensor: an eager ``TensorRef`` or a traced ``Var``. Read from the class flag
+    ``__torchlean_tensor__`` (not an import of ``TensorMethods``, whose family mixins import
+    this module)."""
+    return getattr(type(v), "__torchlean_tensor__", False) is True
 
 
 def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
@@ -28,7 +26,7 @@ def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     fallback = None
     for v in (*args, *kwargs.values()):
         for u in (v if isinstance(v, (list, tuple)) else (v,)):
-            if isinstance(u, TensorMethods):
+            if is_tensor(u):
                 if not getattr(u, "_is_param", False):
                     return u.session
                 fallback = u
@@ -59,7 +57,7 @@ def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
 def ops_of(op: str, *values: Any) -> Any:
     """The binder of the first tensor among ``values`` (``TorchLeanError`` if there is none)."""
     for v in values:
-        if isinstance(v, TensorMethods):
+        if is_tensor(v):
             return v.session
     raise TorchLeanError(f"{op}: expected a torchlean tensor, got "
                          + ", ".join(type(v).__name__ for v in values))
@@ -67,7 +65,7 @@ def ops_of(op: str, *values: Any) -> Any:
 
 def tensor(op: str, what: str, v: Any) -> Any:
     """``v`` if it is a torchlean tensor, else a ``TorchLeanError`` naming the argument."""
-    if isinstance(v, TensorMethods):
+    if is_tensor(v):
         return v
     hint = "; make one with s.input(...)" if hasattr(v, "__array__") or isinstance(v, (list, tuple)) else ""
     raise TorchLeanError(f"{op}: {what} must be a torchlean tensor, got {type(v).__name__}{hint}")
