@@ -173,9 +173,13 @@ def _bce_impl(xp, x, t):
     return ((t - 1) * log_1mx - t * log_x).astype(x.dtype, copy=False)
 
 
+# PyTorch's EPSILON of the BCE gradient is the float 1e-12 (a float32 literal), also in float64.
+_BCE_EPS = 9.999999960041972e-13
+
+
 def _bce_dx(ops, x, t):
     """d loss / d x = (x - t) / max(x (1 - x), 1e-12): PyTorch's formula, finite at 0 and 1."""
-    return ops.div(ops.sub(x, t), ops.clamp(ops.mul(x, ops.sub(1.0, x)), 1e-12))
+    return ops.div(ops.sub(x, t), ops.clamp(ops.mul(x, ops.sub(1.0, x)), _BCE_EPS))
 
 
 def _bce_dt(ops, x):

@@ -4,7 +4,7 @@
 logsigmoid sigmoid tanh softmax log_softmax softmin glu``. Composites of ``Ops`` methods (the
 ``elu`` primitive backs elu/selu/celu); gradients at kinks are PyTorch's: relu'(0) = 0,
 leaky_relu'(0) = negative_slope, elu'(0) = alpha, hardtanh/relu6/hardsigmoid have zero
-gradient at their bounds, hardswish'(-3) = -0.5 and hardswish'(3) = 1.5.
+gradient at their bounds, hardswish'(-3) = 0 and hardswish'(3) = 1.
 
 ``inplace=`` is accepted and ignored: torchlean values are immutable, so the result is always a
 new tensor (the same values PyTorch's in-place variant leaves in its input).
@@ -204,14 +204,11 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Any:  # noqa: A002
 
 @torch_op
 def hardswish(input: Any, inplace: bool = False) -> Any:  # noqa: A002
-    """x * min(max(x + 3, 0), 6) / 6, with PyTorch's gradient: 0 below -3, x / 3 + 0.5 on the
-    closed interval [-3, 3], 1 above 3."""
+    """x * min(max(x + 3, 0), 6) / 6, with PyTorch's gradient: 0 at and below -3, x / 3 + 0.5
+    strictly inside (-3, 3), 1 at and above 3."""
     x = float_tensor("hardswish", "input", input)
     ops = x.session
-    shifted = ops.add_scalar(x, 3.0)
-    # x + 3 itself (derivative 1) on the closed [-3, 3], the clamp (derivative 0) outside.
-    h = ops.where(ops.le(ops.abs(x), 3.0), shifted, ops.clamp(shifted, 0.0, 6.0))
-    return ops.div_scalar(ops.mul(x, h), 6.0)
+    return ops.div_scalar(ops.mul(x, ops.clamp(ops.add_scalar(x, 3.0), 0.0, 6.0)), 6.0)
 
 
 # ----- softmax family -----------------------------------------------------------------------
