@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...nn import functional as F  # noqa: N812
+from ...pt.dispatch import torch_op
 from ..opspec import OpSpec, Sample, normal, positive
 
 TF = lambda name: (lambda t, *a, **kw: getattr(t.nn.functional, name)(*a, **kw))
@@ -163,9 +164,14 @@ def _sdpa_float_samples(rng):
 
 
 def _sdpa_inf_samples(rng):
-    m = np.where(_random_keep(rng, (2, 4, 5)), 0.0, -np.inf)
-    m[0, 1] = -np.inf
-    return [Sample((*_qkv(rng, (2,), 4, 5, 3), m), {}, "-inf mask, fully blocked row")]
+    keep = _random_keep(rng, (2, 4, 5))
+    keep[0, 1] = False
+    return [Sample((*_qkv(rng, (2,), 4, 5, 3), keep), {}, "-inf mask, fully blocked row")]
+
+
+@torch_op(name="scaled_dot_product_attention")
+def _sdpa_inf(q, k, v, keep):
+    return F.scaled_dot_product_attention(q, k, v, q.session.where(keep, 0.0, -np.inf))
 
 
 _SDPA = lambda ops, q, k, v, *mask, **kw: F.scaled_dot_product_attention(q, k, v, *mask, **kw)
@@ -177,6 +183,9 @@ SPECS += [
            binds=("masked_softmax",)),
     OpSpec("F.scaled_dot_product_attention_float_mask", _sdpa_float_samples, call=_SDPA, torch=_T_SDPA,
            binds=("masked_softmax",)),
-    OpSpec("F.scaled_dot_product_attention_inf_mask", _sdpa_inf_samples, call=_SDPA, torch=_T_SDPA,
-           nondiff=(3,), binds=("masked_softmax",)),
+    # a float mask of 0 and -inf, made from a bool sample inside the call (one public op)
+    OpSpec("F.scaled_dot_product_attention_inf_mask", _sdpa_inf_samples, binds=("masked_softmax",),
+           call=lambda ops, q, k, v, keep: _sdpa_inf(q, k, v, keep),
+           torch=lambda t, q, k, v, keep: t.nn.functional.scaled_dot_product_attention(
+               q, k, v, t.where(keep, 0.0, -np.inf).to(q.dtype))),
 ]
