@@ -216,3 +216,29 @@ def test_normalize_and_distances_refuse_what_they_cannot_do():
     with pytest.raises(tl.DTypeError, match="pairwise_distance"):
         F.pairwise_distance(x, s.input(np.ones((2, 3)), dtype=np.float32))
     assert F.pairwise_distance(s.input(np.array(1.0)), s.input(np.array(3.0))).shape == ()
+
+
+def test_norms_take_any_finite_eps_as_pytorch():
+    # PyTorch's layer/group/rms/instance norms accept a negative eps (NaN where var + eps < 0);
+    # the seed's s.layer_norm keeps refusing one.
+    rng = np.random.default_rng(6)
+    xv = rng.standard_normal((2, 4, 6)) * 3
+    s = session()
+    x = s.input(xv)
+    tx = torch.tensor(xv)
+    with np.errstate(invalid="ignore"):
+        for ours, ref in [(F.layer_norm(x, (6,), eps=-0.5), TF.layer_norm(tx, (6,), eps=-0.5)),
+                          (F.group_norm(x, 2, eps=-0.5), TF.group_norm(tx, 2, eps=-0.5)),
+                          (F.rms_norm(x, (6,), eps=-0.5), TF.rms_norm(tx, (6,), eps=-0.5)),
+                          (F.instance_norm(x, eps=-0.5), TF.instance_norm(tx, eps=-0.5))]:
+            np.testing.assert_allclose(s.value(ours), ref.numpy(), rtol=1e-12, atol=1e-14, equal_nan=True)
+    with pytest.raises(tl.ShapeError, match="eps"):
+        s.layer_norm(x, s.input(np.ones(6)), s.input(np.zeros(6)), eps=-0.5)
+    with pytest.raises(tl.ArgumentError, match="batch_norm: eps"):
+        F.batch_norm(x, None, None, training=True, eps=-0.5)
+
+
+def test_group_norm_of_an_empty_batch():
+    s = session()
+    y = F.group_norm(s.input(np.zeros((0, 4, 3))), 2)
+    assert y.shape == (0, 4, 3)

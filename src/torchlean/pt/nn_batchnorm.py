@@ -28,7 +28,7 @@ from .._core.shapes import prod
 from ..params import Param
 from .dispatch import is_tensor, torch_op
 from .nn_common import along_axis, check_vector, flag, float_tensor, number, optional_float_tensor
-from .nn_norm import affine_channels
+from .nn_norm import affine_channels, standardize
 
 __all__ = ["batch_norm", "instance_norm"]
 
@@ -175,7 +175,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     op = "instance_norm"
     x, rm, rv, w, b, m = _args(op, input, running_mean, running_var, weight, bias, momentum)
     use_stats = flag(op, "use_input_stats", use_input_stats)
-    e = number(op, "eps", eps, lo=0.0)
+    e = number(op, "eps", eps)
     ops = x.session
     n, c = x.shape[0], x.shape[1]
     if not use_stats:
@@ -192,7 +192,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     rm.check_updatable(ops)
     rv.check_updatable(ops)
     flat = ops.reshape(x, (n, c, spatial))
-    y = affine_channels(ops, ops.reshape(ops.normalize_last(flat, e), x.shape), w, b, 1)
+    y = affine_channels(ops, ops.reshape(standardize(ops, flat, e), x.shape), w, b, 1)
     if rm.kind is not None or rv.kind is not None:
         with ops.no_grad():
             mean = ops.reduce_mean(flat, 2)  # (N, C)

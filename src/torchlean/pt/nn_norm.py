@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import ArgumentError, ShapeError
+from .._core.registry import REGISTRY
 from .._core.shapes import normalize_axes, normalize_axis, prod
 from .dispatch import torch_op
 from .nn_common import (
@@ -43,6 +44,12 @@ def _trailing(op: str, x: Any, normalized_shape: Any) -> tuple[int, ...]:
     return ns
 
 
+def standardize(ops: Any, x: Any, eps: float) -> Any:
+    """The ``normalize_last`` primitive with any finite eps: PyTorch's norms take a negative eps
+    too (NaN where ``var + eps < 0``), where the seed's ``s.normalize_last`` refuses one."""
+    return ops.bind(REGISTRY["normalize_last"], x, eps=eps)
+
+
 def _check_trailing(op: str, ns: tuple[int, ...], **params: Any) -> None:
     for what, v in params.items():
         if v is not None and tuple(v.shape) != ns:
@@ -61,13 +68,13 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     ns = _trailing(op, x, normalized_shape)
     w = optional_float_tensor(op, "weight", weight, x.dtype)
     b = optional_float_tensor(op, "bias", bias, x.dtype)
-    e = number(op, "eps", eps, lo=0.0)
+    e = number(op, "eps", eps)
     _check_trailing(op, ns, weight=w, bias=b)
     ops = x.session
     shape = x.shape
     lead = shape[:x.ndim - len(ns)]
     flat = x if len(ns) == 1 else ops.reshape(x, (*lead, prod(ns)))
-    y = ops.normalize_last(flat, e)
+    y = standardize(ops, flat, e)
     if len(ns) != 1:
         y = ops.reshape(y, shape)
     if w is not None:
@@ -83,7 +90,7 @@ def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: float |
     x = float_tensor(op, "input", input)
     ns = _trailing(op, x, normalized_shape)
     w = optional_float_tensor(op, "weight", weight, x.dtype)
-    e = float(np.finfo(x.dtype).eps) if eps is None else number(op, "eps", eps, lo=0.0)
+    e = float(np.finfo(x.dtype).eps) if eps is None else number(op, "eps", eps)
     _check_trailing(op, ns, weight=w)
     ops = x.session
     axes = tuple(range(x.ndim - len(ns), x.ndim))
@@ -113,9 +120,9 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     b = optional_float_tensor(op, "bias", bias, x.dtype)
     check_vector(op, "weight", w, c)
     check_vector(op, "bias", b, c)
-    e = number(op, "eps", eps, lo=0.0)
+    e = number(op, "eps", eps)
     ops = x.session
-    y = ops.reshape(ops.normalize_last(ops.reshape(x, (n, g, -1)), e), x.shape)
+    y = ops.reshape(standardize(ops, ops.reshape(x, (n, g, c // g * prod(x.shape[2:]))), e), x.shape)
     return affine_channels(ops, y, w, b, 1)
 
 
@@ -160,7 +167,7 @@ def normalize(input: Any, p: float = 2.0, dim: Any = 1, eps: float = 1e-12, out:
     if out is not None:
         raise ArgumentError(f"{op}: out= is not supported (torchlean values are immutable); use the result")
     pp = number(op, "p", p, finite=False)
-    e = number(op, "eps", eps, lo=0.0)
+    e = number(op, "eps", eps)
     ops = x.session
     denom = ops.clamp(vector_norm(op, ops, x, pp, _dims(op, dim, x.ndim), True), e)
     return ops.div(x, denom)
@@ -179,7 +186,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
     op = "cosine_similarity"
     a, b = float_tensor(op, "x1", x1), float_tensor(op, "x2", x2)
     same_dtype(op, a, "x2", b)
-    e = number(op, "eps", eps, lo=0.0)
+    e = number(op, "eps", eps)
     ops = a.session
     a, b = broadcast_pair(op, ops, a, b)
     nd = len(ops.shape_of(a))
