@@ -11,8 +11,9 @@ Running statistics (``running_mean``, ``running_var``) may be:
 * ``None`` (training mode only).
 
 On a traced (compiled) graph a training-mode update raises ``ArgumentError`` (not supported
-yet), and a ``Param`` can only be read where the binder has ``use`` (the eager session): pass
-the statistics as inputs of the compiled function instead. Running statistics never receive a
+yet); a ``Param`` is read through the binder's ``use`` (the eager session) or as a tensor
+argument where the binder takes Params (otherwise ``ArgumentError``: pass the statistics as
+inputs of the compiled function). Running statistics never receive a
 gradient (PyTorch marks them non-differentiable). The update happens once the op has succeeded;
 if an enclosing op fails afterwards, the update stays (as in PyTorch).
 """
@@ -41,10 +42,10 @@ class _Stat:
         if v is None:
             self.kind = None
             return
-        if is_tensor(v):
+        if isinstance(v, Param):  # first: a Param may also act as a tensor
+            self.kind, shape, dt = "param", tuple(v.shape), v.dtype
+        elif is_tensor(v):
             self.kind, shape, dt = "tensor", tuple(v.shape), v.dtype
-        elif isinstance(v, Param):
-            self.kind, shape, dt = "param", v.shape, v.dtype
         elif isinstance(v, np.ndarray):
             self.kind, shape, dt = "array", v.shape, v.dtype
         else:
@@ -56,7 +57,9 @@ class _Stat:
             raise DTypeError(f"{op}: {what} is {np.dtype(dt).name} but the input is {dtype.name}")
 
     def check_readable(self, ops: Any) -> None:
-        if self.kind == "param" and getattr(ops, "use", None) is None:
+        # a binder reads a Param through ``use`` (the eager session), or takes it as a tensor
+        # argument where Params are tensors
+        if self.kind == "param" and getattr(ops, "use", None) is None and not is_tensor(self.v):
             raise ArgumentError(f"{self.op}: {self.what} is a Param, which a traced graph cannot read; "
                                 "pass the running statistics as inputs of the compiled function")
 
@@ -73,7 +76,8 @@ class _Stat:
         if self.kind == "tensor":
             return ops.detach(self.v)
         if self.kind == "param":
-            return ops.detach(ops.use(self.v))
+            use = getattr(ops, "use", None)
+            return ops.detach(self.v if use is None else use(self.v))
         return ops.lift(self.v, self.v.dtype)
 
     def store(self, ops: Any, new: Any) -> None:
