@@ -119,3 +119,82 @@ cross_entropy_p = defop(
     doc="Mean softmax cross-entropy of logits (C,) or (N, C) against integer labels, rows "
         "labelled ignore_index left out (PyTorch's F.cross_entropy, reduction='mean').",
 )
+
+
+# ----- PyTorch-layer loss primitives (torchlean.nn.functional) ----------------------------------
+def _check_index_shape(idx: TensorType, *, n: int, ignore_index: int | None = None) -> TensorType:
+    check_int("check_index", "indices", idx)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ShapeError(f"check_index: n must be a non-negative int, got {n!r}")
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
+        raise ArgumentError(f"check_index: ignore_index must be an int or None, got {ignore_index!r}")
+    return idx
+
+
+def _check_index_impl(xp, idx, *, n, ignore_index=None):
+    if idx.size and not (int(idx.min()) >= 0 and int(idx.max()) < n):
+        bad = (idx < 0) | (idx >= n)
+        if ignore_index is not None:
+            bad &= idx != ignore_index
+        if bool(bad.any()):
+            first = int(idx[bad].reshape(-1)[0])
+            also = "" if ignore_index is None else f" or equal ignore_index={ignore_index}"
+            raise ArgumentError(f"check_index: index {first} is out of range: expected values in "
+                                f"[0, {n}){also}")
+    return idx
+
+
+check_index_p = defop(
+    "check_index", shape=_check_index_shape, impl=_check_index_impl, vjp=[None], jvp=[None],
+    doc="The integer indices unchanged, after checking (when the op runs: they are data) that "
+        "each is in [0, n) or equals ignore_index; otherwise ArgumentError. A primitive for "
+        "correctness: PyTorch's class-index and embedding checks (nll_loss, one_hot, "
+        "embedding) on both the eager and the compiled path. Not differentiable.",
+)
+
+
+def _bce_shape(x: TensorType, t: TensorType) -> TensorType:
+    check_float("bce_loss", x, t)
+    if x.shape != t.shape:
+        raise ShapeError(f"bce_loss: expected input and target of one shape, got {x.shape} and {t.shape}")
+    return x
+
+
+def _bce_impl(xp, x, t):
+    if x.size:
+        if not bool(((x >= 0) & (x <= 1)).all()):
+            raise ArgumentError("bce_loss: all elements of input should be between 0 and 1")
+        if not bool(((t >= 0) & (t <= 1)).all()):
+            raise ArgumentError("bce_loss: all elements of target should be between 0 and 1")
+    # log(0) = -inf is clamped to -100 (as PyTorch), computed without NumPy's divide warning.
+    pos, below1 = x > 0, x < 1
+    log_x = xp.maximum(xp.where(pos, xp.log(xp.where(pos, x, 1)), -100), -100)
+    log_1mx = xp.maximum(xp.where(below1, xp.log1p(-xp.where(below1, x, 0)), -100), -100)
+    return ((t - 1) * log_1mx - t * log_x).astype(x.dtype, copy=False)
+
+
+# PyTorch's EPSILON of the BCE gradient is the float 1e-12 (a float32 literal), also in float64.
+_BCE_EPS = 9.999999960041972e-13
+
+
+def _bce_dx(ops, x, t):
+    """d loss / d x = (x - t) / max(x (1 - x), 1e-12): PyTorch's formula, finite at 0 and 1."""
+    return ops.div(ops.sub(x, t), ops.clamp(ops.mul(x, ops.sub(1.0, x)), _BCE_EPS))
+
+
+def _bce_dt(ops, x):
+    """d loss / d t = -logit(x) = log(1 - x) - log(x), as PyTorch's target gradient."""
+    return ops.sub(ops.log(ops.sub(1.0, x)), ops.log(x))
+
+
+bce_loss_p = defop(
+    "bce_loss", shape=_bce_shape, impl=_bce_impl,
+    vjp=[lambda ops, g, out, x, t: ops.mul(g, _bce_dx(ops, x, t)),
+         lambda ops, g, out, x, t: ops.mul(g, _bce_dt(ops, x))],
+    jvp=[lambda ops, v, out, x, t: ops.mul(v, _bce_dx(ops, x, t)),
+         lambda ops, v, out, x, t: ops.mul(v, _bce_dt(ops, x))],
+    doc="Elementwise binary cross-entropy -(t log x + (1 - t) log(1 - x)) with each log clamped "
+        "at -100 and x, t checked to lie in [0, 1] (PyTorch's kernel). A primitive for "
+        "stability: the clamped logs and PyTorch's gradient (x - t) / max(x (1 - x), 1e-12), "
+        "finite at x = 0 and 1 where a composite's would be 0 * inf = NaN.",
+)
