@@ -84,8 +84,9 @@ def test_every_function_is_in_all_and_namespace():
 
     for name in ptnn.__all__:  # F may take softmax/sigmoid/... from another family's module
         assert _params(getattr(F, name)) == _params(getattr(ptnn, name)), name
-    assert {"relu", "gelu", "softmax", "cross_entropy", "scaled_dot_product_attention", "batch_norm",
+    assert {"relu", "gelu", "cross_entropy", "scaled_dot_product_attention", "batch_norm",
             "embedding", "one_hot", "dropout", "kl_div"} <= set(ptnn.__all__)
+    assert all(callable(getattr(F, n, None)) for n in ("softmax", "log_softmax", "softmin"))
 
 
 # ----- gradients at kinks are PyTorch's -------------------------------------------------------

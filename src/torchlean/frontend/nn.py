@@ -20,7 +20,6 @@ from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import prod
 from .._core.types import check_float, check_int
-from ..ops import activation as _activation  # noqa: F401  (the elu primitive, until ops/__init__ lists it)
 from .base import OpsBase
 
 P = REGISTRY

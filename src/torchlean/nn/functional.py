@@ -11,5 +11,5 @@ stays on the session (``s.layer_norm``, ``s.gelu``, ``s.linear(w, b, x)``). See
 from ..pt.conv import *  # noqa: F403
 from ..pt.linear import *  # noqa: F403
 from ..pt.math import *  # noqa: F403
-from ..pt.nn import *  # noqa: F403
+from ..pt.nn import *  # noqa: F403  (last: F.sigmoid/F.tanh have torch.nn.functional's signatures)
 from ..pt.reduce import *  # noqa: F403

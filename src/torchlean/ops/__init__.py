@@ -1,6 +1,7 @@
 """Primitive definitions by family. Importing this package registers every primitive."""
 
 from . import (  # noqa: F401
+    activation,
     attention,
     compare,
     conv,

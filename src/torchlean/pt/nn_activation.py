@@ -23,9 +23,8 @@ from .dispatch import tensor, torch_op
 from .nn_common import float_tensor, integer, number
 
 __all__ = [
-    "celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "log_softmax",
-    "logsigmoid", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softmin", "softplus",
-    "tanh",
+    "celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
+    "logsigmoid", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "softmin", "softplus", "tanh",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -179,16 +178,21 @@ def logsigmoid(input: Any) -> Any:  # noqa: A002
     return ops.neg(ops.softplus(ops.neg(x)))
 
 
+
+
+
+
 @torch_op
 def sigmoid(input: Any) -> Any:  # noqa: A002
-    """1 / (1 + exp(-x)) (stable); an integer input is promoted to the float dtype."""
+    """1 / (1 + exp(-x)) (stable); an integer input is promoted to the float dtype. (F.sigmoid's
+    signature; ``tl.sigmoid`` is torch.sigmoid's, with ``out=``.)"""
     x = _as_float("sigmoid", input)
     return x.session.sigmoid(x)
 
 
 @torch_op
 def tanh(input: Any) -> Any:  # noqa: A002
-    """tanh(x); an integer input is promoted to the float dtype."""
+    """tanh(x); an integer input is promoted to the float dtype (F.tanh's signature)."""
     x = _as_float("tanh", input)
     return x.session.tanh(x)
 
@@ -211,7 +215,7 @@ def hardswish(input: Any, inplace: bool = False) -> Any:  # noqa: A002
     return ops.div_scalar(ops.mul(x, ops.clamp(ops.add_scalar(x, 3.0), 0.0, 6.0)), 6.0)
 
 
-# ----- softmax family -----------------------------------------------------------------------
+# ----- softmax family (softmax and log_softmax: pt/reduce.py's serve F.* and tl.* alike) -----
 def _softmax_dim(op: str, x: Any, dim: Any, stacklevel: Any) -> int:
     nd = x.ndim
     if dim is None:  # PyTorch's deprecated implicit choice (_get_softmax_dim), with its warning
@@ -232,19 +236,8 @@ def _softmax_input(op: str, input: Any, dtype: Any) -> Any:  # noqa: A002
     return x
 
 
-@torch_op
-def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:  # noqa: A002
-    """Softmax along ``dim`` (max-shifted). ``dtype`` casts the input first. ``dim=None`` picks
-    PyTorch's deprecated implicit dim (0 for rank 0, 1, 3; else 1) with its warning."""
-    x = _softmax_input("softmax", input, dtype)
-    return x.session.softmax(x, _softmax_dim("softmax", x, dim, _stacklevel))
 
 
-@torch_op
-def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:  # noqa: A002
-    """log(softmax(x)) along ``dim``, computed stably (one primitive)."""
-    x = _softmax_input("log_softmax", input, dtype)
-    return x.session.log_softmax(x, _softmax_dim("log_softmax", x, dim, _stacklevel))
 
 
 @torch_op
