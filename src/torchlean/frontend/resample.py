@@ -40,14 +40,20 @@ def _is_int(v: Any) -> bool:
 
 
 def _source_map(mode: str, n: int, lo: int, hi: int) -> np.ndarray:
-    """Source cell of each output cell of an axis of n cells padded by lo/hi (negative: crop)."""
-    i = np.arange(-lo, n + hi)
+    """Source cell of each output cell of an axis of n cells padded by lo/hi. Negative amounts
+    crop first, and the cropped axis is padded (PyTorch's order: circular padding wraps
+    within the cropped cells)."""
+    cut = max(-lo, 0)
+    n -= cut + max(-hi, 0)
+    i = np.arange(-max(lo, 0), n + max(hi, 0))
     if mode == "reflect":
         i = np.abs(i)
-        return np.where(i >= n, 2 * (n - 1) - i, i)
-    if mode == "replicate":
-        return np.clip(i, 0, n - 1)
-    return i % n  # circular
+        i = np.where(i >= n, 2 * (n - 1) - i, i)
+    elif mode == "replicate":
+        i = np.clip(i, 0, n - 1)
+    else:  # circular
+        i = i % n
+    return i + cut
 
 
 def _nearest_index(mode: str, n: int, m: int, scale: float | None) -> np.ndarray:
@@ -130,14 +136,15 @@ class ResampleOps(OpsBase):
         for j in range(k):
             ax = len(sx) - 1 - j
             lo, hi, n = pads[2 * j], pads[2 * j + 1], sx[ax]
-            if n + lo + hi < (1 if mode in ("reflect", "replicate") else 0) or (mode != "constant" and n == 0):
+            m = n - max(-lo, 0) - max(-hi, 0)  # after cropping
+            if n + lo + hi < 0 or (mode != "constant" and (m < 1 or n == 0)):
                 raise ShapeError(f"pad: padding ({lo}, {hi}) of axis {ax} (size {n}) leaves a "
-                                 f"negative or empty size (x {sx})")
-            if mode == "reflect" and (lo >= n or hi >= n):
+                                 f"negative size or nothing to {mode}-pad from (x {sx})")
+            if mode == "reflect" and (lo >= m or hi >= m):
                 raise ShapeError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the size "
-                                 f"{n} of axis {ax} (x {sx})")
-            if mode == "circular" and (lo > n or hi > n):
-                raise ShapeError(f"pad: circular padding ({lo}, {hi}) must be at most the size {n} "
+                                 f"{m} of axis {ax} (x {sx})")
+            if mode == "circular" and (lo > m or hi > m):
+                raise ShapeError(f"pad: circular padding ({lo}, {hi}) must be at most the size {m} "
                                  f"of axis {ax} (x {sx})")
             if lo or hi:
                 plan.append((ax, lo, hi, n))
