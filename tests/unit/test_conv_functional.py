@@ -204,6 +204,20 @@ def test_adaptive_max_pool_ties_and_indices_match_torch(out):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("pool", [
+    lambda F, r: F.max_pool2d(r, 3, 2, 1, ceil_mode=True, return_indices=True),
+    lambda F, r: F.max_pool2d(r, (2, 3), 1, dilation=(2, 1), return_indices=True),
+    lambda F, r: F.adaptive_max_pool2d(r, (3, 4), True),
+])
+def test_a_nan_maximum_propagates_and_its_last_nan_cell_gets_the_gradient_as_in_torch(pool):
+    x = np.random.default_rng(9).integers(0, 3, (2, 2, 7, 6)).astype(np.float64)
+    x[x == 2] = np.nan  # windows with one NaN, several, and none
+    ours, ref = _tl_and_torch(lambda r: pool(F, r), lambda t: pool(TF, t), x)
+    np.testing.assert_array_equal(ours[0], ref[0])  # NaN where torch has NaN
+    np.testing.assert_array_equal(ours[1], ref[1])
+    np.testing.assert_allclose(ours[2], ref[2], rtol=1e-14, atol=1e-14)
+
+
 def test_indices_are_int64_without_gradient_and_unbatched_inputs_work():
     s = session()
     x = s.input(np.random.default_rng(5).standard_normal((3, 8)), requires_grad=True)

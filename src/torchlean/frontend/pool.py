@@ -317,8 +317,9 @@ class PoolOps(OpsBase):
 
         Where every m divides n this is ``max_pool`` with kernel n/m; elsewhere a composite:
         each axis's windows are gathered (``take``) into a box of the largest window size,
-        short windows padded with copies of their own first cell (which never wins: the
-        original comes first), and ``max_pool`` reduces each box."""
+        short windows padded with copies of their own last cell (a copy never wins a tie: the
+        original comes first; and a NaN's last copy stands for the original, the last NaN
+        being PyTorch's choice), and ``max_pool`` reduces each box."""
         out = self._adaptive_sizes(_op, x, output_size, _d)
         sx = self.shape_of(x)
         nb, sp = len(sx) - _d, sx[-_d:]
@@ -331,7 +332,7 @@ class PoolOps(OpsBase):
         for n, m in zip(sp, out):
             starts, ends = _adaptive_windows(n, m)
             km = max(e - b for b, e in zip(starts, ends))
-            tables.append(np.asarray([[b + j if b + j < e else b for j in range(km)]
+            tables.append(np.asarray([[min(b + j, e - 1) for j in range(km)]
                                       for b, e in zip(starts, ends)], dtype=np.int64))
             kmax.append(km)
         win = x

@@ -144,21 +144,37 @@ def _first_max_masks(xp, x, y, kernel, stride, padding, dilation, hi):
     """Per kernel offset (row-major): its slice of the padded channels-last x and a bool mask
     (N, *out, C) of the windows whose FIRST cell equal to y (their max) is at that offset:
     the seed's strict ``>`` fold, as ``(cell == y) and not taken``. Padded cells are NaN here,
-    equal to nothing, so a window whose real cells are all -inf still picks its first real cell."""
+    equal to nothing, so a window whose real cells are all -inf still picks its first real cell;
+    a window whose maximum is NaN picks its last NaN cell (PyTorch's choice)."""
     d = len(kernel)
     buf = _buffer(xp, x, d, padding, math.nan, hi)
     yl = channels_last(xp, y, d)
-    taken = None
     sl = offset_slices(kernel, stride, yl.shape[1:-1], dilation)
+    nan_y = xp.isnan(yl)
+    last_nan = _last_nan_masks(xp, x, nan_y, sl, d, padding, hi) if bool(nan_y.any()) else None
+    taken = None
     for j, s in enumerate(sl):
-        m = buf[s] == yl
+        m = buf[s] == yl  # never true where y is NaN
         if taken is None:
             taken = m.copy() if len(sl) > 1 else m
         else:
             m = xp.greater(m, taken)  # m and not taken
             if j < len(sl) - 1:
                 xp.logical_or(taken, m, out=taken)
-        yield s, m
+        yield s, (m if last_nan is None else m | last_nan[j])
+
+
+def _last_nan_masks(xp, x, nan_y, sl, d, padding, hi):
+    """Per offset, the windows whose maximum is NaN (it propagates) and whose LAST NaN cell is
+    there: PyTorch's CPU kernels update on ``val > max or isnan(val)``, so the last NaN wins."""
+    nan_buf = _buffer(xp, xp.isnan(x), d, padding, False, hi)
+    masks = [nan_buf[s] & nan_y for s in sl]
+    later = xp.zeros_like(nan_y)
+    for j in range(len(masks) - 1, -1, -1):
+        m = xp.greater(masks[j], later)  # a NaN here and none later
+        xp.logical_or(later, masks[j], out=later)
+        masks[j] = m
+    return masks
 
 
 def _max_pool_gather_impl(xp, x, y, t, *, kernel, stride, padding, dilation=None, ceil_mode=False):
