@@ -276,6 +276,18 @@ def test_interpolate_refuses_what_it_does_not_support_by_name():
         F.interpolate(x, size=3, recompute_scale_factor=True)
 
 
+def test_float_only_functions_refuse_integer_tensors_before_recording():
+    s = session()
+    x = s.input(np.arange(16).reshape(1, 1, 4, 4))
+    n = len(s)
+    for fn in (lambda: F.interpolate(x, size=3, mode="bilinear"), lambda: F.interpolate(x, size=3),
+               lambda: F.adaptive_avg_pool2d(x, 3), lambda: F.adaptive_max_pool2d(x, 3),
+               lambda: F.max_pool2d(x, 2), lambda: F.avg_pool2d(x, 2), lambda: F.unfold(x, 2)):
+        with pytest.raises(tl.DTypeError, match="float"):
+            fn()
+    assert len(s) == n
+
+
 @pytest.mark.parametrize("mode,kw", [
     ("nearest", {"scale_factor": 1.7}), ("nearest", {"size": (7, 3)}), ("nearest-exact", {"size": (7, 3)}),
     ("bilinear", {"scale_factor": 1.3}), ("bilinear", {"size": (3, 8), "align_corners": True}),

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import ArgumentError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import prod
 from .._core.types import int64
@@ -258,6 +258,9 @@ class PoolOps(OpsBase):
     # -- adaptive pools ---------------------------------------------------------------------
     def _adaptive_sizes(self, op: str, x: Any, output_size: Any, d: int) -> tuple[int, ...]:
         sx = self.shape_of(x)
+        if self.type_of(x).dtype.kind != "f":
+            raise DTypeError(f"{op}: expected a float tensor (float32 or float64), got "
+                             f"{self.type_of(x).dtype.name}")
         if len(sx) not in (d + 1, d + 2) or any(n < 1 for n in sx[-d:]):
             raise ShapeError(f"{op}: expected x (C, *spatial) or (N, C, *spatial) with {d} non-empty "
                              f"spatial axes, got {sx}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import ArgumentError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import prod
 from .._core.types import bool_
@@ -188,6 +188,9 @@ class ResampleOps(OpsBase):
         ``antialias=True`` and other modes raise ``ArgumentError`` naming them."""
         sx = self.shape_of(x)
         d = len(sx) - 2
+        if self.type_of(x).dtype.kind != "f":
+            raise DTypeError(f"interpolate: expected a float tensor (float32 or float64), got "
+                             f"{self.type_of(x).dtype.name}")
         if mode not in INTERP_MODES:
             raise ArgumentError(f"interpolate: mode {mode!r} is not supported (nearest, "
                                 "nearest-exact, linear, bilinear, bicubic, trilinear, area)")
