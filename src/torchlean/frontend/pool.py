@@ -10,6 +10,7 @@ indices are PyTorch's: int64 flat positions in each input plane.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -279,27 +280,25 @@ class PoolOps(OpsBase):
         out = self._adaptive_sizes(_op, x, output_size, _d)
         sx = self.shape_of(x)
         nb, sp = len(sx) - _d, sx[-_d:]
-        y, counts = x, np.ones((), dtype=np.int64)
-        even = [n % m == 0 for n, m in zip(sp, out)]
-        if all(even) and sp != out:  # one reshape, one sum
+        if all(n % m == 0 for n, m in zip(sp, out)) and sp != out:  # one reshape, one sum
             y = self.reshape(x, (*sx[:nb], *(v for n, m in zip(sp, out) for v in (m, n // m))))
             y = self.reduce_sum(y, tuple(nb + 2 * a + 1 for a in range(_d)))
             return self.div_scalar(y, float(prod(n // m for n, m in zip(sp, out))))
+        dtype = self.type_of(x).dtype
+        y, lengths = x, []
         for a, (n, m) in enumerate(zip(sp, out)):
-            if n == m:
-                counts = counts[..., None] if a else counts.reshape(1)
-                continue
             starts, ends = _adaptive_windows(n, m)
+            lengths.append(np.asarray([e - b for b, e in zip(starts, ends)], dtype=np.float64))
+            if n == m:
+                continue
             mat = np.zeros((n, m))
             for i, (b, e) in enumerate(zip(starts, ends)):
                 mat[b:e, i] = 1.0
-            y = self._along(y, nb + a, lambda v, mat=mat: self.matmul(v, self.lift(mat, self.type_of(x).dtype)))
-            c = np.asarray([e - b for b, e in zip(starts, ends)], dtype=np.int64)
-            counts = c.reshape((1,) * a + (m,)) * (counts[..., None] if a else 1)
-        if counts.size == 1 or counts.min() == counts.max():
-            c = int(counts.flat[0])
-            return y if c == 1 else self.div_scalar(y, float(c))
-        return self.div(y, self.lift(counts.astype(np.float64), self.type_of(x).dtype))
+            y = self._along(y, nb + a, lambda v, mat=mat: self.matmul(v, self.lift(mat, dtype)))
+        counts = functools.reduce(np.multiply.outer, lengths)  # window sizes, shape out
+        if counts.min() == counts.max():
+            return y if counts.flat[0] == 1 else self.div_scalar(y, float(counts.flat[0]))
+        return self.div(y, self.lift(counts, dtype))
 
     def _along(self, x: Any, axis: int, fn: Any) -> Any:
         """fn applied to x with ``axis`` moved last and flattened to a matrix (rows, n)."""
