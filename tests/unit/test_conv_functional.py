@@ -50,7 +50,8 @@ def test_signature_is_pytorchs(name):
 
 def test_the_family_is_exported_from_nn_functional():
     assert set(CONV_NAMES + POOL_NAMES + ["pad", "interpolate", "unfold", "fold", "pixel_shuffle",
-                                          "pixel_unshuffle"]) <= set(pt_conv.__all__)
+                                          "pixel_unshuffle", "upsample", "upsample_nearest",
+                                          "upsample_bilinear"]) <= set(pt_conv.__all__)
     for name in pt_conv.__all__:
         assert getattr(F, name) is getattr(pt_conv, name)
 

@@ -60,9 +60,9 @@ def _conv_args(op: str, sw: tuple[int, ...], sx: tuple[int, ...], stride: Any, p
     if sw[0] % g:
         raise ShapeError(f"{op}: the weight's first axis ({sw[0]}) must be divisible by groups = {g} "
                          f"({ctx})")
-    s = spatial_param(op, "stride", stride, nd, 1, ctx)
-    p = spatial_param(op, "padding", padding, nd, 0, ctx)
-    dil = spatial_param(op, "dilation", dilation, nd, 1, ctx)
+    s = spatial_param(op, "stride", stride, nd, 1, ctx, one=True)
+    p = spatial_param(op, "padding", padding, nd, 0, ctx, one=True)
+    dil = spatial_param(op, "dilation", dilation, nd, 1, ctx, one=True)
     dil_or_none = dil if any(a != 1 for a in dil) else None
     if w_in == 1:
         window_out(op, sx[-nd:], sw[2:], s, p, f"x {sx}, w {sw}", dil_or_none)
@@ -119,7 +119,7 @@ class ConvOps(OpsBase):
         """
         s, p, sw, sx, d, dil, g = self._conv_geometry(_op, w, x, stride, padding, 0, _d, dilation, groups)
         ctx = f"x {sx}, w {sw}"
-        op = spatial_param(_op, "output_padding", output_padding, d, 0, ctx)
+        op = spatial_param(_op, "output_padding", output_padding, d, 0, ctx, one=True)
         transpose_out(_op, sx[-d:], sw[2:], s, p, op, ctx, dil)
         self._check_bias(_op, b, x, (sw[1] * g,), sw)
         y = self.bind(P["conv_transpose"], x, w, stride=s, padding=p, output_padding=op, **extras(dil, g))

@@ -50,10 +50,10 @@ def _pool_args(op: str, sx: tuple[int, ...], kernel: Any, stride: Any, padding: 
         raise ShapeError(f"{op}: expected x (C, *spatial) or (N, C, *spatial) with {d} spatial "
                          f"axes, got {sx}")
     ctx = f"x {sx}"
-    k = spatial_param(op, "kernel", kernel, d, 1, ctx)
-    s = k if stride is None else spatial_param(op, "stride", stride, d, 1, ctx)
-    p = spatial_param(op, "padding", padding, d, 0, ctx)
-    dil = spatial_param(op, "dilation", dilation, d, 1, ctx)
+    k = spatial_param(op, "kernel", kernel, d, 1, ctx, one=True)
+    s = k if stride is None else spatial_param(op, "stride", stride, d, 1, ctx, one=True)
+    p = spatial_param(op, "padding", padding, d, 0, ctx, one=True)
+    dil = spatial_param(op, "dilation", dilation, d, 1, ctx, one=True)
     dil_or_none = dil if any(a != 1 for a in dil) else None
     out = pool_out(op, sx[-d:], k, s, p, ctx, dil_or_none, bool(ceil_mode))
     return k, s, p, out, dil_or_none

@@ -40,20 +40,18 @@ def _is_int(v: Any) -> bool:
 
 
 def _source_map(mode: str, n: int, lo: int, hi: int) -> np.ndarray:
-    """Source cell of each output cell of an axis of n cells padded by lo/hi. Negative amounts
-    crop first, and the cropped axis is padded (PyTorch's order: circular padding wraps
-    within the cropped cells)."""
-    cut = max(-lo, 0)
-    n -= cut + max(-hi, 0)
-    i = np.arange(-max(lo, 0), n + max(hi, 0))
-    if mode == "reflect":
+    """Source cell of each output cell of an axis of n cells padded by lo/hi (negative amounts
+    crop), as PyTorch: reflect and replicate map the output cells ``-lo .. n + hi - 1`` onto
+    the input by its own edges; circular padding crops first and wraps within the cells kept."""
+    if mode != "circular":
+        i = np.arange(-lo, n + hi)
+        if mode == "replicate":
+            return np.clip(i, 0, n - 1)
         i = np.abs(i)
-        i = np.where(i >= n, 2 * (n - 1) - i, i)
-    elif mode == "replicate":
-        i = np.clip(i, 0, n - 1)
-    else:  # circular
-        i = i % n
-    return i + cut
+        return np.where(i >= n, 2 * (n - 1) - i, i)
+    cut = max(-lo, 0)
+    m = n - cut - max(-hi, 0)
+    return np.arange(-max(lo, 0), m + max(hi, 0)) % max(m, 1) + cut
 
 
 def _nearest_index(mode: str, n: int, m: int, scale: float | None) -> np.ndarray:
@@ -136,16 +134,16 @@ class ResampleOps(OpsBase):
         for j in range(k):
             ax = len(sx) - 1 - j
             lo, hi, n = pads[2 * j], pads[2 * j + 1], sx[ax]
-            m = n - max(-lo, 0) - max(-hi, 0)  # after cropping
-            if n + lo + hi < 0 or (mode != "constant" and (m < 1 or n == 0)):
+            m = n - max(-lo, 0) - max(-hi, 0)  # circular: the cells kept by the crop
+            if n + lo + hi < (1 if mode in ("reflect", "replicate") else 0) or (mode != "constant" and n == 0):
                 raise ShapeError(f"pad: padding ({lo}, {hi}) of axis {ax} (size {n}) leaves a "
                                  f"negative size or nothing to {mode}-pad from (x {sx})")
-            if mode == "reflect" and (lo >= m or hi >= m):
+            if mode == "reflect" and (lo >= n or hi >= n):
                 raise ShapeError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the size "
-                                 f"{m} of axis {ax} (x {sx})")
-            if mode == "circular" and (lo > m or hi > m):
-                raise ShapeError(f"pad: circular padding ({lo}, {hi}) must be at most the size {m} "
-                                 f"of axis {ax} (x {sx})")
+                                 f"{n} of axis {ax} (x {sx})")
+            if mode == "circular" and (lo > m or hi > m or (m < 1 and max(lo, hi) > 0)):
+                raise ShapeError(f"pad: circular padding ({lo}, {hi}) of axis {ax} (size {n}) must "
+                                 f"be at most the {m} cells left after cropping (x {sx})")
             if lo or hi:
                 plan.append((ax, lo, hi, n))
         fill = 0.0 if value is None else value

@@ -342,15 +342,21 @@ def _out_pad(in_sp, k, s, p, dil=None):
     return tuple((i + 2 * pp - kk) % ss for i, kk, ss, pp in zip(in_sp, extent(k, dil), s, p))
 
 
-def _crop_extra(ops, g, output_padding, stride):
-    """g (a conv_transpose output) without the cells an ``output_padding >= stride`` (allowed
-    when the dilation is larger) appended beyond conv's last window: nothing reads them."""
-    d = len(stride)
-    for a, (o, s) in enumerate(zip(output_padding, stride)):
-        if o >= s:
-            ax = len(ops.shape_of(g)) - d + a
-            g = ops.slice(g, ax, 0, ops.shape_of(g)[ax] - (o - o % s))
-    return g
+def _extra_windows(output_padding, stride) -> list[tuple[int, int]]:
+    """(axis, count) of the windows conv sees beyond a conv_transpose input of size ``in`` on
+    its output: ``output_padding // stride`` (nonzero only when ``output_padding >= stride``,
+    which PyTorch allows when the dilation is larger)."""
+    return [(a, o // s) for a, (o, s) in enumerate(zip(output_padding, stride)) if o >= s]
+
+
+def _ct_dx(ops, g, x, w, stride, padding, output_padding, **kw):
+    """x-cotangent of conv_transpose: conv(g, w), less the windows past x's last cell."""
+    y = _conv(ops, g, w, stride, padding, **kw)
+    n = len(ops.shape_of(y))
+    for a, extra in _extra_windows(output_padding, stride):
+        ax = n - len(stride) + a
+        y = ops.slice(y, ax, 0, ops.shape_of(y)[ax] - extra)
+    return y
 
 
 def conv_dx(ops, g, x, w, stride, padding, **kw):
@@ -442,14 +448,20 @@ def _ct(ops, x, w, stride, padding, output_padding, **kw):
 
 
 def _ct_dw(ops, g, x, w, stride, padding, output_padding, **kw):
-    return ops.bind(conv_weight_grad_p, _crop_extra(ops, g, output_padding, stride), x,
-                    kernel=ops.shape_of(w)[2:], stride=stride, padding=padding, **kw)
+    """w-cotangent of conv_transpose: conv_weight_grad(g, x), x zero-padded to the windows
+    conv sees on g (the extra ones, past x's last cell, contribute nothing)."""
+    n = len(ops.shape_of(x))
+    for a, extra in _extra_windows(output_padding, stride):
+        ax = n - len(stride) + a
+        x = ops.slice_transpose(x, ax, 0, ops.shape_of(x)[ax] + extra)
+    return ops.bind(conv_weight_grad_p, g, x, kernel=ops.shape_of(w)[2:], stride=stride,
+                    padding=padding, **kw)
 
 
 conv_transpose_p = defop(
     "conv_transpose", shape=_conv_transpose_shape, impl=_conv_transpose_impl,
     vjp=[lambda ops, g, out, x, w, *, stride, padding, output_padding, **kw:
-         _conv(ops, _crop_extra(ops, g, output_padding, stride), w, stride, padding, **kw),
+         _ct_dx(ops, g, x, w, stride, padding, output_padding, **kw),
          lambda ops, g, out, x, w, *, stride, padding, output_padding, **kw:
          _ct_dw(ops, g, x, w, stride, padding, output_padding, **kw)],
     jvp=[lambda ops, t, out, x, w, *, stride, padding, output_padding, **kw:

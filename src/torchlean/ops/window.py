@@ -42,9 +42,10 @@ def cached_rule(rule):
     return run
 
 
-def spatial_param(op: str, what: str, v: Any, d: int, lo: int, ctx: str = "") -> Ints:
+def spatial_param(op: str, what: str, v: Any, d: int, lo: int, ctx: str = "", one: bool = False) -> Ints:
     """An int or per-axis sequence as a d-tuple of ints >= lo, or a ShapeError naming the op
-    (and ``ctx``, the shapes of the call)."""
+    (and ``ctx``, the shapes of the call). With ``one``, a 1-element sequence stands for every
+    axis (as PyTorch's convolutions and pools read it)."""
     at = f" ({ctx})" if ctx else ""
     if isinstance(v, bool):
         raise ShapeError(f"{op}: {what} must be an int or a tuple of {d} ints, got {v!r}{at}")
@@ -56,6 +57,8 @@ def spatial_param(op: str, what: str, v: Any, d: int, lo: int, ctx: str = "") ->
         except (TypeError, ValueError):
             raise ShapeError(f"{op}: {what} must be an int or a tuple of {d} ints, got {v!r}{at}") \
                 from None
+        if one and len(t) == 1:
+            t = t * d
         if len(t) != d:
             raise ShapeError(f"{op}: {what} {tuple(v)} must have one entry per spatial axis ({d}){at}")
     if any(a < lo for a in t):

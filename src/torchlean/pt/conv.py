@@ -57,10 +57,10 @@ def _same(op: str, ops: Any, x: Any, k: tuple[int, ...], stride: Any, dilation: 
     """PyTorch's ``padding='same'``: ``dilation*(k - 1)`` cells per axis, half before the input
     and the rest (one more when odd) after it, as an explicit zero pad of the high side."""
     ctx = f"input {x.shape}"
-    if any(s != 1 for s in spatial_param(op, "stride", stride, d, 1, ctx)):
+    if any(s != 1 for s in spatial_param(op, "stride", stride, d, 1, ctx, one=True)):
         raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions "
                             f"(stride {stride!r})")
-    dil = spatial_param(op, "dilation", dilation, d, 1, ctx)
+    dil = spatial_param(op, "dilation", dilation, d, 1, ctx, one=True)
     total = [a * (kk - 1) for a, kk in zip(dil, k)]
     lo = tuple(t // 2 for t in total)
     extra = [t - 2 * h for t, h in zip(total, lo)]

@@ -41,9 +41,9 @@ def _stride(stride: Any) -> Any:
 def _check_half(op: str, x: Any, d: int, kernel: Any, padding: Any, dilation: Any, what: str) -> None:
     """PyTorch's limit: padding at most half of the (effective) kernel size."""
     ctx = f"input {x.shape}"
-    k = spatial_param(op, "kernel_size", kernel, d, 1, ctx)
-    p = spatial_param(op, "padding", padding, d, 0, ctx)
-    ek = extent(k, spatial_param(op, "dilation", dilation, d, 1, ctx))
+    k = spatial_param(op, "kernel_size", kernel, d, 1, ctx, one=True)
+    p = spatial_param(op, "padding", padding, d, 0, ctx, one=True)
+    ek = extent(k, spatial_param(op, "dilation", dilation, d, 1, ctx, one=True))
     if any(2 * pp > kk for pp, kk in zip(p, ek)):
         raise ShapeError(f"{op}: pad should be at most half of {what}, but got padding {p}, "
                          f"kernel_size {k}" + ("" if what == "kernel size" else f" (extent {ek})"))

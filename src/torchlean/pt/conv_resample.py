@@ -1,7 +1,8 @@
 """``torch.nn.functional`` padding and resampling with PyTorch's names, signatures and defaults.
 
 ``pad`` (constant, reflect, replicate, circular), ``interpolate`` (nearest, nearest-exact,
-linear, bilinear, bicubic, trilinear, area; ``antialias=True`` raises), ``unfold``/``fold``
+linear, bilinear, bicubic, trilinear, area; ``antialias=True`` raises) and its deprecated
+aliases ``upsample``, ``upsample_nearest``, ``upsample_bilinear``, ``unfold``/``fold``
 (im2col blocks), ``pixel_shuffle``/``pixel_unshuffle``. Thin argument mappings onto the
 ``Ops`` methods of ``frontend/resample.py``.
 """
@@ -12,7 +13,8 @@ from typing import Any
 
 from .dispatch import tensor, torch_op
 
-__all__ = ["fold", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "unfold"]
+__all__ = ["fold", "interpolate", "pad", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
+           "upsample_bilinear", "upsample_nearest"]
 
 
 @torch_op
@@ -31,6 +33,28 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     x = tensor("interpolate", "input", input)
     return x.session.interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor,
                                  antialias)
+
+
+@torch_op
+def upsample(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
+             align_corners: bool | None = None) -> Any:
+    """``interpolate`` (PyTorch's deprecated name; no warning here)."""
+    x = tensor("upsample", "input", input)
+    return x.session.interpolate(x, size, scale_factor, mode, align_corners)
+
+
+@torch_op
+def upsample_nearest(input: Any, size: Any = None, scale_factor: Any = None) -> Any:  # noqa: A002
+    """``interpolate(..., mode='nearest')`` (PyTorch's deprecated name)."""
+    x = tensor("upsample_nearest", "input", input)
+    return x.session.interpolate(x, size, scale_factor, "nearest")
+
+
+@torch_op
+def upsample_bilinear(input: Any, size: Any = None, scale_factor: Any = None) -> Any:  # noqa: A002
+    """``interpolate(..., mode='bilinear', align_corners=True)`` (PyTorch's deprecated name)."""
+    x = tensor("upsample_bilinear", "input", input)
+    return x.session.interpolate(x, size, scale_factor, "bilinear", True)
 
 
 @torch_op

@@ -62,7 +62,8 @@ CONV = {
     2: [(2, 4, 6, (9, 8), (3, 2), True, {"stride": (2, 1), "padding": 1, "dilation": (2, 3), "groups": 2}),
         (None, 3, 4, (7, 6), (4, 3), True, {"padding": "same", "dilation": (1, 2)}),
         (2, 2, 4, (6, 7), (3, 3), False, {"padding": (0, 2), "stride": 3}),
-        (1, 1, 2, (8, 8), (2, 2), True, {"padding": "same"})],
+        (1, 1, 2, (8, 8), (2, 2), True, {"padding": "same"}),
+        (2, 2, 2, (7, 6), (2, 2), True, {"stride": (2,), "padding": [1], "dilation": (2,)})],
     3: [(1, 4, 2, (5, 6, 5), (2, 3, 2), True, {"stride": (1, 2, 1), "padding": (1, 0, 1),
                                                 "dilation": (2, 1, 1), "groups": 2}),
         (None, 2, 2, (4, 5, 4), (3, 2, 2), False, {"padding": "same"})],
@@ -74,7 +75,10 @@ CONVT = {
         (None, 2, 2, (5,), (3,), False, {"dilation": 2, "output_padding": 1})],
     2: [(2, 4, 3, (4, 5), (3, 2), True, {"stride": 2, "padding": 1, "output_padding": (1, 0),
                                           "groups": 2, "dilation": (1, 2)}),
-        (None, 3, 2, (3, 4), (2, 3), True, {"stride": (1, 2), "padding": (0, 1)})],
+        (None, 3, 2, (3, 4), (2, 3), True, {"stride": (1, 2), "padding": (0, 1)}),
+        (2, 2, 2, (4, 4), (4, 5), True, {"stride": (3, 2), "padding": (1, 2), "output_padding": (2, 3),
+                                          "groups": 2, "dilation": (4, 4)}),   # output_padding >= stride
+        (1, 2, 3, (3, 4), (2, 2), False, {"stride": (2,), "output_padding": [1]})],  # 1-element tuples
     3: [(1, 3, 1, (3, 3, 4), (2, 2, 2), True, {"stride": (2, 1, 1), "output_padding": (1, 0, 0),
                                                 "groups": 3, "dilation": (1, 2, 1)})],
 }
@@ -116,6 +120,7 @@ AVG_POOL = {
                            "count_include_pad": False}),
         (2, 2, (6, 7), {"kernel_size": 2, "ceil_mode": True, "count_include_pad": False}),
         (1, 2, (5, 5), {"kernel_size": 3, "stride": 2, "padding": 1, "divisor_override": 4}),
+        (2, 3, (9, 9), {"kernel_size": (3,), "stride": (2,), "padding": (1,)}),
         (2, 1, (6, 6), {"kernel_size": 2})],
     3: [(1, 2, (5, 6, 5), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
                            "count_include_pad": False}),

@@ -10,6 +10,7 @@ padding and dilation, and shuffles with leading batch axes.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..opspec import OpSpec, Sample, normal
@@ -24,7 +25,13 @@ def _functional():
 def _spec(name: str, samples, label: str = "", **kw: Any) -> OpSpec:
     return OpSpec(f"F.{name}{label}", samples,
                   call=lambda ops, *refs, **k: getattr(_functional(), name)(*refs, **k),
-                  torch=lambda t, *ts, **k: getattr(t.nn.functional, name)(*ts, **k), **kw)
+                  torch=lambda t, *ts, **k: _torch_call(t, name, ts, k), **kw)
+
+
+def _torch_call(t: Any, name: str, tensors: Any, kw: dict) -> Any:
+    with warnings.catch_warnings():  # upsample*: deprecated names, says torch
+        warnings.simplefilter("ignore", UserWarning)
+        return getattr(t.nn.functional, name)(*tensors, **kw)
 
 
 def _samples(cases):
@@ -48,6 +55,8 @@ PAD = [
     ((2, 3, 5, 6), {"pad": (1, 2, 5, 3), "mode": "circular"}),
     ((2, 3, 6), {"pad": (-1, 4), "mode": "circular"}),
     ((2, 2, 3, 4, 2), {"pad": (1, 1, 2, 0, 0, 3), "mode": "circular"}),
+    ((2, 6), {"pad": (-4, 3), "mode": "reflect"}),          # crop one side, reflect the other
+    ((3, 4), {"pad": (-3, 4), "mode": "replicate"}),
 ]
 
 INTERP = [
@@ -91,6 +100,11 @@ UNSHUFFLE = [((2, 2, 6, 4), {"downscale_factor": 2}), ((3, 6, 9), {"downscale_fa
 SPECS: list[OpSpec] = [
     _spec("pad", _samples(PAD)),
     _spec("interpolate", _samples(INTERP), f32_atol=1e-4),
+    _spec("upsample", _samples([((2, 2, 5, 6), {"scale_factor": 1.5, "mode": "bilinear"}),
+                                ((2, 3, 7), {"size": 4})])),
+    _spec("upsample_nearest", _samples([((2, 2, 5, 6), {"scale_factor": 2}), ((2, 3, 7), {"size": 10})])),
+    _spec("upsample_bilinear", _samples([((2, 2, 5, 6), {"size": (7, 4)}),
+                                         ((1, 2, 3, 4), {"scale_factor": 1.5})])),
     _spec("unfold", _samples(UNFOLD), binds=("pool_unfold",)),
     _spec("fold", _samples(FOLD), binds=("pool_fold",)),
     _spec("pixel_shuffle", _samples(SHUFFLE)),
