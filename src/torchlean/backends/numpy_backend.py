@@ -25,11 +25,13 @@ def _gemm(impl: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., A
     return kernel
 
 
-def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any) -> int:
+def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any, dilation: Any = None,
+               groups: int = 1) -> int:
     d = w.ndim - 2
     spatial = x.shape[-d:]
-    out = prod((i + 2 * p - k) // s + 1 for i, k, s, p in zip(spatial, w.shape[2:], stride, padding))
-    return x.size // (w.shape[1] * prod(spatial)) * out * w.size
+    k = w.shape[2:] if dilation is None else [a * (b - 1) + 1 for a, b in zip(dilation, w.shape[2:])]
+    out = prod((i + 2 * p - kk) // s + 1 for i, kk, s, p in zip(spatial, k, stride, padding))
+    return x.size // (w.shape[1] * groups * prod(spatial)) * out * w.size
 
 
 def _gemm_overrides() -> dict[str, Callable[..., Any]]:
