@@ -9,7 +9,7 @@ public-op frames like every other method: errors name the method, a failure chan
   plain dict ``{"seed": int, "counter": int}``, which ``tl.save`` stores exactly; restoring it
   makes the following random ops repeat the numbers they gave after it was taken.
 * ``from_dlpack(obj)``: a leaf from any DLPack producer (NumPy arrays, torch tensors, CuPy
-  arrays, ``TensorRef``s are refused like in ``input``), **without copying** when it already
+  arrays; torchlean tensors are refused, as in ``input``), **without copying** when it already
   lives on the session's device with the tensor's dtype (floats: the session dtype, or
   ``dtype=``; integers int64; booleans bool) as a C-contiguous, aligned array. The tensor then
   **shares memory with the source**: writing into the source later changes the tensor (and what
