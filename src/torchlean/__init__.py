@@ -3,7 +3,7 @@
 The public API is re-exported here; everything else is internal.
 """
 
-from . import autograd, optim
+from . import autograd, data, interop, optim
 from ._core.errors import (
                            ArgumentError,
                            DeviceError,
@@ -17,6 +17,7 @@ from ._core.errors import (
 from ._core.registry import REGISTRY, ZERO, Primitive, defop
 from ._core.types import TensorType, float32, float64, int64
 from .autograd import grad, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .checkpoint import CheckpointError, load, save
 from .compiled.api import CompiledOut, CompiledScalar, compile_out, compile_scalar
 from .compiled.jit import Compiled, compile  # noqa: A004  (tl.compile, as torch.compile)
 from .eager.session import Session
@@ -32,11 +33,11 @@ from .trainer import ScalarTrainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "Compiled", "compile",
-    "Adam", "AdamW", "ArgumentError", "Backend", "Buffer", "CompiledOut", "CompiledScalar", "DTypeError",
-    "Device", "DeviceError", "Generator", "Gradients", "InvalidRefError", "MatmulPrecision", "MomentumSGD",
-    "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param", "ParamList", "Primitive",
-    "REGISTRY", "RegistryError", "SGD", "ScalarTrainer", "Session", "ShapeError", "TensorRef", "TensorType",
-    "TorchLeanError", "ZERO", "autograd", "compile_out", "compile_scalar", "defop", "float32", "float64",
-    "grad", "hvp", "int64", "jacfwd", "jacrev", "jvp", "manual_seed", "optim", "value_and_grad", "vjp",
+    "Adam", "AdamW", "ArgumentError", "autograd", "Backend", "Buffer", "CheckpointError", "compile", "compile_out",
+    "compile_scalar", "Compiled", "CompiledOut", "CompiledScalar", "data", "defop", "Device", "DeviceError",
+    "DTypeError", "float32", "float64", "Generator", "grad", "Gradients", "hvp", "int64", "interop",
+    "InvalidRefError", "jacfwd", "jacrev", "jvp", "load", "manual_seed", "MatmulPrecision", "MomentumSGD", "NatRef",
+    "NatVecRef", "NotDifferentiableError", "Ops", "optim", "Options", "Param", "ParamList", "Primitive", "REGISTRY",
+    "RegistryError", "save", "ScalarTrainer", "Session", "SGD", "ShapeError", "TensorRef", "TensorType",
+    "TorchLeanError", "value_and_grad", "vjp", "ZERO",
 ]

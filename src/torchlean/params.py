@@ -103,6 +103,17 @@ class Param(TensorMethods):
         v = self.value.copy()
         return v if dtype is None else v.astype(dtype)
 
+    def __dlpack__(self, stream: Any = None, *, max_version: Any = None, dl_device: Any = None,
+                   copy: Any = None) -> Any:
+        """Export the current host value through DLPack (``torch.from_dlpack(p)``), sharing
+        memory with it until an optimizer step or ``set_value`` replaces that array."""
+        from .interop import export_dlpack
+
+        return export_dlpack(self.value, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)
+
     def __bool__(self) -> bool:
         return bool(self.item())
 

@@ -100,6 +100,8 @@ def _read(op: str, arg: str, value: Any, float_target: bool = False) -> np.ndarr
         return value.view(np.ndarray) if type(value) is not np.ndarray else value
     if isinstance(value, (list, tuple)):
         _scan_list(op, arg, value, ints=not float_target)
+    elif not hasattr(value, "__array__") and hasattr(value, "__dlpack__") and _device_of_dlpack(value) == 1:
+        value = np.from_dlpack(value)  # a host DLPack producer without __array__
     try:
         arr = np.asarray(value)
     except ValueError as e:

@@ -42,6 +42,7 @@ from ..params import Param
 from . import optimizers as _steps
 from .arrays import ArrayOps
 from .natops import NatRefOps
+from .state import SessionState
 from .tape import Gradients, Tape, check_tangents
 from .tensor import NatRef, NatVecRef, TensorRef
 
@@ -54,7 +55,7 @@ _MARK = "(len(self.tape.nodes), len(self.tape.nats), self.rng_counter)"
 
 
 @framed(exclude=HOOKS, mark=_MARK)
-class Session(NatRefOps, Ops):
+class Session(NatRefOps, SessionState, Ops):
     """Eager session: create parameters and inputs, call ops, run ``backward``, step.
 
     Example:

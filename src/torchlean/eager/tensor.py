@@ -94,6 +94,24 @@ class TensorRef(TensorMethods):
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
+    # -- DLPack (torch.from_dlpack(ref), np.from_dlpack(ref), cupy.from_dlpack(ref)) -------------
+    def __dlpack__(self, stream: Any = None, *, max_version: Any = None, dl_device: Any = None,
+                   copy: Any = None) -> Any:
+        """Export the value through DLPack, zero-copy on the tensor's device: the consumer's
+        array shares memory with this tensor (writing into it changes the tensor, and what a
+        later backward reads). Also for refs whose graph a backward released; a ref from
+        before a ``reset`` raises ``InvalidRefError``."""
+        from ..interop import export_dlpack
+
+        self.session._check_ref("__dlpack__", self, released_ok=True)
+        return export_dlpack(self._v, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[Any, int]:
+        """``(device type, device id)`` of the value, as DLPack numbers them (CPU: ``(1, 0)``)."""
+        self.session._check_ref("__dlpack_device__", self, released_ok=True)
+        v = self._v
+        return v.__dlpack_device__() if hasattr(v, "__dlpack_device__") else (1, 0)
+
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> Any:
         """PyTorch's ``Tensor.backward``: fills ``Param.grad`` and ``x.grad`` of leaves that
