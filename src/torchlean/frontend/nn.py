@@ -30,7 +30,7 @@ _GELU_A = 0.044715
 
 def _check_eps(op: str, eps: Any) -> float:
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
-        raise ShapeError(f"{op}: eps must be a non-negative number, got {eps!r}")
+        raise ArgumentError(f"{op}: eps must be a non-negative number, got {eps!r}")
     return float(eps)
 
 
@@ -107,7 +107,7 @@ class NormAttentionOps(OpsBase):
         op = "batchnorm_channel_first"
         eps = _check_eps(op, eps)
         if isinstance(spatial_dims, bool) or not isinstance(spatial_dims, int) or spatial_dims < 1:
-            raise ShapeError(f"{op}: spatial_dims must be a positive int, got {spatial_dims!r}")
+            raise ArgumentError(f"{op}: spatial_dims must be a positive int, got {spatial_dims!r}")
         sx = self.shape_of(x)
         if len(sx) not in (spatial_dims + 1, spatial_dims + 2) or any(d < 1 for d in sx):
             raise ShapeError(f"{op}: expected x (C, *spatial) or (N, C, *spatial) with "
@@ -208,7 +208,7 @@ class NormAttentionOps(OpsBase):
         sx = tx.shape
         sq, sk, sv, so = (self.shape_of(w) for w in (wq, wk, wv, wo))
         if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads < 1:
-            raise ShapeError(f"{op}: num_heads must be a positive int, got {num_heads!r}")
+            raise ArgumentError(f"{op}: num_heads must be a positive int, got {num_heads!r}")
         if len(sx) < 2 or sx[-1] < 1 or sx[-2] < 1:
             raise ShapeError(f"{op}: expected x (n, D) or (*batch, n, D), got shape {sx}")
         n, d = sx[-2], sx[-1]

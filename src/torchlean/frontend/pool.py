@@ -223,7 +223,7 @@ class PoolOps(OpsBase):
         """
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta == 0 \
                 or not math.isfinite(beta):
-            raise ShapeError(f"{_op}: beta must be a nonzero finite number, got {beta!r}")
+            raise ArgumentError(f"{_op}: beta must be a nonzero finite number, got {beta!r}")
         k, s, p, _, _ = self._pool_geometry(_op, x, kernel, stride, padding, _d)
         u = self.bind(P["pool_unfold"], x, kernel=k, stride=s, padding=p)
         su = self.shape_of(u)

@@ -47,7 +47,7 @@ class RandomOps(OpsBase):
         """U[0, 1) values of ``shape``: a constant, reproducible from (seed, counter). With
         ``seed=k`` (the seed's per-call seed): the fixed stream (k, 0), counter not advanced."""
         shape = _shape("rand_uniform", shape)
-        dt = _name(self.dtype if dtype is None else dtype)
+        dt = float_dtype(self.dtype if dtype is None else dtype, "rand_uniform").name
         if seed is not None:
             return self.lift(_fixed_uniform("rand_uniform", seed, shape).astype(dt), dt)
         counter, seed, offset = self.rng_input()
@@ -62,8 +62,10 @@ class RandomOps(OpsBase):
         fixed-seed draw from the stream (k, 0) that does not advance the counter.
         """
         shape = _shape("bernoulli_mask", shape)
-        dt = _name(self.dtype if dtype is None else dtype)
+        dt = float_dtype(self.dtype if dtype is None else dtype, "bernoulli_mask").name
         if is_scalar(keep_prob):
+            if not 0.0 <= float(keep_prob) <= 1.0:  # also refuses NaN
+                raise ArgumentError(f"bernoulli_mask: keep_prob must be in [0, 1], got {keep_prob!r}")
             keep_prob = self.lift(float(keep_prob), "float64")
         elif self.shape_of(keep_prob) != ():
             raise ShapeError("bernoulli_mask: keep_prob must be a scalar, "
@@ -79,8 +81,8 @@ class RandomOps(OpsBase):
 
     def dropout(self, x: Any, p: float = 0.5, training: bool = True) -> Any:
         """PyTorch dropout: zero each element with probability p and scale the rest by 1/(1-p)."""
-        if not 0.0 <= p <= 1.0:
-            raise ShapeError(f"dropout: p must be in [0, 1], got {p}")
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+            raise ArgumentError(f"dropout: p must be a number in [0, 1], got {p!r}")
         if not training or p == 0.0:
             return x
         t = self.type_of(x)

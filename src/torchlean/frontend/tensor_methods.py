@@ -9,6 +9,7 @@ calls).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,16 @@ def _scalar(v: Any) -> Any:
     if type(v) is float:
         return v
     return v.item() if isinstance(v, np.generic) else v
+
+
+_SCALAR_UFUNCS = {
+    np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+    np.true_divide: operator.truediv, np.floor_divide: operator.floordiv, np.remainder: operator.mod,
+    np.power: operator.pow, np.matmul: operator.matmul, np.less: operator.lt,
+    np.less_equal: operator.le, np.greater: operator.gt, np.greater_equal: operator.ge,
+    np.equal: operator.eq, np.not_equal: operator.ne, np.bitwise_and: operator.and_,
+    np.bitwise_or: operator.or_, np.bitwise_xor: operator.xor,
+}
 
 
 class CoreMethods:
@@ -32,10 +43,15 @@ class CoreMethods:
     __hash__ = object.__hash__  # identity, as torch.Tensor (refs are dict keys in jvp/grad maps)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """NumPy ufuncs on a tensor (``np.exp(x)``, ``ndarray + x``) refuse with one clear error
-        instead of building an object array of tensors or a raw TypeError."""
+        """A NumPy scalar operand (``np.float64(2) + x``) acts as the Python number it holds, as
+        in PyTorch; other NumPy ufuncs on a tensor (``np.exp(x)``, ``ndarray + x``) refuse with
+        one clear error instead of building an object array of tensors or a raw TypeError."""
         from .._core.errors import DTypeError
 
+        op = _SCALAR_UFUNCS.get(ufunc)
+        if (op is not None and method == "__call__" and not kwargs
+                and all(isinstance(v, (np.generic, CoreMethods)) for v in inputs)):
+            return op(*(v.item() if isinstance(v, np.generic) else v for v in inputs))
         kinds = " and ".join(type(v).__name__ for v in inputs)
         raise DTypeError(f"numpy.{ufunc.__name__}: got {kinds}: torchlean tensors do not mix with NumPy "
                          "arrays and ufuncs; use the tensor's own ops (x.exp(), x + s.input(arr)) or "
