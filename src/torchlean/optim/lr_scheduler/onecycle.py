@@ -4,6 +4,11 @@ The rate rises from ``max_lr / div_factor`` to ``max_lr`` over ``pct_start`` of 
 anneals to ``initial_lr / final_div_factor`` (three phases with ``three_phase``); with
 ``cycle_momentum`` the momentum (SGD's ``momentum`` or the first of Adam's ``betas``) moves
 inversely between ``max_momentum`` and ``base_momentum``.
+
+One deviation from torch: the step after the last one (``last_epoch == total_steps``, which a
+loop reaches with its final ``scheduler.step()``) extrapolates past the end of the cycle, and
+with linear annealing torch's rate there is negative; torchlean gives 0.0 there instead (a
+rate is never negative), so that final step and a checkpoint taken after it stay valid.
 """
 
 from __future__ import annotations
@@ -93,9 +98,9 @@ class OneCycleLR(LRScheduler):
             if "momentum" not in optimizer.defaults and not use_beta1:
                 raise ArgumentError(f"{op}: cycle_momentum needs an optimizer with momentum or betas, got "
                                     f"{type(optimizer).__name__}")
-            check = validate.unit_interval("momentum") if use_beta1 else validate.momentum
-            max_moms = per_group(op, "max_momentum", optimizer, max_momentum, check)
-            base_moms = per_group(op, "base_momentum", optimizer, base_momentum, check)
+            check = validate.unit_interval if use_beta1 else validate.non_negative
+            max_moms = per_group(op, "max_momentum", optimizer, max_momentum, check("max_momentum"))
+            base_moms = per_group(op, "base_momentum", optimizer, base_momentum, check("base_momentum"))
         self.total_steps = total
         self._schedule_phases = phases
         self._anneal_func_type = strategy
@@ -134,7 +139,7 @@ class OneCycleLR(LRScheduler):
                 end = ph["end_step"]
                 if step <= end or i == last:
                     pct = (step - start) / (end - start)
-                    lrs.append(self._anneal(group[ph["start_lr"]], group[ph["end_lr"]], pct))
+                    lrs.append(max(self._anneal(group[ph["start_lr"]], group[ph["end_lr"]], pct), 0.0))
                     if self.cycle_momentum:
                         moms.append(self._anneal(group[ph["start_momentum"]], group[ph["end_momentum"]], pct))
                     break
