@@ -58,12 +58,16 @@ def run(opt: Any, op: str, new: dict[str, Any], found: list[tuple[Param, Any]]) 
     group = opt.param_groups[0]
     params = group["params"]
     n = len(params)
-    known = {id(p) for g in opt.param_groups for p in g["params"]}
-    params.extend(p for p, _ in found if id(p) not in known)
     old = {k: group[k] for k in new}
+    grads = {id(p): g for p, g in found}
     try:
         dict.update(group, new)
-        opt._step_grads(op, {id(p): g for p, g in found})
+        work = opt._work(op, grads)
+        if len(work) != len(grads):  # parameters new to the optimizer (the first steps)
+            known = {id(p) for g in opt.param_groups for p in g["params"]}
+            params.extend(p for p, _ in found if id(p) not in known)
+            work = opt._work(op, grads)
+        opt._apply(work)
     except BaseException:
         del params[n:]
         dict.update(group, old)

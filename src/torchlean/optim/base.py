@@ -85,7 +85,7 @@ class Optimizer:
             staged.append(self._new_group(name, raw, staged, i))
         self.param_groups: list[ParamGroup] = staged
         self.state: defaultdict[Param, dict[str, Any]] = defaultdict(dict)
-        self._ops: dict[tuple[int, np.dtype], ArrayOps] = {}
+        self._ops: dict[Any, ArrayOps] = {}  # by dtype (CPU) or (id(backend), dtype)
         self._opt_called = False
         for g in staged:
             self._init_group_state(g)
@@ -199,16 +199,15 @@ class Optimizer:
             if type(params) is not list:
                 params = _groups.param_list(f"{op}: param_groups[{gi}]", params)
             for i, p in enumerate(params):
-                if not isinstance(p, Param):
-                    raise ArgumentError(f"{op}: param_groups[{gi}]['params'][{i}] is a "
-                                        f"{type(p).__name__}, not a Param")
-                if id(p) in seen:
-                    raise ArgumentError(f"{op}: a parameter appears more than once in param_groups "
-                                        f"(param_groups[{gi}]['params'][{i}])")
-                seen.add(id(p))
+                pid = id(p)
+                if pid in seen or not isinstance(p, Param):
+                    raise ArgumentError(f"{op}: param_groups[{gi}]['params'][{i}] is " + (
+                        "a parameter that appears more than once in param_groups" if pid in seen
+                        else f"a {type(p).__name__}, not a Param"))
+                seen.add(pid)
                 if not p.requires_grad:
                     continue
-                g = p.grad if grads is None else grads.get(id(p))
+                g = p.grad if grads is None else grads.get(pid)
                 if g is None:
                     continue
                 if not (g.__class__ is np.ndarray and g.shape == p.shape and g.dtype == p.dtype):
@@ -219,13 +218,18 @@ class Optimizer:
     def _apply(self, work: list[tuple[Mapping[str, Any], Param, Any]]) -> None:
         updates = []
         state = self.state
+        get = dict.get
         for hp, p, g in work:
-            backend = _CPU if g.__class__ is np.ndarray else backend_of(g)
-            key = (id(backend), p.dtype)  # not the Device enum: its hash runs in Python
-            ops = self._ops.get(key)
+            if g.__class__ is np.ndarray:
+                backend = _CPU
+                ops = self._ops.get(p.dtype)
+            else:
+                backend = backend_of(g)
+                ops = self._ops.get((id(backend), p.dtype))  # not the Device enum: its hash runs in Python
             if ops is None:
-                ops = self._ops[key] = ArrayOps(backend, p.dtype)
-            old = dict.get(state, p)
+                ops = ArrayOps(backend, p.dtype)
+                self._ops[p.dtype if backend is _CPU else (id(backend), p.dtype)] = ops
+            old = get(state, p)
             new_p, new_state = self._update(ops, hp, p.array_on(backend), g, dict(old) if old else {})
             updates.append((p, backend, new_p, new_state))
         for p, backend, new_p, new_state in updates:  # commit: nothing below can fail
@@ -278,6 +282,12 @@ class Optimizer:
     def _staged_hyper(self, op: str, group: Mapping[str, Any], hyper: Mapping[str, Any]) -> dict[str, Any]:
         """Validated new values for ``group`` from seed-style keywords (``beta1``/``beta2`` map
         onto ``betas``); nothing is changed."""
+        for k, v in hyper.items():  # the common case: the same values as the group's
+            if type(v) is not float or v != (group["betas"][k == "beta2"] if k in ("beta1", "beta2")
+                                              else group.get(k)):
+                break
+        else:
+            return {}
         out: dict[str, Any] = {}
         for k, v in hyper.items():
             if k in ("beta1", "beta2"):
