@@ -244,3 +244,14 @@ def test_cycle_momentum_needs_momentum_or_betas():
     assert _snapshot(opt) == before
     L.OneCycleLR(opt, 0.1, 10, cycle_momentum=False)
     assert opt.param_groups[0]["max_lr"] == 0.1
+
+
+def test_zero_dimensional_tensors_are_read_as_numbers():
+    p = tl.Param(np.zeros(2))
+    opt = tl.optim.SGD([p], lr=torch.tensor(0.25), momentum=np.array(0.5))
+    assert opt.param_groups[0]["lr"] == 0.25 and type(opt.param_groups[0]["lr"]) is float
+    assert opt.param_groups[0]["momentum"] == 0.5
+    with pytest.raises(tl.ArgumentError, match="lr must be a real number"):
+        tl.optim.SGD([p], lr=torch.tensor([0.1, 0.2]))
+    with pytest.raises(tl.ArgumentError, match="lr must be a real number"):
+        tl.optim.SGD([p], lr=np.array(True))
