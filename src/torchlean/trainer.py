@@ -105,14 +105,14 @@ class ScalarTrainer:
             opt = cls([{"params": list(self.params)}], **hyper)  # validates
             new: dict[str, Any] = {}
         else:
-            new = opt._staged_hyper("ScalarTrainer", opt.param_groups[0], hyper)
+            new = opt._staged_hyper(_METHOD[key], opt.param_groups[0], hyper)
         if self.compiled is not None and key == "sgd":
             value = self._compiled_sgd(new.get("lr", opt.param_groups[0]["lr"]), inputs)
             dict.update(opt.param_groups[0], new)
             self._optimizers[key] = opt
             return value
         value, grads = self._value_and_grads(inputs)
-        _steps.run(opt, "ScalarTrainer", new, [(p, g) for p, g in zip(self.params, grads) if p.requires_grad])
+        _steps.run(opt, _METHOD[key], new, [(p, g) for p, g in zip(self.params, grads) if p.requires_grad])
         self._optimizers[key] = opt
         if self.session is not None:
             self.session.reset()  # release the step's tape
@@ -176,6 +176,7 @@ class ScalarTrainer:
 
 
 _KINDS: dict[str, type] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+_METHOD = {"sgd": "ScalarTrainer.step", "adam": "ScalarTrainer.adam_step", "adamw": "ScalarTrainer.adamw_step"}
 
 guard_methods(ScalarTrainer, ["__init__", "forward", "backward", "step", "adam_step", "adamw_step",
                               "get_params", "optimizer"])

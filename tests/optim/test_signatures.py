@@ -48,3 +48,17 @@ def test_seed_names_keep_their_seed_signatures():
     assert list(inspect.signature(tl.MomentumSGD).parameters) == ["params", "lr", "momentum"]
     assert inspect.signature(tl.MomentumSGD).parameters["lr"].default is inspect.Parameter.empty
     assert tl.SGD is tl.optim.SGD and tl.Adam is tl.optim.Adam and tl.AdamW is tl.optim.AdamW
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_group_key_is_required_or_has_torchs_default(name):
+    """A loaded group must carry the numeric hyperparameters; each flag missing from an older
+    state dict takes the constructor's default (torch's ``__setstate__`` defaults)."""
+    cls = getattr(tl.optim, name)
+    assert set(cls._required) | set(cls._flag_defaults) == set(cls._hyper)
+    assert not set(cls._required) & set(cls._flag_defaults)
+    params = inspect.signature(cls).parameters
+    for k, v in cls._flag_defaults.items():
+        if k in params:
+            assert params[k].default == v, k
+    assert set(cls._hyper) == set(getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults)

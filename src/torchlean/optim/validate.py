@@ -1,7 +1,8 @@
 """Hyperparameter checks shared by every optimizer and scheduler path (torch.optim's rules).
 
 Each check takes ``(op, value)`` and returns the value normalised (a Python float, bool, int or
-tuple; a 0-d array or tensor becomes its number) or raises ``ArgumentError`` naming the caller, the hyperparameter and the value, so
+tuple; a 0-d array or tensor becomes its number) or raises ``ArgumentError`` naming the caller,
+the hyperparameter and the value, so
 ``Adam(lr=nan)``, ``opt.param_groups[0]['lr'] = -1``, ``s.adam_step(beta1=1.0)`` and a state
 dict with a negative weight decay all fail before anything changes. Beyond torch.optim's own
 checks, every number must be finite (torch accepts ``lr=inf`` and then produces NaNs).
