@@ -181,3 +181,25 @@ def test_lambda_lr_saves_callable_objects_state():
     sched2 = L.LambdaLR(tl.optim.SGD([tl.Param(np.zeros(2))], lr=0.1), g)
     sched2.load_state_dict(sd)
     assert g.rate == 0.5
+
+
+def test_state_dicts_hold_only_checkpointable_values():
+    """What torchlean.save writes: dicts, lists, tuples, arrays, numbers, strings and None (no
+    Counter, no functions), for every scheduler and the optimizer."""
+    twin = Twin()
+
+    def plain(v):
+        if type(v) is dict:
+            return all(isinstance(k, (str, int)) and plain(x) for k, x in v.items())
+        if type(v) in (list, tuple):
+            return all(plain(x) for x in v)
+        return v is None or type(v) in (int, float, bool, str, np.ndarray)
+
+    for name in SCHEDULERS:
+        opt, _, sched, _ = _make(name, "Adam" if name.startswith("OneCycle") else "SGD", twin)
+        for _ in range(3):
+            opt.step()
+            sched.step(1.0) if name == "ReduceLROnPlateau" else sched.step()
+        assert plain(sched.state_dict()), name
+        assert plain(opt.state_dict()), name
+    assert type(L.MultiStepLR(_make("StepLR", "SGD", twin)[0], [3, 3]).state_dict()["milestones"]) is dict

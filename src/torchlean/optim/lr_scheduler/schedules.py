@@ -57,7 +57,11 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the rate by ``gamma`` at each milestone (``gamma ** k`` for a milestone given k times)."""
+    """Multiply the rate by ``gamma`` at each milestone (``gamma ** k`` for a milestone given k times).
+
+    ``milestones`` is a ``Counter`` (epoch -> multiplicity) as in torch; the state dict holds it
+    as a plain dict, which ``torchlean.save`` can write (torch's ``MultiStepLR`` steps with it
+    too; wrap it in ``collections.Counter`` for torch's closed form, ``step(epoch)``)."""
 
     _fields: ClassVar = {"milestones": _milestones, "gamma": _gamma}
 
@@ -71,6 +75,11 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return self._current()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current()]
+
+    def state_dict(self) -> dict[str, Any]:
+        out = super().state_dict()
+        out["milestones"] = dict(self.milestones)
+        return out
 
     def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
