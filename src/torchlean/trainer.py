@@ -3,7 +3,8 @@
 The loss is written once against ``Ops`` as ``loss(ops, *params, *inputs)``. With
 ``Backend.COMPILED`` it is traced once into a gradient graph and every step runs that graph;
 with ``Backend.EAGER`` each step records a fresh tape (parameters first, so their leaf ids are
-stable). Optimizer state is keyed by ``Param`` and lives on the parameters' device.
+stable). The steps are backed by ``torchlean.optim`` objects (``optimizer(kind)``) whose state is
+keyed by ``Param``, lives on the parameters' device and saves with ``state_dict()``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from .backends import get_backend
 from .compiled.api import compile_scalar, input_array
 from .compiled.trace import as_type
 from .compiled.transforms import extend_graph
+from .eager import optimizers as _steps
 from .eager.session import Session
-from .optim import SGD, Adam, AdamW, validate
+from .optim import SGD, Adam, AdamW
 from .optim import rules as _rules
 from .options import Backend, Options
 from .params import ParamList
@@ -83,7 +85,8 @@ class ScalarTrainer:
 
     # -- steps -----------------------------------------------------------------------------
     def step(self, lr: float, *inputs: Any) -> Any:
-        """One SGD step; returns the loss before the step."""
+        """One SGD step (``p - lr g``; compiled: inside the gradient graph); returns the loss
+        before the step."""
         return self._step("sgd", SGD, inputs, lr=lr)
 
     def adam_step(self, lr: float, *inputs: Any, beta1: float = 0.9, beta2: float = 0.999,
@@ -97,26 +100,36 @@ class ScalarTrainer:
 
     def _step(self, key: str, cls: type, inputs: Sequence[Any], **hyper: Any) -> Any:
         """One optimizer step: hyperparameters and inputs are checked before anything changes."""
-        if self.compiled is not None and key == "sgd":
-            return self._compiled_sgd(validate.lr("ScalarTrainer.step", hyper["lr"]), inputs)
         opt = self._optimizers.get(key)
         if opt is None:
-            opt = cls(list(self.params), **hyper)  # validates
+            opt = cls([{"params": list(self.params)}], **hyper)  # validates
+            new: dict[str, Any] = {}
         else:
-            opt.check_hyper(**hyper)
+            new = opt._staged_hyper(_METHOD[key], opt.param_groups[0], hyper)
+        if self.compiled is not None and key == "sgd":
+            value = self._compiled_sgd(new.get("lr", opt.param_groups[0]["lr"]), inputs)
+            dict.update(opt.param_groups[0], new)
+            self._optimizers[key] = opt
+            return value
         value, grads = self._value_and_grads(inputs)
-        old = {k: getattr(opt, k) for k in hyper}
-        opt.set_hyper(**hyper)
-        try:
-            opt.step({p: g for p, g in zip(self.params, grads) if p.requires_grad})
-        except BaseException:
-            for k, v in old.items():
-                setattr(opt, k, v)
-            raise
+        _steps.run(opt, _METHOD[key], new, [(p, g) for p, g in zip(self.params, grads) if p.requires_grad])
         self._optimizers[key] = opt
         if self.session is not None:
             self.session.reset()  # release the step's tape
         return value
+
+    def optimizer(self, kind: str) -> Any:
+        """The ``torchlean.optim`` object behind ``step`` (``"sgd"``), ``adam_step`` (``"adam"``) or
+        ``adamw_step`` (``"adamw"``), made with its defaults if no such step has run yet, so that
+        a resumed run can ``load_state_dict`` before its first step. The steps set the
+        hyperparameters they are given on its parameter group."""
+        cls = _KINDS.get(kind)
+        if cls is None:
+            raise ArgumentError(f"ScalarTrainer.optimizer: kind must be one of {sorted(_KINDS)}, got {kind!r}")
+        opt = self._optimizers.get(kind)
+        if opt is None:
+            opt = self._optimizers[kind] = cls([{"params": list(self.params)}])
+        return opt
 
     def _compiled_sgd(self, lr: float, inputs: Sequence[Any]) -> Any:
         """One run of a graph that computes the loss, the gradients and the updated parameters
@@ -162,5 +175,8 @@ class ScalarTrainer:
         return s, self.loss(s, *self._refs, *xs)
 
 
+_KINDS: dict[str, type] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+_METHOD = {"sgd": "ScalarTrainer.step", "adam": "ScalarTrainer.adam_step", "adamw": "ScalarTrainer.adamw_step"}
+
 guard_methods(ScalarTrainer, ["__init__", "forward", "backward", "step", "adam_step", "adamw_step",
-                              "get_params"])
+                              "get_params", "optimizer"])

@@ -113,8 +113,8 @@ ENTRY_SAMPLE = [
     ("backward-seed", lambda w, v: w.s.backward(w.c.y, v), ("backward", "seed"), _ce_setup, False, True),
     ("jvp-tangent", lambda w, v: w.s.jvp(w.c.y, {w.x: v}), ("jvp", "tangent"), _ce_setup, False, True),
     ("load_state_dict", lambda w, v: w.opt("adam").load_state_dict(
-        {**w.opt("adam").state_dict(), "state": {"0": {"m": v, "v": np.zeros(3, F32), "t": 1}}}),
-     ("Adam.load_state_dict", "m of parameter 0"), lambda w: w.opt("adam"), False, True),
+        {**w.opt("adam").state_dict(), "state": {0: {"step": 1, "exp_avg": v, "exp_avg_sq": np.zeros(3, F32)}}}),
+     ("Adam.load_state_dict", "exp_avg of parameter 0"), lambda w: w.opt("adam"), False, True),
 ]
 SAMPLE = {"None", "str", "complex-array", "ragged", "list-with-None", "f64-overflows-f32", "datetime64"}
 SAMPLE_SMALL = {"None", "str", "ragged"}  # entry points whose failures share one root cause

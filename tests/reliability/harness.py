@@ -206,7 +206,7 @@ class World:
         def make() -> Any:
             p = self.param(np.array([1.0, -2.0, 3.0], F32), "p")
             q = self.param(np.array([[0.5, 1.5], [-1.0, 2.0]], F32), "q")
-            cls = {"sgd": tl.SGD, "momentum": tl.MomentumSGD, "adam": tl.Adam, "adamw": tl.AdamW}[kind]
+            cls = OPTIMIZERS[kind]
             o = cls([p, q], lr=0.1) if kind in ("sgd", "momentum") else cls([p, q], lr=0.01)
             p.grad = np.array([0.1, 0.2, -0.3], F32)
             q.grad = np.array([[1.0, -1.0], [0.5, 0.25]], F32)
@@ -251,6 +251,9 @@ class World:
         return self._once(f"trainer-{backend}", make)
 
 
+OPTIMIZERS = {"sgd": tl.SGD, "momentum": tl.MomentumSGD, "adam": tl.Adam, "adamw": tl.AdamW,
+              "rmsprop": tl.optim.RMSprop, "adagrad": tl.optim.Adagrad, "adadelta": tl.optim.Adadelta,
+              "adamax": tl.optim.Adamax, "nadam": tl.optim.NAdam, "radam": tl.optim.RAdam}
 TR_X = np.array([[1.0, 2.0, 0.5, -1.0], [0.0, -1.0, 2.0, 1.0]], F32)
 TR_Y = np.array([1, 2], np.int64)
 
@@ -270,11 +273,11 @@ def _arr(v: Any) -> Any:
 def _opt_state(o: Any) -> Any:
     if o is None:
         return None
-    hyper = tuple((k, repr(getattr(o, k))) for k in o.hyper_names)
-    params = tuple(id(p) for p in o.params)
+    groups = tuple((type(g).__name__, tuple(sorted((k, repr(v)) for k, v in g.items() if k != "params")),
+                    tuple(id(p) for p in g["params"])) for g in o.param_groups)
     state = tuple(sorted((id(p), tuple(sorted((k, _arr(v)) for k, v in st.items())))
                          for p, st in o.state.items()))
-    return (type(o).__name__, hyper, params, state)
+    return (type(o).__name__, groups, state)
 
 
 def snapshot(w: World) -> dict[str, Any]:

@@ -12,10 +12,10 @@ import pytest
 
 import torchlean as tl
 
-from . import cases_boundary, cases_cli, cases_compiled, cases_families, cases_ops, cases_optim
+from . import cases_boundary, cases_cli, cases_compiled, cases_families, cases_ops, cases_optim, cases_steps
 from .harness import err, later, ok, run_case, same
 
-MODULES = (cases_boundary, cases_ops, cases_families, cases_optim, cases_compiled, cases_cli)
+MODULES = (cases_boundary, cases_ops, cases_families, cases_optim, cases_steps, cases_compiled, cases_cli)
 ALL = [c for m in MODULES for c in m.CASES]
 
 
@@ -52,7 +52,8 @@ def test_harness_catches_what_it_must():
         raise tl.ShapeError("set_value: boom")
 
     def bumps_t(w):
-        w.opt("adam").state[w.opt("adam").params[0]]["t"] = 99
+        o = w.opt("adam")
+        o.state[o.param_groups[0]["params"][0]]["step"] = 99
         raise tl.ShapeError("step: boom")
 
     def draws(w):

@@ -97,7 +97,7 @@ def test_parameters_stay_resident_and_sync_only_on_readback(fake):
     assert all(not p.host_current for p in params) and fake.downloads == 0
     for p in params:
         assert isinstance(p.array_on(fake), DevArray)
-        assert all(isinstance(v, DevArray) for k, v in s._optimizers["adam"].state[p].items() if k != "t")
+        assert all(isinstance(v, DevArray) for k, v in s.optimizer("adam").state[p].items() if k != "step")
     values = [p.value for p in params]  # explicit readback: one download each
     assert fake.downloads == len(params) and all(p.host_current for p in params)
     assert all(type(v) is np.ndarray for v in values)

@@ -1,9 +1,12 @@
 """The session's optimizer steps (the seed's ``sgdStepAll``, ``adamStepAll``...).
 
 ``Session.sgd_step``/``adam_step``/``adamw_step`` update every trainable parameter used on the
-tape once, with the gradients of its leaves summed. Each kind keeps one public optimizer object
-per session (``Session.optimizer(kind)``), whose state is keyed by ``Param`` and survives
-``reset``. Hyperparameters are validated before anything changes, on every call.
+tape once, with the gradients of its leaves summed (the gradients of the latest ``backward``, or
+the ``Gradients`` given). Each kind is backed by one public ``torchlean.optim`` object per
+session (``Session.optimizer(kind)``: ``SGD``, ``Adam``, ``AdamW``) with one parameter group that
+grows as new parameters reach the tape; its state is keyed by ``Param``, survives ``reset`` and
+saves with ``state_dict()``. The call's hyperparameters are validated, then set on the group,
+before anything changes; on any failure the optimizer is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..optim.optimizers import SGD, Adam, AdamW
+from ..optim import SGD, Adam, AdamW
 
 if TYPE_CHECKING:
     from ..params import Param
@@ -35,28 +38,37 @@ def pairs(params_by_leaf: dict[int, Param], dense: list[Any], add: Callable[[Any
 
 
 def step(session: Session, kind: str, grads: Gradients | None, **hyper: Any) -> None:
-    """One step of the session's optimizer of ``kind`` with ``hyper``: hyperparameters and
-    gradients are validated first; on any failure the optimizer is left exactly as it was."""
+    """One step of the session's optimizer of ``kind`` with ``hyper`` (seed-style keywords:
+    ``beta1``/``beta2`` set the group's ``betas``)."""
     op = f"{kind}_step"
     opt = session._optimizers.get(kind)
-    fresh = opt is None
-    unchanged = not fresh and all(getattr(opt, k) == v for k, v in hyper.items())
-    if fresh:
-        opt = _KINDS[kind]([], **hyper)  # validates the hyperparameters
-    elif not unchanged:
-        opt.check_hyper(**hyper)
+    if opt is None:
+        opt = _KINDS[kind]([{"params": []}], **hyper)  # validates the hyperparameters
+        new: dict[str, Any] = {}
+    else:
+        new = opt._staged_hyper(op, opt.param_groups[0], hyper)
     found = session.params_with_grads(grads, op)
-    old_hyper = {k: getattr(opt, k) for k in hyper}
-    n_params = len(opt.params)
-    known = set(opt.params)
-    opt.params.extend(p for p, _ in found if p not in known)
-    try:
-        if not fresh and not unchanged:
-            opt.set_hyper(**hyper)
-        opt.step(dict(found))
-    except BaseException:
-        del opt.params[n_params:]
-        for k, v in old_hyper.items():
-            setattr(opt, k, v)
-        raise
+    run(opt, op, new, found)
     session._optimizers[kind] = opt
+
+
+def run(opt: Any, op: str, new: dict[str, Any], found: list[tuple[Param, Any]]) -> None:
+    """Set the validated ``new`` hyperparameters on the optimizer's (single) group, add the
+    parameters it has not seen, step with the ``found`` gradients; undo it all on failure."""
+    group = opt.param_groups[0]
+    params = group["params"]
+    n = len(params)
+    old = {k: group[k] for k in new}
+    grads = {id(p): g for p, g in found}
+    try:
+        dict.update(group, new)
+        work = opt._work(op, grads)
+        if len(work) != len(grads):  # parameters new to the optimizer (the first steps)
+            known = {id(p) for g in opt.param_groups for p in g["params"]}
+            params.extend(p for p, _ in found if id(p) not in known)
+            work = opt._work(op, grads)
+        opt._apply(work)
+    except BaseException:
+        del params[n:]
+        dict.update(group, old)
+        raise

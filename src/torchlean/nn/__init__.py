@@ -7,9 +7,9 @@ initialisers. Layers are thin: they hold parameters and call ``functional``.
 
 from ..params import Buffer, Param
 from ..params import Param as Parameter
-from . import functional, init
+from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import IncompatibleKeys, Module
 
 __all__ = ["Buffer", "IncompatibleKeys", "Module", "ModuleDict", "ModuleList", "Param", "Parameter",
-           "ParameterDict", "ParameterList", "Sequential", "functional", "init"]
+           "ParameterDict", "ParameterList", "Sequential", "functional", "init", "utils"]
