@@ -1,4 +1,4 @@
-"""``torch.nn.functional`` dropout and sparse functions: ``dropout``, ``embedding``, ``one_hot``.
+"""``torch.nn.functional`` sparse functions: ``embedding``, ``one_hot``.
 
 Index checks are PyTorch's, made when the op runs (indices are data) by the ``check_index``
 primitive, so they hold on the compiled path too: an embedding id or a one-hot class outside
@@ -15,25 +15,9 @@ from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.types import int64
 from .dispatch import tensor as as_tensor
 from .dispatch import torch_op
-from .nn_common import flag, float_tensor, integer, number
+from .nn_common import flag, float_tensor, integer
 
-__all__ = ["dropout", "embedding", "one_hot"]
-
-
-@torch_op
-def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:  # noqa: A002
-    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` when
-    ``training``; the identity otherwise.
-
-    The mask comes from the session's SplitMix64 counter stream (``s.dropout``), so CPU and CUDA
-    and eager and compiled runs agree, but the mask differs from PyTorch's generator's.
-    ``inplace`` is accepted and ignored (values are immutable)."""
-    op = "dropout"
-    x = float_tensor(op, "input", input)
-    prob = number(op, "p", p)
-    if not 0.0 <= prob <= 1.0:
-        raise ArgumentError(f"{op}: dropout probability has to be between 0 and 1, but got {p!r}")
-    return x.session.dropout(x, prob, flag(op, "training", training))
+__all__ = ["embedding", "one_hot"]
 
 
 def _index_tensor(op: str, what: str, v: Any) -> Any:

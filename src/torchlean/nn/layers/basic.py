@@ -109,3 +109,35 @@ class Dropout(_DropoutNd):
 
     def forward(self, input: Any) -> Any:  # noqa: A002
         return F.dropout(input, self.p, self.training)
+
+
+class Dropout1d(_DropoutNd):
+    """Zeroes whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability p (scaled)."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(_DropoutNd):
+    """Zeroes whole channels of ``(N, C, H, W)`` or ``(C, H, W)`` input with probability p."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability p."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(_DropoutNd):
+    """``F.alpha_dropout``: keeps SELU's mean and variance."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+__all__ = ["AlphaDropout", "Bilinear", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Flatten", "Identity",
+           "Linear", "Unflatten"]

@@ -25,8 +25,14 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device: Any = None, dtype: Any = None, output_padding: Any = 0) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        self._build(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                    padding_mode, device, dtype, 0)
+
+    def _build(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
+               dilation: Any, groups: int, bias: bool, padding_mode: str, device: Any, dtype: Any,
+               output_padding: Any) -> None:
         op, d = type(self).__name__, self._d
         dt = dtype_of(op, dtype, device)
         self.in_channels = positive_int(op, "in_channels", in_channels)
@@ -114,8 +120,9 @@ class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype, output_padding)
+        Module.__init__(self)
+        self._build(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                    padding_mode, device, dtype, output_padding)
 
     def forward(self, input: Any, output_size: Any = None) -> Any:  # noqa: A002
         if output_size is not None:
