@@ -27,6 +27,8 @@ from .frontend import Ops
 from .optim import SGD, Adam, AdamW, MomentumSGD
 from .options import Backend, Device, MatmulPrecision, Options
 from .params import Buffer, Param, ParamList
+from .pt import toplevel as _toplevel
+from .pt.toplevel import *  # noqa: F403  (tl.cat, tl.where, tl.no_grad, ...: torch's top-level names)
 from .random import Generator, manual_seed
 from .trainer import ScalarTrainer
 
@@ -41,3 +43,4 @@ __all__ = [
     "RegistryError", "save", "ScalarTrainer", "Session", "SGD", "ShapeError", "TensorRef", "TensorType",
     "TorchLeanError", "value_and_grad", "vjp", "ZERO",
 ]
+__all__ += _toplevel.__all__

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import convert
+from .._core import convert, grad_mode
 from .._core.current import set_last
 from .._core.errors import (
     ArgumentError,
@@ -81,7 +81,8 @@ class Session(NatRefOps, SessionState, Ops):
         self._kernels = self._backend.kernels
         self.tape = Tape(ArrayOps(self._backend, opts.dtype))
         self._frame = None
-        self._grad_enabled = not opts.no_grad
+        self._grad_wanted = not opts.no_grad
+        grad_mode.register(self)  # sets _grad_enabled from both settings
         self._last_grads: Gradients | None = None
         self._checks = os.environ.get("TORCHLEAN_CHECKS", "") not in ("", "0")
         self.rng_counter = 0
@@ -395,11 +396,12 @@ class Session(NatRefOps, SessionState, Ops):
     @contextmanager
     def no_grad(self) -> Iterator[None]:
         """Inside this block ops compute values but record nothing on the tape."""
-        prev, self._grad_enabled = self._grad_enabled, False
+        prev, self._grad_wanted, self._grad_enabled = self._grad_wanted, False, False
         try:
             yield
         finally:
-            self._grad_enabled = prev
+            self._grad_wanted = prev
+            self._grad_enabled = prev and grad_mode.is_grad_enabled()
 
     # -- differentiation -------------------------------------------------------------------
     def backward(self, out: TensorRef, seed: Any = None, retain_graph: bool = True) -> Gradients:

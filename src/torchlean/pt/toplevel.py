@@ -1,9 +1,155 @@
 """The ``torch.*`` functions re-exported at ``torchlean``'s top level (``tl.cat``, ``tl.where``...).
 
-Each is the PyTorch-shaped function of its family module; this list is the one place that says
-which of them are top-level names.
+Each is the PyTorch-shaped function of its family module; this file is the one place that says
+which of them are top-level names. A name is listed only where ``torch.<name>`` takes the same
+arguments. Left out on purpose, because torch's top-level function has another argument order or
+return type than ``torch.nn.functional``'s of the same name: ``batch_norm``, ``instance_norm``,
+``embedding`` (weight first), ``kl_div`` and ``binary_cross_entropy_with_logits`` (integer
+reductions), ``dropout`` (``train=``), ``adaptive_max_pool1d`` (always a tuple): use
+``torchlean.nn.functional`` for those. Also here: the gradient-mode context managers
+(``tl.no_grad()``...) and ``tl.manual_seed``.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .._core.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .conv import (
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+from .creation import full_like, ones_like, rand_like, randn_like, zeros_like
+from .index import gather, index_select, masked_fill, scatter_add, take_along_dim
+from .linear import bilinear
+from .math import (
+    abs,
+    absolute,
+    addmm,
+    bmm,
+    ceil,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    cos,
+    eq,
+    erf,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    le,
+    less,
+    less_equal,
+    log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    matmul,
+    maximum,
+    minimum,
+    mm,
+    ne,
+    neg,
+    negative,
+    not_equal,
+    outer,
+    pow,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    tanh,
+    trunc,
+    where,
+)
+from .nn import celu, cosine_similarity, group_norm, layer_norm, pairwise_distance, relu, rms_norm, selu
+from .reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
+)
+from .shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    einsum,
+    flatten,
+    flip,
+    moveaxis,
+    movedim,
+    narrow,
+    permute,
+    ravel,
+    reshape,
+    roll,
+    select,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    swapdims,
+    t,
+    tile,
+    transpose,
+    tril,
+    triu,
+    unbind,
+    unflatten,
+    unsqueeze,
+)
+
+__all__ = [
+    "abs", "absolute", "adaptive_avg_pool1d", "addmm", "amax", "amin", "argmax", "argmin", "avg_pool1d",
+    "bilinear", "bmm", "broadcast_to", "cat", "ceil", "celu", "chunk", "clamp", "clamp_max", "clamp_min",
+    "clip", "concat", "concatenate", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose3d", "cos", "cosine_similarity", "cumsum", "einsum", "enable_grad", "eq", "erf", "exp",
+    "expm1", "flatten", "flip", "floor", "floor_divide", "full_like", "gather", "ge", "greater",
+    "greater_equal", "group_norm", "gt", "index_select", "inference_mode", "is_grad_enabled", "layer_norm",
+    "le", "less", "less_equal", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logsumexp", "lt", "masked_fill", "matmul", "max", "max_pool1d", "max_pool2d",
+    "max_pool3d", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim", "narrow", "ne", "neg",
+    "negative", "no_grad", "norm", "not_equal", "ones_like", "outer", "pairwise_distance", "permute",
+    "pixel_shuffle", "pixel_unshuffle", "pow", "prod", "rand_like", "randn_like", "ravel", "reciprocal",
+    "relu", "remainder", "reshape", "rms_norm", "roll", "round", "rsqrt", "scatter_add", "select", "selu",
+    "set_grad_enabled", "sigmoid", "sign", "sin", "softmax", "split", "sqrt", "square", "squeeze", "stack",
+    "std", "sum", "swapaxes", "swapdims", "t", "take_along_dim", "tanh", "tile", "transpose", "tril", "triu",
+    "trunc", "unbind", "unflatten", "unsqueeze", "var", "where", "zeros_like",
+]
