@@ -125,3 +125,30 @@ def test_mlp_with_batch_norm_running_statistics_trains_like_pytorch():
     out = s.value(_mlp_logits(tlF, p, s.input(xe), rm, rv, False))
     tout = _mlp_logits(TF, {k: v.detach() for k, v in tparams.items()}, torch.tensor(xe), trm, trv, False)
     np.testing.assert_allclose(out, tout.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_causal_transformer_compiled_with_the_pytorch_loop_trains_like_pytorch():
+    # Same model and data, traced once by tl.compile, trained with loss.backward(); opt.step();
+    # opt.zero_grad() and no reset.
+    rng = np.random.default_rng(0)
+    init = _transformer_params(rng)
+    batches = []
+    for _ in range(STEPS):
+        ids = rng.integers(1, V, (3, T))
+        targets = np.roll(ids, -1, axis=1)
+        targets[:, -1] = -1
+        batches.append((ids, targets))
+    ref, _ = _train_torch(_transformer_loss, init, batches)
+    s = tl.Session(dtype=np.float64)
+    params = {k: s.param(v, name=k) for k, v in init.items()}
+    opt = tl.optim.SGD(params.values(), lr=LR)
+    step = tl.compile(lambda ids, targets: _transformer_loss(tlF, params, ids, targets))
+    losses = []
+    for ids, targets in batches:
+        loss = step(s.input(ids), s.input(targets))
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    np.testing.assert_allclose(losses, ref, rtol=1e-9)
+    assert step.cache_size == 1 and len(s) < 40  # no reset: backward released each step's graph
