@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .._core.errors import TorchLeanError
+from .._core.errors import DTypeError, TorchLeanError
 from ..frontend.frame import run
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,7 +30,11 @@ def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
                 if not getattr(u, "_is_param", False):
                     return u.session
                 fallback = u
-    return None if fallback is None else fallback.session
+    if fallback is None:
+        return None
+    from .._core.current import current
+
+    return current()  # a Param's binder: the current one (None before any session took an input)
 
 
 def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
@@ -44,8 +48,8 @@ def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             binder = find_binder(args, kwargs)
             if binder is None:
-                raise TorchLeanError(f"{op}: expected a torchlean tensor argument (make one with "
-                                     "s.input(...)), got " + ", ".join(type(a).__name__ for a in args))
+                raise DTypeError(f"{op}: expected a torchlean tensor argument (make one with "
+                                 "s.input(...)), got " + ", ".join(type(a).__name__ for a in args))
             return run(binder, op, fn, args, kwargs)
 
         wrapper.__torchlean_op__ = op  # type: ignore[attr-defined]
