@@ -146,6 +146,12 @@ def _dropout_random(sample: Any) -> bool:
     return bool(training) and 0.0 < p < 1.0
 
 
+def _alpha_random(sample: Any) -> bool:  # alpha dropouts train only when asked (training=False default)
+    p = sample.kwargs.get("p", sample.args[0] if sample.args else 0.5)
+    training = sample.kwargs.get("training", sample.args[1] if len(sample.args) > 1 else False)
+    return bool(training) and 0.0 < p < 1.0
+
+
 def _sdpa_random(sample: Any) -> bool:
     return sample.kwargs.get("dropout_p", 0.0) > 0.0
 
@@ -223,9 +229,16 @@ _FUNCTIONAL = [Entry("nn.functional." + n, (F(n.split(".")[0]),)) for n in (
     "instance_norm", "rms_norm", "normalize", "cosine_similarity", "pairwise_distance", "cross_entropy",
     "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "interpolate.nearest", "interpolate.linear",
-    "interpolate.bilinear", "unfold", "pixel_shuffle")]
+    "interpolate.bilinear", "interpolate.nearest-exact", "interpolate.bicubic", "interpolate.trilinear",
+    "interpolate.area", "upsample_nearest", "upsample_bilinear", "unfold", "pixel_shuffle", "pixel_unshuffle",
+    "adaptive_max_pool3d", "glu", "bilinear", "feature_alpha_dropout.without_train")]
 _FUNCTIONAL += [
     Entry("nn.functional.dropout", (F("dropout"),), random=_dropout_random, prop="dropout"),
+    Entry("nn.functional.dropout2d", (F("dropout2d"),), random=_dropout_random, prop="dropout"),
+    Entry("nn.functional.dropout3d", (F("dropout3d"),), random=_dropout_random, prop="dropout"),
+    Entry("nn.functional.alpha_dropout", (F("alpha_dropout"),), random=_alpha_random),
+    Entry("nn.functional.feature_alpha_dropout.with_train", (F("feature_alpha_dropout"),),
+          random=_alpha_random),
     Entry("nn.functional.scaled_dot_product_attention", (F("scaled_dot_product_attention"),),
           random=_sdpa_random),
     Entry("nn.functional.embedding", (F("embedding", _embedding),)),

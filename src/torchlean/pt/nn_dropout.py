@@ -53,9 +53,9 @@ def _feature_mask_shape(op: str, shape: tuple[int, ...], spatial: int | None) ->
 def _run(op: str, input: Any, p: Any, training: Any, spatial: int | None, alpha: bool) -> Any:  # noqa: A002
     x = float_tensor(op, "input", input)
     prob, train = _probability(op, p), flag(op, "training", training)
-    shape = (x.shape if alpha and spatial == 0 else _feature_mask_shape(op, x.shape, spatial))
-    if prob == 0.0 or not train or x.type.size == 0:
+    if prob == 0.0 or not train or x.type.size == 0:  # as PyTorch: the input, whatever its rank
         return x
+    shape = x.shape if alpha and spatial == 0 else _feature_mask_shape(op, x.shape, spatial)
     ops = x.session
     if prob == 1.0:
         return ops.mul(x, ops.zeros_like(x))
