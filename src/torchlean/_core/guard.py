@@ -41,6 +41,12 @@ def renamed(op: str, e: BaseException) -> BaseException | None:
             msg = f"{op}: {msg}"
         e.args = (msg, *e.args[1:])
         return None
+    if isinstance(e, MemoryError) or (isinstance(e, ValueError) and "array is too big" in str(e)):
+        # a size the arguments asked for that cannot be allocated
+        new = ArgumentError(f"{op}: the arguments ask for more memory than there is "
+                            f"({str(e).strip() or 'MemoryError'})")
+        new.__cause__ = e
+        return new
     if isinstance(e, _CONVERTED):
         text = str(e).strip() or type(e).__name__
         new = ArgumentError(f"{op}: {text} ({type(e).__name__})")

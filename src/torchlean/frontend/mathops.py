@@ -13,6 +13,7 @@ gradient, ``power`` with a Python exponent, ``inv``...) are unchanged in ``core.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,7 @@ class MathOps(OpsBase):
         if self.type_of(x).dtype.kind != "f":
             raise DTypeError(f"round: decimals={decimals} needs a float tensor, got "
                              f"{self.type_of(x).dtype.name} (as PyTorch)")
-        c = float(10 ** abs(decimals))
+        c = float(10 ** abs(decimals)) if abs(decimals) <= 308 else math.inf  # as C's pow: inf
         if decimals > 0:
             return self.div_scalar(self.bind(P["round"], self.scale(x, c)), c)
         return self.scale(self.bind(P["round"], self.div_scalar(x, c)), c)

@@ -265,7 +265,13 @@ class PoolOps(OpsBase):
         if len(sx) not in (d + 1, d + 2) or any(n < 1 for n in sx[-d:]):
             raise ShapeError(f"{op}: expected x (C, *spatial) or (N, C, *spatial) with {d} non-empty "
                              f"spatial axes, got {sx}")
-        sizes = (output_size,) * d if _is_int(output_size) or output_size is None else tuple(output_size)
+        if _is_int(output_size) or output_size is None:
+            sizes = (output_size,) * d
+        elif isinstance(output_size, (tuple, list)):
+            sizes = tuple(output_size)
+        else:
+            raise ShapeError(f"{op}: output_size must be a positive int or {d} of them (None keeps an axis), "
+                             f"got {output_size!r}")
         if len(sizes) != d or any(v is not None and (not _is_int(v) or v < 1) for v in sizes):
             raise ShapeError(f"{op}: output_size must be a positive int or {d} of them (None keeps "
                              f"an axis), got {output_size!r} (x {sx})")

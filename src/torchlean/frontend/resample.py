@@ -120,7 +120,7 @@ class ResampleOps(OpsBase):
         k = len(pads) // 2
         if k > len(sx):
             raise ShapeError(f"pad: {len(pads)} padding values pad {k} axes but x has shape {sx}")
-        if mode not in PAD_MODES:
+        if not isinstance(mode, str) or mode not in PAD_MODES:
             raise ArgumentError(f"pad: mode must be one of {', '.join(PAD_MODES)}; got {mode!r}")
         if mode != "constant":
             if value not in (None, 0, 0.0):
@@ -189,7 +189,7 @@ class ResampleOps(OpsBase):
         if self.type_of(x).dtype.kind != "f":
             raise DTypeError(f"interpolate: expected a float tensor (float32 or float64), got "
                              f"{self.type_of(x).dtype.name}")
-        if mode not in INTERP_MODES:
+        if not isinstance(mode, str) or mode not in INTERP_MODES:
             raise ArgumentError(f"interpolate: mode {mode!r} is not supported (nearest, "
                                 "nearest-exact, linear, bilinear, bicubic, trilinear, area)")
         if antialias:

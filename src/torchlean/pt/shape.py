@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import ArgumentError, DTypeError, ShapeError
-from .._core.shapes import is_int, normalize_axis
+from .._core.shapes import as_shape, is_int, normalize_axis
 from .._core.types import bool_, int64
 from .dispatch import is_tensor, torch_op
 from .dispatch import tensor as _arg
@@ -50,7 +50,7 @@ def _varargs(op: str, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) 
 def reshape(input: Any, shape: Sequence[int]) -> Any:  # noqa: A002
     """``torch.reshape``: row-major reshape; one size may be -1."""
     x = _arg("reshape", "input", input)
-    return x.session.reshape(x, tuple(shape) if not is_int(shape) else (shape,))
+    return x.session.reshape(x, as_shape("reshape", shape, "shape", allow_infer=True))
 
 
 @torch_op
@@ -114,6 +114,8 @@ def permute(input: Any, dims: Sequence[int]) -> Any:  # noqa: A002
     x = _arg("permute", "input", input)
     ops = x.session
     n = len(ops.shape_of(x))
+    if not is_int(dims) and not (isinstance(dims, (tuple, list)) and all(is_int(v) for v in dims)):
+        raise ShapeError(f"permute: dims must be a sequence of ints, got {dims!r}")
     d = [normalize_axis("permute", v, n) for v in (dims if not is_int(dims) else (dims,))]
     if sorted(d) != list(range(n)):
         raise ShapeError(f"permute: dims {tuple(dims) if not is_int(dims) else dims} is not a permutation "
