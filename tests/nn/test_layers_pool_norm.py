@@ -181,6 +181,20 @@ def test_a_batchnorm_used_twice_in_one_compiled_call_updates_as_eagerly():
     assert int(compiled.bn.num_batches_tracked.value) == 2
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4, 5)], ids=["batched", "unbatched"])
+def test_instance_norm_tracked_statistics_update_as_torch(shape):
+    x = rnd(*shape) * 2 + 1
+    tin = torch.nn.InstanceNorm2d(3, momentum=0.2, track_running_stats=True).double()
+    tin(torch.tensor(x))
+    s = tl.Session(dtype=np.float64)
+    for compiled in (False, True):
+        ours = nn.InstanceNorm2d(3, momentum=0.2, track_running_stats=True).double()
+        (tl.compile(ours) if compiled else ours)(s.input(x))
+        for k in ("running_mean", "running_var"):
+            np.testing.assert_allclose(getattr(ours, k).value, getattr(tin, k).numpy(), rtol=1e-13, err_msg=k)
+        assert int(ours.num_batches_tracked.value) == int(tin.num_batches_tracked) == 0  # torch's: never counted
+
+
 def test_eval_uses_running_statistics_and_updates_nothing():
     bn, tbn = nn.BatchNorm2d(3).double(), torch.nn.BatchNorm2d(3).double()
     s = tl.Session(dtype=np.float64)

@@ -12,7 +12,8 @@ Divergences from torch: bad constructor arguments raise ``ArgumentError`` when t
 built (torch accepts many and fails on the first call); a mis-shaped input raises
 ``ShapeError`` naming the layer (torch: ``ValueError``); ``num_batches_tracked`` is
 incremented together with the statistics, after everything that can fail (torch increments it
-first), so a failed call changes nothing.
+first), so a failed call changes nothing; the update's arithmetic is in the buffers' dtype (in
+float32 it may differ from torch's in the last bits).
 """
 
 from __future__ import annotations
