@@ -152,8 +152,11 @@ def test_batch_norm_traced_reads_tensors_and_refuses_updates():
     np.testing.assert_allclose(c2.forward(xv), TF.batch_norm(torch.tensor(xv), None, None, training=True).numpy(),
                                rtol=1e-12, atol=1e-14)
     p = tl.Param(np.zeros(3, F64), requires_grad=False)
-    with pytest.raises(tl.ArgumentError, match="traced graph"):
+    with pytest.raises(tl.ArgumentError, match="compile_out/compile_scalar graph does not write"):
         tl.compile_out(lambda ops, x: F.batch_norm(x, p, p, training=True), [(4, 3, 2)], tl.Options(dtype=F64))
+    with pytest.raises(tl.ArgumentError, match="NumPy array, which a traced graph cannot"):
+        tl.compile_out(lambda ops, x: F.batch_norm(x, np.zeros(3), None, training=True), [(4, 3, 2)],
+                       tl.Options(dtype=F64))
     if is_tensor(p):  # binders that take Params as tensors capture it as an extra graph input
         c4 = tl.compile_out(lambda ops, x: F.batch_norm(x, p, p), [(4, 3, 2)], tl.Options(dtype=F64))
         np.testing.assert_allclose(c4.forward(xv, p.value), xv / np.sqrt(1e-5), rtol=1e-12)
@@ -163,6 +166,34 @@ def test_batch_norm_traced_reads_tensors_and_refuses_updates():
     arr = np.ones(3)
     c3 = tl.compile_out(lambda ops, x: F.batch_norm(x, arr * 0, arr), [(4, 3, 2)], tl.Options(dtype=F64))
     np.testing.assert_allclose(c3.forward(xv), xv / np.sqrt(1 + 1e-5), rtol=1e-14)
+
+
+@pytest.mark.parametrize("fn", ["batch_norm", "instance_norm"])
+def test_running_statistics_update_alike_eagerly_and_in_tl_compile(fn):
+    rng = np.random.default_rng(6)
+    xs = [rng.standard_normal((4, 3, 5)) * 2 + 1 for _ in range(3)]
+    rm0, rv0 = rng.standard_normal(3), rng.uniform(0.5, 2, 3)
+
+    def step(x, rm, rv):
+        if fn == "batch_norm":
+            return F.batch_norm(x, rm, rv, training=True, momentum=0.3)
+        return F.instance_norm(x, rm, rv, momentum=0.3)
+
+    s = session()
+    bufs = {mode: (tl.Buffer(rm0.copy()), tl.Buffer(rv0.copy())) for mode in ("eager", "compiled")}
+    compiled = tl.compile(lambda x: step(x, *bufs["compiled"]))
+    trm, trv = torch.tensor(rm0), torch.tensor(rv0)
+    for x in xs:
+        ye = s.value(step(s.input(x), *bufs["eager"]))
+        yc = s.value(compiled(s.input(x)))
+        ty = getattr(TF, fn)(torch.tensor(x), trm, trv, **({"training": True} if fn == "batch_norm" else {}),
+                             momentum=0.3).numpy()
+        np.testing.assert_array_equal(ye, yc)
+        np.testing.assert_allclose(ye, ty, rtol=1e-12, atol=1e-14)
+        for e, c, t in zip(bufs["eager"], bufs["compiled"], (trm, trv)):
+            np.testing.assert_array_equal(e.value, c.value)
+            np.testing.assert_allclose(e.value, t.numpy(), rtol=1e-13)
+    assert compiled.cache_size == 1 and not np.array_equal(bufs["eager"][0].value, rm0)
 
 
 def test_instance_norm_running_statistics_as_pytorch():

@@ -103,6 +103,9 @@ class GraphBuilder(Ops):
         if a.__class__ is Var and a.graph is self.graph:
             return a
         if isinstance(a, Param):
+            for buf, var in reversed(self.buffer_updates):  # a buffer read after its update in
+                if buf is a:                                  # this trace sees the new value, as
+                    return var                                # eagerly (a module called twice)
             return self.param_var(a)
         self._reject(op, a)
         raise AssertionError  # unreachable
@@ -197,6 +200,10 @@ def trace(fn: Callable[..., Any], input_types: Sequence[Any], dtype: Any = float
     for o in outs:
         if o.__class__ is not Var or o.graph is not b.graph:
             raise ArgumentError(f"compile: the function must return traced values, got {type(o).__name__}")
+    if b.buffer_updates:
+        raise ArgumentError("compile: the function updates module buffers (BatchNorm running statistics "
+                            "in training mode), which a compile_out/compile_scalar graph does not write "
+                            "back; compile the module with tl.compile(model), or call model.eval()")
     b.graph.outputs = outs
     if b.counter is not None:
         b.graph.inputs.append(b.counter)

@@ -38,7 +38,7 @@ from ..backends import get_backend
 from ..frontend import Ops
 from ..frontend.frame import framed, guard_methods
 from ..options import Backend, Options
-from ..params import Param
+from ..params import Buffer, Param
 from . import optimizers as _steps
 from .arrays import ArrayOps
 from .natops import NatRefOps
@@ -208,6 +208,8 @@ class Session(NatRefOps, SessionState, Ops):
         if a.__class__ is TensorRef and a.session is self and a.epoch == tape.epoch:
             return a
         if isinstance(a, Param):
+            if isinstance(a, Buffer):  # no gradient to gather, and it may change within a step
+                return self.use(a)     # (running statistics): always its current value
             hit = tape.param_refs.get(id(a))
             if hit is not None:
                 return hit[1]

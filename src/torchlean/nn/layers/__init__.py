@@ -8,5 +8,15 @@ from .basic import *  # noqa: F403
 from .basic import __all__ as _basic
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv
+from .loss import *  # noqa: F403
+from .loss import __all__ as _loss
+from .norm import *  # noqa: F403
+from .norm import __all__ as _norm
+from .pool import *  # noqa: F403
+from .pool import __all__ as _pool
+from .resample import *  # noqa: F403
+from .resample import __all__ as _resample
+from .sparse import *  # noqa: F403
+from .sparse import __all__ as _sparse
 
-__all__ = [*_activation, *_basic, *_conv]
+__all__ = [*_activation, *_basic, *_conv, *_loss, *_norm, *_pool, *_resample, *_sparse]
