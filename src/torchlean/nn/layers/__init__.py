@@ -4,9 +4,13 @@ default initialisations (drawn from ``torchlean.manual_seed``'s stream); each ca
 
 from .activation import *  # noqa: F403
 from .activation import __all__ as _activation
+from .attention import *  # noqa: F403
+from .attention import __all__ as _attention
 from .basic import *  # noqa: F403
 from .basic import __all__ as _basic
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv
+from .transformer import *  # noqa: F403
+from .transformer import __all__ as _transformer
 
-__all__ = [*_activation, *_basic, *_conv]
+__all__ = [*_activation, *_attention, *_basic, *_conv, *_transformer]
