@@ -10,7 +10,9 @@ from .basic import *  # noqa: F403
 from .basic import __all__ as _basic
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv
+from .rnn import *  # noqa: F403
+from .rnn import __all__ as _rnn
 from .transformer import *  # noqa: F403
 from .transformer import __all__ as _transformer
 
-__all__ = [*_activation, *_attention, *_basic, *_conv, *_transformer]
+__all__ = [*_activation, *_attention, *_basic, *_conv, *_rnn, *_transformer]
