@@ -24,7 +24,6 @@ from typing import Any
 
 from ..._core.errors import ArgumentError, ShapeError
 from ...params import Param
-from ...pt.dispatch import tensor
 from ...pt.shape import cat, stack
 from .. import functional as F
 from ..module import Module
