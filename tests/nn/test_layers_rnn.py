@@ -210,3 +210,16 @@ def test_bad_inputs_name_the_layer_and_record_nothing():
         assert str(e.value).startswith(name + ": "), str(e.value)
         assert len(s.tape.nodes) == before
     assert lstm(x)[0].shape == (T, N, HID)
+
+
+def test_training_mode_dropout_is_the_same_stream_eager_and_compiled():
+    x = rnd(T, N, I)
+    m = nn.GRU(I, HID, 3, dropout=0.4, dtype=np.float64)
+    runs = []
+    for compiled in (False, True):
+        s = tl.Session(dtype=np.float64, seed=7)
+        f = tl.compile(m) if compiled else m
+        runs.append([f(s.input(x))[0].numpy() for _ in range(2)])
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert not np.array_equal(runs[0][0], runs[0][1])

@@ -238,3 +238,16 @@ def test_deepcopy_of_a_used_model_is_independent():
     np.testing.assert_array_equal(twin.self_attn.in_proj_weight.grad, layer.self_attn.in_proj_weight.grad)
     x = rnd(S, N, D)
     np.testing.assert_array_equal(twin(s.input(x)).numpy(), layer(s.input(x)).numpy())
+
+
+def test_training_mode_dropout_is_the_same_stream_eager_and_compiled():
+    x = rnd(S, N, D)
+    layer = nn.TransformerEncoderLayer(D, H, FF, dropout=0.3, dtype=np.float64)
+    runs = []
+    for compiled in (False, True):
+        s = tl.Session(dtype=np.float64, seed=7)
+        f = tl.compile(layer) if compiled else layer
+        runs.append([f(s.input(x)).numpy() for _ in range(2)])
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert not np.array_equal(runs[0][0], runs[0][1])  # the stream advances between calls
