@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 import torchlean as tl
-import torchlean.nn.functional as tlF  # noqa: N812
+import torchlean.nn.functional as tlF
 
 TF = torch.nn.functional
 STEPS, LR = 20, 0.1

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import torchlean as tl
-import torchlean.nn.functional as tlF  # noqa: N812
+import torchlean.nn.functional as tlF
 from torchlean.random import uniform_host
 
 TF = torch.nn.functional
@@ -71,9 +71,7 @@ def torch_run():
     return losses, rm.numpy(), rv.numpy()
 
 
-@pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=pytest.mark.xfail(
-    strict=True, reason="issue 10: traced F.batch_norm running statistics (assign_buffer) not merged yet"))],
-    ids=["eager", "compiled"])
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
 def test_cnn_trains_like_the_pytorch_program(compiled):
     ref, ref_rm, ref_rv = torch_run()
     params, batches = init()

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import torchlean as tl
-import torchlean.nn.functional as F  # noqa: N812
+import torchlean.nn.functional as F
 from torchlean import nn
 from torchlean.nn.layers import norm, pool
 

@@ -9,10 +9,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as TF  # noqa: N812
+import torch.nn.functional as TF
 
 import torchlean as tl
-import torchlean.nn.functional as F  # noqa: N812
+import torchlean.nn.functional as F
 from torchlean.pt import conv as pt_conv
 
 CONV_NAMES = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]

@@ -4,10 +4,10 @@ program: the same losses over 20 SGD steps (float64), eagerly and compiled."""
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as TF  # noqa: N812
+import torch.nn.functional as TF
 
 import torchlean as tl
-import torchlean.nn.functional as F  # noqa: N812
+import torchlean.nn.functional as F
 
 SHAPES = [(6, 1, 3, 3), (6,), (8, 3, 3, 2), (8,), (8, 4, 1, 1), (4,), (5, 4 * 6)]
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import torchlean as tl
-import torchlean.nn.functional as F  # noqa: N812
+import torchlean.nn.functional as F
 from torchlean.random import uniform_host
 
 TF = torch.nn.functional

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import torchlean as tl
-import torchlean.nn.functional as F  # noqa: N812
+import torchlean.nn.functional as F
 from torchlean.pt.dispatch import is_tensor
 
 TF = torch.nn.functional

@@ -4,6 +4,8 @@ default initialisations (drawn from ``torchlean.manual_seed``'s stream); each ca
 
 from .activation import *  # noqa: F403
 from .activation import __all__ as _activation
+from .attention import *  # noqa: F403
+from .attention import __all__ as _attention
 from .basic import *  # noqa: F403
 from .basic import __all__ as _basic
 from .conv import *  # noqa: F403
@@ -16,7 +18,12 @@ from .pool import *  # noqa: F403
 from .pool import __all__ as _pool
 from .resample import *  # noqa: F403
 from .resample import __all__ as _resample
+from .rnn import *  # noqa: F403
+from .rnn import __all__ as _rnn
 from .sparse import *  # noqa: F403
 from .sparse import __all__ as _sparse
+from .transformer import *  # noqa: F403
+from .transformer import __all__ as _transformer
 
-__all__ = [*_activation, *_basic, *_conv, *_loss, *_norm, *_pool, *_resample, *_sparse]
+__all__ = [*_activation, *_attention, *_basic, *_conv, *_loss, *_norm, *_pool, *_resample, *_rnn, *_sparse,
+           *_transformer]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..._core.errors import ArgumentError
+from ..._core.errors import ArgumentError, DTypeError
 from ..._core.types import as_dtype, float_dtype
+from ...frontend.frame import run
 from ...params import Buffer, Param
+from ...pt.dispatch import tensor
 from ...random import default_generator
 
 
@@ -44,3 +47,30 @@ def positive_int(op: str, what: str, v: Any, allow_zero: bool = False) -> int:
         raise ArgumentError(f"{op}: {what} must be a {'non-negative' if allow_zero else 'positive'} int, "
                             f"got {v!r}")
     return int(v)
+
+
+def framed(name: str, binder: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` as one public op ``name`` of ``binder`` (all its nodes or none;
+    errors raised inside are re-labelled with ``name``)."""
+    return run(binder, name, fn, args, kwargs)
+
+
+def check_flag(op: str, what: str, v: Any) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise ArgumentError(f"{op}: {what} must be a bool, got {v!r}")
+    return bool(v)
+
+
+def check_probability(op: str, what: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not 0.0 <= v <= 1.0:
+        raise ArgumentError(f"{op}: {what} must be a probability in [0, 1], got {v!r}")
+    return float(v)
+
+
+def float_input(op: str, what: str, v: Any, dtype: np.dtype) -> Any:
+    """``v`` if it is a torchlean float tensor of the layer's dtype, else a TorchLeanError."""
+    t = tensor(op, what, v)
+    if t.dtype != dtype:
+        raise DTypeError(f"{op}: {what} is {t.dtype.name} but the layer's parameters are {dtype.name} "
+                         "(convert one of them: model.to(dtype) or x.to(dtype))")
+    return t
