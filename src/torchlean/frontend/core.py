@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
 from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
@@ -444,6 +446,10 @@ def _alias(op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any, default_ax
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    if keepdims is None:
+        keepdims = False
+    elif keepdims.__class__ is not bool and not isinstance(keepdims, np.bool_):
+        raise ArgumentError(f"{op}: keepdim must be a bool, got {type(keepdims).__name__} {keepdims!r:.40}")
     return axis, keepdims
 
 

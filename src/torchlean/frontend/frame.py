@@ -23,16 +23,19 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from .._core.guard import guard, guard_methods, renamed
 
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
 __all__ = ["framed", "guard", "guard_methods", "renamed", "run", "wrap"]
 
 
-def _frame_body(call: str, mark: str = "self._mark()") -> list[str]:
+def _frame_body(call: str, mark: str = "self._mark()", checks: Iterable[str] = ()) -> list[str]:
     return [
         "    if self._frame is not None:",
         f"        return _fn({call})",
+        *checks,  # the user's call only: an op's inner calls pass their flags on as they are
         "    self._frame = _name",
         f"    mark = {mark}",
         "    try:",
@@ -85,19 +88,34 @@ def wrap(name: str, fn: Callable[..., Any], mark: str = "self._mark()") -> Calla
     slow = " or ".join(["_extra", "_kw", *[f"{r} is _M" for r in required]])
     given = ", ".join([p.name for p in params if p.kind is not p.KEYWORD_ONLY])
     kw_given = ", ".join(f"{p.name!r}: {p.name}" for p in params if p.kind is p.KEYWORD_ONLY)
+    checks = []
+    for p in params:  # PyTorch's flags: a bool (np.bool_ too), never any object's truth value
+        ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+        if ann in ("bool", "bool | None"):
+            none = f" and {p.name} is not None" if ann != "bool" else ""
+            checks += [f"    if {p.name}.__class__ is not bool and not isinstance({p.name}, _np_bool){none}:",
+                       f"        _flag_error(_name, {p.name!r}, {p.name}, {ann != 'bool'})"]
     lines = [
         f"def {name}({sig_src}):",
         f"    if {slow}:",
         f"        return _call_slow(self, _slow, ({given}{',' if given else ''}), {{{kw_given}}}, _extra, _kw)",
-        *_frame_body(", ".join(["self", *call]), mark),
+        *_frame_body(", ".join(["self", *call]), mark, checks),
     ]
     env["_call_slow"] = _call_slow
+    env["_np_bool"], env["_flag_error"] = np.bool_, _flag_error
     exec(compile("\n".join(lines), f"<torchlean frame {name}>", "exec"), env)
     out = env[name]
     out.__doc__, out.__wrapped__ = fn.__doc__, fn
     out.__qualname__ = getattr(fn, "__qualname__", name)
     out.__module__ = getattr(fn, "__module__", __name__)
     return out
+
+
+def _flag_error(op: str, name: str, value: Any, none_ok: bool) -> None:
+    from .._core.errors import ArgumentError
+
+    raise ArgumentError(f"{op}: {name} must be a bool{' or None' if none_ok else ''}, got "
+                        f"{type(value).__name__} {value!r:.40}")
 
 
 def _call_slow(self: Any, slow: Callable[..., Any], given: tuple[Any, ...], kw_given: dict[str, Any],

@@ -187,19 +187,24 @@ class CoreMethods:
         return self.session.bitwise_xor(_scalar(o), self)
 
     # -- casts (torch.Tensor names) --------------------------------------------------------
-    # ``memory_format=`` is accepted and has no effect: torchlean has one layout (contiguous).
+    # ``memory_format=`` takes torch.preserve_format / contiguous_format and has no effect:
+    # torchlean has one layout (contiguous).
     def float(self, memory_format: Any = None) -> Any:
         """float32 (torch's default float dtype)."""
+        _memory_format("float", memory_format)
         return self.session.cast(self, "float32")
 
     def double(self, memory_format: Any = None) -> Any:
+        _memory_format("double", memory_format)
         return self.session.cast(self, "float64")
 
     def long(self, memory_format: Any = None) -> Any:
         """int64; floats truncate toward zero, as torch."""
+        _memory_format("long", memory_format)
         return self.session.cast(self, "int64")
 
     def bool(self, memory_format: Any = None) -> Any:
+        _memory_format("bool", memory_format)
         return self.session.cast(self, "bool")
 
     def type_as(self, other: Any) -> Any:
@@ -226,23 +231,46 @@ class CoreMethods:
         raise ShapeError("bool: a traced tensor has no value at trace time (use where/masks)")
 
 
+def _memory_format(op: str, memory_format: Any) -> None:
+    """torch.preserve_format / torch.contiguous_format (or None): values have one layout here."""
+    if memory_format is None or str(memory_format) in ("torch.preserve_format", "torch.contiguous_format"):
+        return
+    from .._core.errors import ArgumentError
+
+    raise ArgumentError(f"{op}: memory_format must be torch.preserve_format or torch.contiguous_format "
+                        f"(torchlean has one layout), got {memory_format!r:.60}")
+
+
 def _to(x: Any, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
         non_blocking: bool = False, memory_format: Any = None, **extra: Any) -> Any:
+    """torch's overloads: ``to(dtype, non_blocking, copy)``, ``to(device, dtype, non_blocking,
+    copy)``, ``to(other, non_blocking, copy)``; anything else raises naming the argument."""
     from .._core.errors import ArgumentError, DeviceError
     from .._core.types import as_dtype
 
     if extra:
         raise ArgumentError(f"to: unexpected keyword arguments {sorted(extra)}")
-    for a in args:
-        if isinstance(a, bool):  # the positional non_blocking/copy flags of torch's overloads
-            continue
-        if isinstance(a, CoreMethods):
-            dtype = a.type.dtype
-        elif _is_device(a):
-            device = a
-        else:
-            dtype = a
+    rest = list(args)
+    if rest and isinstance(rest[0], CoreMethods):
+        dtype = rest.pop(0).type.dtype
+    elif rest and _is_device(rest[0]):
+        device = rest.pop(0)
+        if rest and rest[0].__class__ is not bool:
+            dtype = rest.pop(0)
+    elif rest and rest[0].__class__ is not bool:
+        dtype = rest.pop(0)
+    flags = {"non_blocking": non_blocking, "copy": copy}
+    for name, v in zip(("non_blocking", "copy"), rest):
+        flags[name] = v
+    if len(rest) > 2:
+        raise ArgumentError(f"to: too many positional arguments {args!r:.80}")
+    for name, v in flags.items():
+        if v.__class__ is not bool:
+            raise ArgumentError(f"to: {name} must be a bool, got {type(v).__name__} {v!r:.40}")
+    _memory_format("to", memory_format)
     if device is not None:
+        if not _is_device(device):
+            raise ArgumentError(f"to: device must be 'cpu' or 'cuda' (or a torch.device), got {device!r:.40}")
         want = str(getattr(device, "value", device)).split(":")[0].lower()
         have = _device_name(x)
         if want != have:
@@ -254,8 +282,10 @@ def _to(x: Any, *args: Any, dtype: Any = None, device: Any = None, copy: bool = 
 
 
 def _is_device(a: Any) -> bool:
+    if not isinstance(a, str) and type(a).__name__ not in ("device", "Device"):
+        return False
     name = str(getattr(a, "value", a)).split(":")[0].lower()
-    return name in ("cpu", "cuda") and not hasattr(a, "kind")
+    return name in ("cpu", "cuda")
 
 
 def _device_name(x: Any) -> str:

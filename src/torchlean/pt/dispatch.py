@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .._core.errors import DTypeError, TorchLeanError
+import numpy as np
+
+from .._core.errors import ArgumentError, DTypeError, TorchLeanError
 from ..frontend.frame import run
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,9 +46,12 @@ def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
 
     def deco(fn: F) -> F:
         op = name or fn.__name__.rstrip("_")
+        flags = _bool_parameters(fn)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if flags:
+                _check_flags(op, flags, args, kwargs)
             binder = find_binder(args, kwargs)
             if binder is None:
                 raise DTypeError(f"{op}: expected a torchlean tensor argument (make one with "
@@ -56,6 +62,34 @@ def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
         return wrapper  # type: ignore[return-value]
 
     return deco(fn) if fn is not None else deco
+
+
+def _bool_parameters(fn: Callable[..., Any]) -> tuple[tuple[int, str, bool], ...]:
+    """``(position, name, None allowed)`` of the parameters annotated ``bool`` / ``bool | None``:
+    PyTorch's flags (``keepdim``, ``ceil_mode``, ``training``...), which torch's argument parser
+    refuses when they are not bools. Read from the annotations once, at decoration."""
+    out = []
+    for i, p in enumerate(inspect.signature(fn).parameters.values()):
+        ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+        if ann in ("bool", "bool | None"):
+            pos = i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else -1
+            out.append((pos, p.name, ann != "bool"))
+    return tuple(out)
+
+
+def _check_flags(op: str, flags: tuple[tuple[int, str, bool], ...], args: tuple[Any, ...],
+                 kwargs: Mapping[str, Any]) -> None:
+    for pos, pname, none_ok in flags:
+        if 0 <= pos < len(args):
+            v = args[pos]
+        elif pname in kwargs:
+            v = kwargs[pname]
+        else:
+            continue
+        if v.__class__ is bool or isinstance(v, np.bool_) or (none_ok and v is None):
+            continue
+        raise ArgumentError(f"{op}: {pname} must be a bool{' or None' if none_ok else ''}, got "
+                            f"{type(v).__name__} {v!r:.40}")
 
 
 def ops_of(op: str, *values: Any) -> Any:
