@@ -58,7 +58,7 @@ class Bucket:
 class ReduceStats:
     """What one ``allreduce_gradients`` call did: ``buckets`` messages of ``bytes`` in all (per
     rank, flags and padding included), ``seconds`` in the call, ``comm_seconds`` of them in
-    collectives and host staging."""
+    collectives and host staging (through NCCL, the time to queue the collectives)."""
 
     buckets: int
     bytes: int
