@@ -90,7 +90,9 @@ class MathOps(OpsBase):
         return self.inv(x)
 
     def square(self, x: Any) -> Any:
-        """x * x (float or int64)."""
+        """x * x (float or int64; a bool tensor squares as int64, as torch's ``pow(x, 2)``)."""
+        if self.type_of(x).dtype.kind == "b":
+            x = self.cast(x, "int64")
         return self.mul(x, x)
 
     # -- integer-style division and powers -------------------------------------------------

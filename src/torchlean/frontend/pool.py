@@ -265,7 +265,7 @@ class PoolOps(OpsBase):
         if len(sx) not in (d + 1, d + 2) or any(n < 1 for n in sx[-d:]):
             raise ShapeError(f"{op}: expected x (C, *spatial) or (N, C, *spatial) with {d} non-empty "
                              f"spatial axes, got {sx}")
-        if _is_int(output_size) or output_size is None:
+        if _is_int(output_size):
             sizes = (output_size,) * d
         elif isinstance(output_size, (tuple, list)):
             sizes = tuple(output_size)

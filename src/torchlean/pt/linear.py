@@ -60,5 +60,9 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Any:
     x2b = ops.broadcast_to(ops.reshape(x2, (-1, 1, in2)), ops.shape_of(t))
     y = ops.reshape(ops.reduce_sum(ops.mul(t, x2b), 2), (*lead, out))
     if bias is not None:
-        y = ops.add(y, tensor("bilinear", "bias", bias))
+        b = tensor("bilinear", "bias", bias)
+        if b.shape != (out,) or b.dtype != ops.type_of(y).dtype:
+            raise ShapeError(f"bilinear: expected bias of shape ({out},) and dtype {ops.type_of(y).dtype.name}, "
+                             f"got {b.dtype.name}{list(b.shape)}")
+        y = ops.add(y, b)
     return y

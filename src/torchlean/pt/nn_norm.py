@@ -154,6 +154,8 @@ def vector_norm(op: str, ops: Any, x: Any, p: float, axes: tuple[int, ...], keep
 
 def _dims(op: str, dim: Any, ndim: int) -> tuple[int, ...]:
     if isinstance(dim, Sequence) and not isinstance(dim, (str, bytes)):
+        if len(dim) == 0:  # torch's vector norms: an empty dim reduces every axis
+            return tuple(range(ndim))
         return normalize_axes(op, tuple(integer(op, "dim", d) for d in dim), ndim)
     return (normalize_axis(op, integer(op, "dim", dim), ndim),) if ndim else ()
 
