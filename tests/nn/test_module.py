@@ -150,3 +150,18 @@ def test_sequential_runs_modules_in_order():
     seq = nn.Sequential(OrderedDict([("a", Add(1.0)), ("b", Add(10.0))]))
     assert s.value(seq(s.input([0.0]))).tolist() == [11.0]
     assert isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 1
+
+
+def test_assigning_to_a_registered_name_follows_pytorchs_rules():
+    m = nn.Linear(4, 3)
+    with pytest.raises(tl.DTypeError, match="cannot assign str as parameter 'weight'"):
+        m.weight = "abc"
+    assert isinstance(m.weight, nn.Parameter)  # unchanged
+    m.bias = None
+    assert m.bias is None and list(m.state_dict()) == ["weight"]
+    seq = nn.Sequential(nn.Linear(2, 2))
+    with pytest.raises(tl.DTypeError, match="child module '0'"):
+        setattr(seq, "0", 3)
+    bn = nn.BatchNorm1d(3)
+    bn.running_mean = np.full(3, 2.0, np.float32)  # array data replaces the buffer's value
+    assert isinstance(bn.running_mean, nn.Buffer) and bn.state_dict()["running_mean"].tolist() == [2.0] * 3

@@ -47,6 +47,25 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise ArgumentError(f"{type(self).__name__}: call super().__init__() before assigning "
                                 f"attributes (assigning {name!r})")
+        if not isinstance(value, (Param, Module)):  # PyTorch's rules for a registered name
+            cls = type(self).__name__
+            if name in self._parameters:
+                if value is not None:
+                    raise DTypeError(f"{cls}: cannot assign {type(value).__name__} as parameter {name!r} "
+                                     "(nn.Parameter or None expected)")
+                self._parameters[name] = None
+                return
+            if name in self._modules:
+                if value is not None:
+                    raise DTypeError(f"{cls}: cannot assign {type(value).__name__} as child module {name!r} "
+                                     "(nn.Module or None expected)")
+                self._modules[name] = None
+                return
+            if name in self._buffers:  # a new value for the buffer (array data or None)
+                old = self._buffers[name]
+                self._buffers[name] = None if value is None else Buffer(
+                    value, persistent=getattr(old, "persistent", True))
+                return
         for d in (self._parameters, self._buffers, self._modules):
             d.pop(name, None)
         if isinstance(value, Buffer):
