@@ -26,6 +26,7 @@ DEFAULTS = {"steps": 20, "lr": 1e-2, "batch": 32, "hidden": 32}
 SMOKE = {"steps": 2}
 RESULT = "shipped sample: test accuracy 0.95 after 20 epochs (seed 0)"
 CHECKS = [("test_score", ">=", 0.9)]
+SMOKE_CHECKS = [("test_score", ">=", 0.6)]
 FLAGS = ("csv",)
 
 

@@ -19,6 +19,7 @@ DEFAULTS = {"steps": 20, "lr": 1e-2, "batch": 32, "hidden": 32}
 SMOKE = {"steps": 2}
 RESULT = "shipped sample: test R^2 0.95 after 20 epochs (seed 0)"
 CHECKS = [("test_score", ">=", 0.9)]
+SMOKE_CHECKS = [("test_score", ">=", 0.3)]
 FLAGS = ("npy",)
 
 

@@ -22,7 +22,8 @@ def _mode(stream: TextIO) -> str:
 class Progress:
     """One stream of progress for a run (``enabled=False``: silent, e.g. on MPI ranks > 0)."""
 
-    def __init__(self, stream: TextIO | None = None, enabled: bool = True, every: float = 10.0) -> None:
+    def __init__(self, stream: TextIO | None = None, enabled: bool = True, every: float = 10.0,
+                 mininterval: float = 0.1) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.mode = _mode(self.stream) if enabled else "off"
         if self.mode == "bar":
@@ -30,7 +31,7 @@ class Progress:
                 import tqdm  # noqa: F401
             except ImportError:
                 self.mode = "lines"
-        self.every = every
+        self.every, self.mininterval = every, mininterval  # seconds between plain lines / bar redraws
         self._last_line = time.perf_counter()  # the first line comes after a second (or at the end)
         self._bar: Any = None
         self._label, self._count, self._total, self._t0, self._loss = "", 0, 0, 0.0, float("nan")
@@ -43,7 +44,7 @@ class Progress:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, desc=label, unit="step", file=self.stream, leave=False,
-                             dynamic_ncols=True)
+                             dynamic_ncols=True, mininterval=self.mininterval)
 
     def update(self, loss: float | None = None) -> None:
         """One step done (with its loss)."""
