@@ -74,7 +74,7 @@ def test_the_hook_shards_averages_and_keeps_output_to_rank_0(tmp_path, monkeypat
 
 def test_without_the_flag_nothing_is_imported(monkeypatch):
     monkeypatch.setitem(sys.modules, "torchlean.distributed", None)  # importing it would fail
-    code, out, err = cli_run("mlp", "--smoke")
+    code, out, _ = cli_run("mlp", "--smoke")
     assert code == 0 and "torchlean mlp: ok" in out
 
 

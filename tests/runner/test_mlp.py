@@ -3,6 +3,7 @@ drop_last (78 batches), Linear(7->32)-ReLU-Linear(32->1), MSE, Adam(1e-3), the s
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -56,10 +57,8 @@ def test_csv_reads_another_file_with_the_same_columns(tmp_path):
         lines = fh.read().splitlines()
     path = tmp_path / "first100.csv"
     path.write_text("\n".join(lines[:101]) + "\n")  # header and 100 cars: 20 batches of 5
-    code, out, err = cli_run("mlp", "--csv", path, "--steps", "2", "--log", tmp_path / "log.json")
+    code, _, err = cli_run("mlp", "--csv", path, "--steps", "2", "--log", tmp_path / "log.json")
     assert code == 0, err
-    import json
-
     log = json.loads((tmp_path / "log.json").read_text())
     assert len(log["loss"]) == 2 * 20 and log["config"]["csv"] == str(path)
 

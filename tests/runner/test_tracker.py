@@ -9,7 +9,7 @@ import pytest
 
 import torchlean as tl
 import torchlean.nn as nn
-import torchlean.nn.functional as F
+import torchlean.nn.functional as F  # noqa: N812  (as PyTorch code writes it)
 from torchlean.data import DataLoader, TensorDataset
 from torchlean.runner import RunConfig
 

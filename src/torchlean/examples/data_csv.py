@@ -24,7 +24,7 @@ SUMMARY = "train an MLP on your CSV (--csv; last column the target, `label` for 
 GROUP = "data"
 DEFAULTS = {"steps": 20, "lr": 1e-2, "batch": 32, "hidden": 32}
 SMOKE = {"steps": 2}
-RESULT = "shipped sample: test accuracy 0.95 after 20 epochs (seed 0)"
+RESULT = "shipped sample: test accuracy 0.93 after 20 epochs (seed 0; 60 test rows)"
 CHECKS = [("test_score", ">=", 0.9)]
 SMOKE_CHECKS = [("test_score", ">=", 0.6)]
 FLAGS = ("csv",)

@@ -18,7 +18,7 @@ GROUP = "models"
 ORDER = 2
 DEFAULTS = {"steps": 20, "lr": 0.1, "batch": 64, "hidden": 128}
 SMOKE = {"steps": 3, "hidden": 32, "lr": 0.3}
-RESULT = "test accuracy 0.97 after 20 epochs (seed 0, float32; eager and compiled alike)"
+RESULT = "test accuracy 0.958 after 20 epochs (seed 0, float32; eager and compiled alike)"
 CHECKS = [("test_accuracy", ">=", 0.94)]
 SMOKE_CHECKS = [("test_accuracy", ">=", 0.5)]
 

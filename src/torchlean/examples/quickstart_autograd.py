@@ -22,7 +22,7 @@ GROUP = "quickstart"
 ORDER = 2
 DEFAULTS: dict = {}
 SMOKE: dict = {}
-RESULT = "every value equals its closed form (max error < 1e-15 in float64, < 1e-6 in float32)"
+RESULT = "every value equals its closed form (max error 3e-17 in float64, 3e-8 in float32)"
 CHECKS = [("max_error", "<", 1e-5)]
 SMOKE_CHECKS = CHECKS
 

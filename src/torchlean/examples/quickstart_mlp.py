@@ -20,7 +20,7 @@ GROUP = "quickstart"
 ORDER = 3
 DEFAULTS = {"steps": 20, "lr": 0.01, "batch": 32, "points": 512}
 SMOKE = {"steps": 4, "points": 256}
-RESULT = "test accuracy 1.00 after 20 epochs (seed 0; eager and compiled alike)"
+RESULT = "test accuracy 0.98 after 20 epochs (seed 0; eager and compiled alike)"
 CHECKS = [("test_accuracy", ">=", 0.95)]
 SMOKE_CHECKS = [("test_accuracy", ">=", 0.6)]
 

@@ -26,6 +26,7 @@ a fresh run, then call ``cfg.track``, then evaluate or train.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,7 @@ class Tracker:
         if self.cfg.dist.is_main:
             from ..checkpoint import save
 
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             save(self.state(), path)
 
     def restore(self, path: str) -> None:
