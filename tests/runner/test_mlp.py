@@ -69,3 +69,10 @@ def test_csv_with_other_columns_names_the_file_and_row(tmp_path):
     code, _, err = cli_run("mlp", "--csv", path)
     line = one_error_line(err)
     assert code == 2 and str(path) in line and "row 1" in line and "x1,x2,x3,x4,x5,x6,x7,y" in line
+
+
+def test_a_missed_threshold_exits_1_and_says_so():
+    code, out, _ = cli_run("mlp", "--steps", "1", "--lr", "1e-5", "--check")
+    assert code == 1
+    assert re.search(r"^check: loss1 \S+ < 0.01: FAILED$", out, re.M)
+    assert out.rstrip().endswith("torchlean mlp: check FAILED")

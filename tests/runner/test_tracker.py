@@ -77,3 +77,38 @@ def test_each_piece_of_state_matters(tmp_path, path):
 def test_track_refuses_objects_without_state_dict():
     with pytest.raises(TypeError, match="has no state_dict"):
         RunConfig(example="t", steps=1).track(model=object())
+
+
+def train_steps(steps, resume=None, save=None, save_every=None):
+    """A step-counted loop (UNIT = "steps"): batches drawn from the session's stream."""
+    cfg = RunConfig(example="s", steps=steps, seed=3, resume=resume, save=save, unit="steps")
+    tl.manual_seed(3)
+    s = cfg.session()
+    model = nn.Linear(5, 1)
+    opt = tl.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    track = cfg.track(session=s, model=model, optimizer=opt)
+    for _ in track.iterations(save_every=save_every):
+        xb = s.randn(8, 5)  # the session's random stream: restored on resume
+        loss = F.mse_loss(model(xb), xb.sum(dim=1, keepdim=True))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        track.record(loss)
+    return track.losses, track.step
+
+
+def test_step_counted_loops_resume_bit_for_bit(tmp_path):
+    losses, step = train_steps(12)
+    assert step == 12 and len(losses) == 12
+    train_steps(12, save=tmp_path / "c.ckpt", save_every=5)  # checkpoints at steps 5, 10 and 12
+    assert tl.load(tmp_path / "c.ckpt")["step"] == 12
+    partial, _ = train_steps(7, save=tmp_path / "p.ckpt", save_every=5)
+    assert partial == losses[:7] and tl.load(tmp_path / "p.ckpt")["step"] == 7
+    resumed, step = train_steps(12, resume=tmp_path / "p.ckpt")
+    assert resumed == losses and step == 12
+
+
+def test_artifacts_go_to_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert RunConfig(example="e").artifact("a.png") == "runs/e/a.png" and (tmp_path / "runs/e").is_dir()
+    assert RunConfig(example="e", out=str(tmp_path / "o")).artifact("b.png") == str(tmp_path / "o" / "b.png")
