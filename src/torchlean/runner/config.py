@@ -109,7 +109,7 @@ class RunConfig:
     def describe(self) -> dict[str, Any]:
         """The configuration as plain values (for the train log and checkpoints)."""
         out = {k: getattr(self, k) for k in ("example", *_RUNTIME, "steps", "lr", "batch", "seed", "log",
-                                             "save", "resume", "csv", "npy", "unit")}
+                                             "save", "resume", "csv", "npy", "out", "unit")}
         out["dtype"] = self.dtype_name
         out["settings"] = dict(self.settings)
         return out
