@@ -51,6 +51,15 @@ def _arrays(args: Sequence[Any], opts: Options, op: str = "autograd") -> list[An
     return out
 
 
+def _on_device(arrays: Sequence[Any], opts: Options) -> list[Any]:
+    """Host tangents/cotangents uploaded to the options' CUDA device, as ``_arrays`` does for
+    the primals (compiled functions refuse host data on another device)."""
+    if opts.device is Device.CPU:
+        return list(arrays)
+    backend = get_backend(opts.device, opts.matmul_precision)
+    return [a if backend.is_array(a) else backend.asarray(a, a.dtype) for a in arrays]
+
+
 def _is_float(a: Any) -> bool:
     return np.dtype(a.dtype).kind == "f"
 
@@ -65,7 +74,7 @@ def _vjp(op: str, fn: Fn, primals: Sequence[Any], backend: Backend, options: Opt
     xs = _arrays(primals, opts, op)
     if backend is Backend.COMPILED:
         c = compile_out(fn, xs, opts)
-        return c.forward(*xs), lambda cot: c.backward_with_seed(xs, cot, op), xs
+        return c.forward(*xs), lambda cot: c.backward_with_seed(xs, _upload_one(cot, opts, op), op), xs
     s = Session(opts.replace(backend=Backend.EAGER))
     refs = [s.input(x, requires_grad=_is_float(x)) for x in xs]
     out = _call_user(fn, s, refs)
@@ -80,6 +89,13 @@ def _vjp(op: str, fn: Fn, primals: Sequence[Any], backend: Backend, options: Opt
         return [grads[r] if r.requires_grad else None for r in refs]
 
     return s.value(out), pullback, xs
+
+
+def _upload_one(cot: Any, opts: Options, op: str) -> Any:
+    """A host cotangent (array or number) for a compiled pullback on the options' device."""
+    if opts.device is Device.CPU or get_backend(opts.device, opts.matmul_precision).is_array(cot):
+        return cot
+    return _on_device([convert.host_array(cot, op, "cotangent", opts.dtype)], opts)[0]
 
 
 def _backend(op: str, backend: Any) -> Backend:
@@ -122,7 +138,7 @@ def _jvp(op: str, fn: Fn, primals: Sequence[Any], tangents: Sequence[Any], backe
                              f"got {t.shape}")
     if backend is Backend.COMPILED:
         c = compile_out(fn, xs, opts)
-        return c.forward(*xs), c.jvp(xs, ts)
+        return c.forward(*xs), c.jvp(xs, _on_device(ts, opts))
     s = Session(opts.replace(backend=Backend.EAGER))
     refs = [s.input(x, requires_grad=_is_float(x)) for x in xs]
     out = _call_user(fn, s, refs)
@@ -258,7 +274,7 @@ def hvp(fn: Fn, primals: Sequence[Any], tangents: Sequence[Any], options: Option
     opts = _options(primals, options, Backend.COMPILED)
     xs = _arrays(primals, opts, "hvp")
     ts = [convert.host_array(t, "hvp", f"tangent {k}", opts.dtype) for k, t in enumerate(tangents)]
-    return compile_scalar(fn, xs, opts).hvp(xs, ts)
+    return compile_scalar(fn, xs, opts).hvp(xs, _on_device(ts, opts))
 
 
 vjp = guard("vjp")(vjp)
