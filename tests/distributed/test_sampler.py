@@ -97,3 +97,22 @@ def test_default_replicas_need_init():
     with pytest.raises(DistributedError, match=r"DistributedSampler: call torchlean.distributed.init\(\) "
                                                r"first \(in world_size\)"):
         DistributedSampler(range(4))
+
+
+def test_the_shards_interleave_the_shuffling_loaders_order():
+    # batch k of size R*b of one process == the union of batch k of size b on each of R ranks
+    from torchlean.data import RandomSampler
+    from torchlean.distributed import DistributedSampler
+
+    data = list(range(24))
+    one = RandomSampler(data, seed=7)
+    one.set_epoch(3)
+    full = list(one)
+    shards = []
+    for r in range(3):
+        ds = DistributedSampler(data, num_replicas=3, rank=r, seed=7)
+        ds.set_epoch(3)
+        shards.append(list(ds))
+    for k in range(4):  # local batches of 2
+        got = sorted(i for sh in shards for i in sh[2 * k:2 * k + 2])
+        assert got == sorted(full[6 * k:6 * k + 6])

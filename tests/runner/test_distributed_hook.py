@@ -1,6 +1,7 @@
-"""The ``--distributed`` hook against a stand-in ``torchlean.distributed`` (the real one is issue
-12's): it shards the loader, averages gradients after every backward, broadcasts the model once,
-and lets rank 0 alone print, log and save; without the flag nothing is imported or called."""
+"""The ``--distributed`` hook against a stand-in ``torchlean.distributed`` (the real one runs in
+tests/distributed/test_mpi_runner.py): each rank takes its rows of every global batch, gradients
+are averaged with those row counts after every backward, the model is broadcast once, and rank 0
+alone prints, logs and saves; without the flag nothing is imported or called."""
 
 from __future__ import annotations
 
@@ -13,28 +14,11 @@ from .helpers import cli_run, one_error_line
 
 
 class FakeDistributed(types.ModuleType):
-    """Records what the runner asked of it; rank ``r`` of 2 gets every other index."""
+    """Records what the runner asked of it, as rank ``r`` of 2."""
 
     def __init__(self, r: int) -> None:
         super().__init__("torchlean.distributed")
-        self.r, self.calls = r, {"init": 0, "allreduce_gradients": 0, "broadcast_parameters": 0, "sampler": []}
-        outer = self
-
-        class DistributedSampler:
-            def __init__(self, dataset, shuffle=True, seed=0, drop_last=False):
-                outer.calls["sampler"].append((len(dataset), shuffle, seed, drop_last))
-                self.n, self.epoch = len(dataset), 0
-
-            def set_epoch(self, epoch):
-                self.epoch = epoch
-
-            def __iter__(self):
-                return iter(range(outer.r, self.n, 2))
-
-            def __len__(self):
-                return len(range(outer.r, self.n, 2))
-
-        self.DistributedSampler = DistributedSampler
+        self.r, self.calls = r, {"init": 0, "allreduce_gradients": [], "broadcast_parameters": 0}
 
     def init(self):
         self.calls["init"] += 1
@@ -45,9 +29,9 @@ class FakeDistributed(types.ModuleType):
     def world_size(self):
         return 2
 
-    def allreduce_gradients(self, params):
+    def allreduce_gradients(self, params, local_batch=None):
         assert params and all(p.grad is not None for p in params)  # called after backward
-        self.calls["allreduce_gradients"] += 1
+        self.calls["allreduce_gradients"].append(local_batch)
 
     def broadcast_parameters(self, model, root=0):
         assert root == 0
@@ -61,13 +45,13 @@ def test_the_hook_shards_averages_and_keeps_output_to_rank_0(tmp_path, monkeypat
     log, ckpt = tmp_path / "log.json", tmp_path / "c.ckpt"
     code, out, err = cli_run("mlp", "--distributed", "--steps", "2", "--log", log, "--save", ckpt)
     assert code == 0, err
-    steps = 2 * (196 // 5)  # 392 rows, every other one on this rank, batches of 5, drop_last
+    steps = 2 * (392 // 5)  # every rank walks the same 78 global batches of 5 per epoch
     assert fake.calls["init"] == 1 and fake.calls["broadcast_parameters"] == 1
-    assert fake.calls["allreduce_gradients"] == steps
-    assert fake.calls["sampler"] == [(392, True, 0, True)]
+    # rows 0, 2, 4 of each batch of 5 on rank 0, rows 1, 3 on rank 1: gradients weighted by them
+    assert fake.calls["allreduce_gradients"] == [3 - rank] * steps
     if rank == 0:
         assert "torchlean mlp: ok" in out and log.exists() and ckpt.exists()
-        assert f"{steps // 2} steps" in err  # progress counts this rank's batches
+        assert f"{steps // 2} steps" in err  # progress counts the batches of an epoch
     else:
         assert out == "" and not log.exists() and not ckpt.exists() and err == ""
 

@@ -2,8 +2,8 @@
 
 For ``n`` samples and ``R`` replicas: each rank gets ``num_samples = ceil(n / R)`` indices
 (``ceil((n - R) / R)`` with ``drop_last`` when ``R`` does not divide ``n``); the epoch's order
-(the permutation of ``data/sampler.py``'s stream with the use constant ``DISTRIBUTED_STREAM``
-and ``k = epoch``, or ``0 .. n-1`` without shuffling) is padded with its own first indices to
+(``RandomSampler``'s permutation for the same ``(seed, epoch)``, from the stream of
+``data/sampler.py``; ``0 .. n-1`` without shuffling) is padded with its own first indices to
 ``total_size = R * num_samples`` (or cut to it with ``drop_last``), and rank ``r`` takes every
 ``R``-th index from position ``r``. The shards are disjoint, equally long, and together cover
 every sample (the padding repeats a few). As in PyTorch, the order changes only through
@@ -11,8 +11,8 @@ every sample (the padding repeats a few). As in PyTorch, the order changes only 
 
 The permutation depends on ``(seed, epoch)`` alone, not on ``R``, so batch ``k`` of size ``b``
 taken from every rank holds the same samples as batch ``k`` of size ``R b`` of
-``DistributedSampler(dataset, num_replicas=1, rank=0)``: what makes ``R`` ranks train like one
-process (when ``R`` divides ``n``).
+``DistributedSampler(dataset, num_replicas=1, rank=0)`` and of a shuffling ``DataLoader`` with
+the same seed: what makes ``R`` ranks train like one process (when ``R`` divides ``n``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ import numpy as np
 
 from .._core.errors import ArgumentError
 from .._core.guard import guard_methods
-from ..data.sampler import Sampler, check_count, permutation, seed_of, stream_key
-
-DISTRIBUTED_STREAM = 0x5D1E_93B7_264A_C0F8  # D for DistributedSampler
+from ..data.sampler import SAMPLER_STREAM, Sampler, check_count, permutation, seed_of, stream_key
 
 
 class DistributedSampler(Sampler):
@@ -73,7 +71,7 @@ class DistributedSampler(Sampler):
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n, dtype=np.int64)
-        return permutation(n, stream_key(self.seed, DISTRIBUTED_STREAM, self.epoch))
+        return permutation(n, stream_key(self.seed, SAMPLER_STREAM, self.epoch))
 
     def __iter__(self) -> Iterator[int]:
         idx = self.order()
