@@ -1,5 +1,6 @@
-"""The runnable examples of the PyTorch users' pages run: docs/for-pytorch-users.md and every
-page under docs/for-pytorch-users/ (each page's blocks in order, sharing one namespace)."""
+"""The runnable examples of the PyTorch users' pages run: docs/for-pytorch-users.md, every page
+under docs/for-pytorch-users/, docs/optim.md and the README (each page's python blocks in order,
+sharing one namespace)."""
 
 import pathlib
 import re
@@ -7,7 +8,8 @@ import re
 import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
-PAGES = [DOCS / "for-pytorch-users.md", *sorted((DOCS / "for-pytorch-users").glob("*.md")), DOCS / "optim.md"]
+PAGES = [DOCS / "for-pytorch-users.md", *sorted((DOCS / "for-pytorch-users").glob("*.md")), DOCS / "optim.md",
+         DOCS.parent / "README.md"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
@@ -21,5 +23,5 @@ def test_page_examples_run(page):
 def test_the_main_page_has_examples_and_links_every_family_page():
     text = PAGES[0].read_text()
     assert len(re.findall(r"```python\n", text)) >= 5
-    for page in PAGES[1:]:
+    for page in PAGES[1:-1]:
         assert page.name in text, page.name
