@@ -1,8 +1,7 @@
 """A fake CUDA device and a fake NCCL for the distributed device logic, without a GPU.
 
-``DevArray`` is a NumPy array marked with ``__cuda_array_interface__`` (whose pointer is the real
-host address, so the fake NCCL can read and write it); ``FakeCuda`` is a backend of such arrays
-that counts uploads and downloads; ``FakeNccl`` has the functions of ``cupy.cuda.nccl`` the
+``DevArray`` and ``FakeCuda`` are ``torchlean.testing.fake_cuda``'s (a DevArray's pointer is the
+real host address, so the fake NCCL can read and write it); ``FakeNccl`` has the functions of ``cupy.cuda.nccl`` the
 transport calls, carried out over MPI on the host, and logs them.
 """
 
@@ -12,54 +11,7 @@ import ctypes
 
 import numpy as np
 
-from torchlean.backends.base import ArrayBackend
-from torchlean.options import Device, MatmulPrecision
-
-
-class DevArray(np.ndarray):
-    @property
-    def __cuda_array_interface__(self):
-        return {"shape": self.shape, "typestr": self.dtype.str, "data": (self.ctypes.data, False), "version": 3}
-
-
-def dev(a):
-    return np.asarray(a).view(DevArray)
-
-
-class FakeCuda(ArrayBackend):
-    device = Device.CUDA
-    xp = np
-
-    def __init__(self):
-        super().__init__()
-        self.uploads = self.downloads = 0
-        self.precision = MatmulPrecision.FP32
-
-    def resolve(self, prim):
-        kernel = self.kernels.get(prim)
-        if kernel is None:
-            inner = super().resolve(prim)
-            kernel = self.kernels[prim] = lambda *a, **kw: dev(inner(*a, **kw))
-        return kernel
-
-    def is_array(self, value):
-        return isinstance(value, DevArray)
-
-    def asarray(self, value, dtype):
-        if not isinstance(value, DevArray):
-            self.uploads += 1
-        return np.array(value, dtype=dtype, copy=True).view(DevArray)
-
-    def to_host(self, value):
-        self.downloads += 1
-        return np.array(value, copy=True)
-
-    def zeros(self, shape, dtype):
-        return np.zeros(shape, dtype).view(DevArray)
-
-    def ones(self, shape, dtype):
-        return np.ones(shape, dtype).view(DevArray)
-
+from torchlean.testing.fake_cuda import DevArray, FakeCuda, dev  # noqa: F401  (re-exported for the workers)
 
 _TYPES = {7: np.float32, 8: np.float64, 4: np.int64, 5: np.uint64}
 

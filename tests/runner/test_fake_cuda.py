@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from tests.unit.test_device_logic import FakeCuda
 from torchlean import backends
 from torchlean.options import Device, MatmulPrecision
 from torchlean.runner import registry
+from torchlean.testing.fake_cuda import FakeCuda
 
 from .helpers import cli_run
 

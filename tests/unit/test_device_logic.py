@@ -14,56 +14,11 @@ import pytest
 import torchlean as tl
 from torchlean import backends
 from torchlean._core.registry import REGISTRY, defop
-from torchlean.backends.base import ArrayBackend
 from torchlean.models import mlp_init, mlp_loss
 from torchlean.options import Device, MatmulPrecision
+from torchlean.testing.fake_cuda import DevArray, FakeCuda, dev
 
-
-class DevArray(np.ndarray):
-    """A 'device' array: NumPy storage, marked with __cuda_array_interface__ like CuPy's."""
-
-    @property
-    def __cuda_array_interface__(self):
-        return {"shape": self.shape, "typestr": self.dtype.str, "data": (0, False), "version": 3}
-
-
-class FakeCuda(ArrayBackend):
-    device = Device.CUDA
-    xp = np
-
-    def __init__(self):
-        super().__init__()
-        self.uploads = self.downloads = 0
-        self.precision = MatmulPrecision.FP32
-
-    def resolve(self, prim):
-        kernel = self.kernels.get(prim)
-        if kernel is None:
-            inner = super().resolve(prim)
-            kernel = self.kernels[prim] = lambda *a, **kw: _dev(inner(*a, **kw))
-        return kernel
-
-    def is_array(self, value):
-        return isinstance(value, DevArray)
-
-    def asarray(self, value, dtype):
-        if not isinstance(value, DevArray):
-            self.uploads += 1
-        return np.array(value, dtype=dtype, copy=True).view(DevArray)
-
-    def to_host(self, value):
-        self.downloads += 1
-        return np.array(value, copy=True)
-
-    def zeros(self, shape, dtype):
-        return np.zeros(shape, dtype).view(DevArray)
-
-    def ones(self, shape, dtype):
-        return np.ones(shape, dtype).view(DevArray)
-
-
-def _dev(a):
-    return np.asarray(a).view(DevArray)
+_dev = dev
 
 
 @pytest.fixture

@@ -108,7 +108,27 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class SeededState:
+    """``state_dict``/``load_state_dict`` of a sampler whose order is fixed by ``(seed, epoch)``."""
+
+    seed: int
+    epoch: int
+
+    def state_dict(self) -> dict[str, int]:
+        """``{"seed": ..., "epoch": ...}``: the next epoch's order is fixed by these two."""
+        return {"seed": self.seed, "epoch": self.epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        op = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict) or set(state) != {"seed", "epoch"}:
+            raise ArgumentError(f"{op}: expected keys ['epoch', 'seed'], "
+                                f"got {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+        seed = seed_of(op, None, state["seed"])
+        self.epoch = check_count(op, "epoch", state["epoch"], 0)
+        self.seed = seed
+
+
+class RandomSampler(SeededState, Sampler):
     """Random order (PyTorch's ``RandomSampler``) from the seed's stream (module docstring).
 
     ``replacement``: draw ``num_samples`` indices independently; otherwise a permutation (or
@@ -160,17 +180,6 @@ class RandomSampler(Sampler):
     def __len__(self) -> int:
         return self.num_samples
 
-    def state_dict(self) -> dict[str, int]:
-        """``{"seed": ..., "epoch": ...}``: the next epoch's order is fixed by these two."""
-        return {"seed": self.seed, "epoch": self.epoch}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if not isinstance(state, dict) or set(state) != {"seed", "epoch"}:
-            raise ArgumentError(f"RandomSampler.load_state_dict: expected keys ['epoch', 'seed'], "
-                                f"got {sorted(state) if isinstance(state, dict) else type(state).__name__}")
-        seed = seed_of("RandomSampler.load_state_dict", None, state["seed"])
-        self.epoch = check_count("RandomSampler.load_state_dict", "epoch", state["epoch"], 0)
-        self.seed = seed
 
 
 class BatchSampler(Sampler):

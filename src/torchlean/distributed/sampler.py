@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sized
-from typing import Any
 
 import numpy as np
 
 from .._core.errors import ArgumentError
 from .._core.guard import guard_methods
-from ..data.sampler import SAMPLER_STREAM, Sampler, check_count, permutation, seed_of, stream_key
+from ..data.sampler import SAMPLER_STREAM, Sampler, SeededState, check_count, permutation, seed_of, stream_key
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(SeededState, Sampler):
     """This rank's indices of ``dataset`` (module docstring), for ``DataLoader(sampler=...)``.
 
     ``num_replicas`` and ``rank`` default to ``world_size()`` and ``rank()`` (after ``init()``);
@@ -85,17 +84,6 @@ class DistributedSampler(Sampler):
     def __len__(self) -> int:
         return self.num_samples
 
-    def state_dict(self) -> dict[str, int]:
-        """``{"seed": ..., "epoch": ...}``: what fixes the next ``iter()``'s order."""
-        return {"seed": self.seed, "epoch": self.epoch}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if not isinstance(state, dict) or set(state) != {"seed", "epoch"}:
-            raise ArgumentError(f"DistributedSampler.load_state_dict: expected keys ['epoch', 'seed'], "
-                                f"got {sorted(state) if isinstance(state, dict) else type(state).__name__}")
-        seed = seed_of("DistributedSampler.load_state_dict", None, state["seed"])
-        self.epoch = check_count("DistributedSampler.load_state_dict", "epoch", state["epoch"], 0)
-        self.seed = seed
 
 
 guard_methods(DistributedSampler, ["__init__", "set_epoch", "load_state_dict"])
