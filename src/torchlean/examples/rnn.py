@@ -23,7 +23,7 @@ GROUP = "models"
 ORDER = 20
 DEFAULTS = {"steps": 20, "lr": 0.005, "batch": 64, "hidden": 64, "length": 24, "symbols": 4, "samples": 8000}
 SMOKE = {"steps": 3, "hidden": 32, "samples": 2000}
-RESULT = "test accuracy 0.99 after 20 epochs (seed 0, float32; eager and compiled alike)"
+RESULT = "test accuracy 0.983 after 20 epochs (compiled: 0.982; seed 0, float32)"
 CHECKS = [("test_accuracy", ">=", 0.97)]
 SMOKE_CHECKS = [("test_accuracy", ">=", 0.5)]
 

@@ -70,7 +70,8 @@ def run(cfg):
             predicted = net(s.input(x_test)).argmax(dim=-1)
             correct = predicted == s.input(y_test)
             token = correct.float().mean().item()
-            exact = (correct.long().sum(dim=1) == cfg.length).float().mean().item()  # a row all correct
+            # every position right (torch: correct.all(dim=1); torchlean has no Tensor.all yet)
+            exact = (correct.long().sum(dim=1) == cfg.length).float().mean().item()
             return token, exact, predicted.numpy()
 
     print(f"torchlean transformer: sort {cfg.length} digits; {cfg.samples} train / {TEST} test sequences, "
