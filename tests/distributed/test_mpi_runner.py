@@ -7,7 +7,7 @@ import sys
 
 from .launch import HERE, SRC, needs_mpi, run_mpi
 
-EXAMPLES = ["digits", "mlp", "cnn"]  # mlp: the seed's batch of 5 splits 3 + 2
+EXAMPLES = ["digits", "mlp", "cnn", "rnn"]  # mlp: the seed's batch of 5 splits 3 + 2
 
 
 def _single(*args: str) -> str:

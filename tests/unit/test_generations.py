@@ -138,3 +138,33 @@ def test_memory_stays_flat_without_reset():
         s.zero_grad()
         assert len(s) == 0, f"step {i}: {len(s)} nodes survived the release"
     assert acc.item() == 1
+
+
+def test_an_unused_output_sharing_the_graph_does_not_pile_up():
+    # an RNN's `output` beside the `h_n` the loss uses: the same forward, never backpropagated
+    s = tl.Session(dtype=np.float64)
+    w = s.param(np.full(3, 0.5))
+    sizes = []
+    for i in range(30):
+        h = s.input(np.full(3, float(i)))
+        steps = []
+        for _ in range(4):
+            h = (h * w).tanh()
+            steps.append(h)
+        output = tl.stack(steps)  # unused: its graph leads into the one backward frees
+        loss = h.sum()
+        loss.backward()
+        s.zero_grad()
+        sizes.append(len(s))
+    assert max(sizes[5:]) == sizes[5] and sizes[5] < 12, sizes  # flat, not growing by a step a step
+    assert output.shape == (4, 3)
+    with pytest.raises(tl.NotDifferentiableError, match="graph a second time"):
+        output.sum().backward()  # the step right after: its graph is gone, as in PyTorch
+    n = len(s)
+    loss = (s.input(np.ones(3)) * w).sum()
+    loss.backward()  # the loop goes on, and the next backward releases `output` itself
+    assert len(s) < n
+    with pytest.raises(tl.InvalidRefError, match="released"):
+        output.backward(np.ones((4, 3)))
+    with pytest.raises(tl.NotDifferentiableError, match="graph a second time"):
+        output.sum().backward()  # used again: a constant that refuses gradients

@@ -72,14 +72,20 @@ class Tape:
         were *not* reached (another loss's graph recorded in the same step) are kept, moved with
         the leaves they depend on into the new generation (new ids), so their own backward
         still works; where such a graph leads into a freed node, that node is replaced by a
-        marker leaf that refuses gradients. Nothing else is kept: memory stays flat in a loop
-        without ``reset``. Nats are kept."""
-        old, old_params = self.nodes, self.params_by_leaf
+        marker leaf that refuses gradients. A kept graph that already leads into such a marker
+        (an unused output of a forward whose other output was backpropagated, like an RNN's
+        ``output`` beside ``h_n``) can only raise, so it is kept for one generation (its
+        backward then says why it fails) and released by the next backward. Nothing else is
+        kept: memory stays flat in a loop without ``reset``. Nats are kept."""
+        old, old_params, marked = self.nodes, self.params_by_leaf, self.released_leaves
         self.epoch += 1
         self._new_generation()
         n = len(dense)
         alive = [ref for i, ref in enumerate(old)  # unreached op nodes that require a gradient
                  if ref.prim is not None and ref.requires_grad and (i >= n or dense[i] is None)]
+        if alive and marked:
+            doomed = _leading_into(old, set(marked), n, dense)
+            alive = [ref for ref in alive if ref.id not in doomed]
         if not alive:
             return
         keep: set[int] = set()
@@ -196,6 +202,19 @@ class Tape:
                 tan[i] = acc
         t = tan.get(out.id)  # type: ignore[arg-type]
         return zeros() if t is None else t
+
+
+def _leading_into(nodes: list[TensorRef], marked: set[int], n: int, dense: list[Any]) -> set[int]:
+    """Ids of the unreached op nodes whose graph leads (through nodes needing a gradient) into a
+    marker leaf of ``marked``; one pass, since a node's inputs come before it."""
+    bad = set(marked)
+    for i, ref in enumerate(nodes):
+        if ref.prim is None or not ref.requires_grad or (i < n and dense[i] is not None):
+            continue
+        epoch = ref.epoch
+        if any(p.requires_grad and p.epoch == epoch and p.id in bad for p in ref.inputs):
+            bad.add(i)
+    return bad
 
 
 class Gradients:
