@@ -215,6 +215,8 @@ _TOPLEVEL = [
     Entry("einsum", (T("einsum", _einsum),)),
     Entry("outer", (T("outer"),)),
     Entry("addmm", (T("addmm"),)),
+    Entry("all", (M("all"), T("all"))),
+    Entry("any", (M("any"), T("any"))),
 ]
 _CONSTRUCTORS = [Entry(n, (S(n),)) for n in ("zeros", "ones", "full", "arange", "linspace", "eye",
                                               "zeros_like", "ones_like")]

@@ -97,3 +97,18 @@ def test_exceptions_inside_no_grad_restore_the_mode():
     with pytest.raises(ZeroDivisionError), tl.no_grad():
         1 / 0
     assert tl.is_grad_enabled()
+
+
+@pytest.mark.parametrize("name", ["all", "any"])
+def test_all_and_any_agree_with_torch_and_check_keepdim(name):
+    a = np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0]], np.float32)
+    s = tl.Session()
+    x, t = s.input(a), torch.tensor(a)
+    for kw in ({}, {"dim": 0}, {"dim": 1, "keepdim": True}, {"dim": (0, 1)}):
+        got = getattr(tl, name)(x, **kw)
+        want = getattr(torch, name)(t, **kw)
+        assert got.dtype == np.bool_
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        np.testing.assert_array_equal(getattr(x, name)(**kw).numpy(), want.numpy())
+    with pytest.raises(tl.ArgumentError, match=f"{name}: keepdim must be a bool"):
+        getattr(x, name)(dim=0, keepdim=1)

@@ -50,6 +50,13 @@ def _literal(v: Any) -> bool:
         return False
 
 
+def _unshare(xp: Any, out: Any, sources: tuple[Any, ...]) -> Any:
+    """``out``, or a copy of it where it is a view overlapping one of ``sources``."""
+    if getattr(out, "base", None) is None:  # owns its memory: shared only if it is a source
+        return out.copy() if any(out is s for s in sources) else out
+    return out.copy() if any(xp.may_share_memory(out, s) for s in sources) else out
+
+
 class Executable:
     """A graph lowered for one backend: ``run(*inputs) -> list of outputs``."""
 
@@ -98,9 +105,15 @@ class Executable:
                     and v not in graph.consts]
             if dead:
                 lines.append(f"    del {', '.join(sorted(dead))}")
-        # Outputs that alias an input or a constant are copied, so callers never share buffers.
+        # Outputs never share memory with an input or a constant: the outputs that are those
+        # values are copied, and an output that is a view (reshape, transpose, slice, ...) is
+        # copied when its memory overlaps one of them.
         aliased = set(graph.inputs) | set(graph.consts)
-        outs = [f"{names[v]}.copy()" if v in aliased else names[v] for v in graph.outputs]
+        sources = [names[v] for v in graph.inputs] + [names[v] for v in graph.consts]
+        env["_unshare"] = _unshare
+        lines.insert(1, f"    _src = ({', '.join(sources)}{',' if len(sources) == 1 else ''})")
+        outs = [f"{names[v]}.copy()" if v in aliased else f"_unshare(xp, {names[v]}, _src)"
+                for v in graph.outputs]
         lines.append(f"    return [{', '.join(outs)}]")
         self.source = "\n".join(lines)
         exec(compile(self.source, f"<torchlean graph {id(graph):x}>", "exec"), env)

@@ -14,13 +14,15 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from .._core.errors import ArgumentError
 from .._core.types import tensor_dtype
 from .dispatch import is_tensor, tensor, torch_op
 from .math import floated, no_out
 
 __all__ = [
-    "amax", "amin", "argmax", "argmin", "cumsum", "log_softmax", "logsumexp", "max", "mean", "min",
+    "all", "amax", "amin", "any", "argmax", "argmin", "cumsum", "log_softmax", "logsumexp", "max", "mean", "min",
     "norm", "prod", "softmax", "std", "sum", "var",
 ]
 
@@ -34,6 +36,8 @@ def _dims(op: str, dim: Any, keepdim: Any, axis: Any = None, keepdims: Any = Non
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
+    if keepdim.__class__ is not bool and not isinstance(keepdim, np.bool_):
+        raise ArgumentError(f"{op}: keepdim must be a bool, got {type(keepdim).__name__} {keepdim!r:.40}")
     if isinstance(dim, (tuple, list)) and not dim:
         dim = None
     return dim, bool(keepdim)
@@ -129,6 +133,33 @@ def cumsum(input: Any, dim: Any = None, *, dtype: Any = None, out: Any = None,  
         raise ArgumentError("cumsum: dim is required (an int)")
     ops, x = _input("cumsum", input, dtype)
     return ops.cumsum(x, dim)
+
+
+# ----- all / any -----------------------------------------------------------------------------------
+def _truth(op: str, input: Any, dim: Any, keepdim: Any, want_all: bool) -> Any:  # noqa: A002
+    dim, keepdim = _dims(op, dim, keepdim)
+    x = tensor(op, "input", input)
+    ops = x.session
+    b = x if x.dtype.kind == "b" else ops.ne(x, 0)
+    if want_all:  # no element is False (True over an empty range, as torch)
+        return ops.eq(ops.reduce_sum(ops.logical_not(b), dim, keepdim), 0)
+    return ops.gt(ops.reduce_sum(b, dim, keepdim), 0)  # some element is True
+
+
+@torch_op(name="all")
+def all(input: Any, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001, A002
+    """``torch.all(input, dim=None, keepdim=False)``: whether every element (over ``dim``: an
+    int or a tuple) is nonzero; a bool tensor."""
+    no_out("all", out)
+    return _truth("all", input, dim, keepdim, True)
+
+
+@torch_op(name="any")
+def any(input: Any, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001, A002
+    """``torch.any(input, dim=None, keepdim=False)``: whether some element (over ``dim``) is
+    nonzero; a bool tensor."""
+    no_out("any", out)
+    return _truth("any", input, dim, keepdim, False)
 
 
 # ----- max / min and arg-extrema -----------------------------------------------------------------
@@ -303,6 +334,12 @@ class ReduceMethods:
 
     def cumsum(self, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Any:
         return cumsum(self, dim, dtype=dtype, axis=axis)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return any(self, dim, keepdim)
 
     def amax(self, dim: Any = (), keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
         return amax(self, dim, keepdim, axis=axis, keepdims=keepdims)

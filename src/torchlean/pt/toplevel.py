@@ -87,8 +87,10 @@ from .math import (
 )
 from .nn import celu, cosine_similarity, group_norm, layer_norm, pairwise_distance, relu, rms_norm, selu
 from .reduce import (
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
     cumsum,
@@ -137,7 +139,7 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "absolute", "adaptive_avg_pool1d", "addmm", "amax", "amin", "argmax", "argmin", "avg_pool1d",
+    "abs", "absolute", "adaptive_avg_pool1d", "addmm", "all", "amax", "amin", "any", "argmax", "argmin", "avg_pool1d",
     "bilinear", "bmm", "broadcast_to", "cat", "ceil", "celu", "chunk", "clamp", "clamp_max", "clamp_min",
     "clip", "concat", "concatenate", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
     "conv_transpose3d", "cos", "cosine_similarity", "cumsum", "einsum", "enable_grad", "eq", "erf", "exp",
