@@ -7,7 +7,7 @@ import sys
 
 from .launch import HERE, SRC, needs_mpi, run_mpi
 
-EXAMPLES = ["digits", "mlp", "cnn"]  # mlp: the seed's batch of 5 splits 3 + 2
+EXAMPLES = ["digits", "mlp", "cnn", "fno1d_burgers"]  # mlp: the seed's batch of 5 splits 3 + 2
 
 
 def _single(*args: str) -> str:
@@ -28,5 +28,5 @@ def test_two_ranks_print_one_stream_and_match_one_process():
         assert res.stdout.count(f"torchlean {name}: ok") == 1  # rank 0 alone prints
         assert res.stdout.count("[TorchLean] backend:") == 1
         single = _single(name, "--smoke")
-        metric = re.compile(r"^(test accuracy .*|.*loss.*)$", re.M)
+        metric = re.compile(r"^(test accuracy .*|test relative L2 error .*|.*loss.*)$", re.M)
         assert metric.findall(res.stdout)[-1] == metric.findall(single)[-1]
