@@ -16,12 +16,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(TRAIN_STAMP): pyproject.toml | $(BIN)/python
-	@echo "make train: installing torchlean (numpy, threadpoolctl) and its examples extra (scikit-learn, tqdm, matplotlib) into $(VENV): no torch, no test tools"
+	@echo "make train: installing torchlean (numpy, threadpoolctl) and its examples extra (scikit-learn, tqdm, matplotlib, gymnasium) into $(VENV): no torch, no test tools"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[examples]"
 	rm -f $(VENV)/.train-* && touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	@echo "make test: installing torchlean with its test extra (pytest, hypothesis, ruff, torch 2.13 CPU as the oracle, scikit-learn, safetensors, tqdm, matplotlib) into $(VENV)"
+	@echo "make test: installing torchlean with its test extra (pytest, hypothesis, ruff, torch 2.13 CPU as the oracle, scikit-learn, safetensors, tqdm, matplotlib, gymnasium) into $(VENV)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,examples]"
 	rm -f $(VENV)/.test-* && touch $@
 

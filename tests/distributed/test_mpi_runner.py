@@ -7,11 +7,11 @@ import sys
 
 from .launch import HERE, SRC, needs_mpi, run_mpi
 
-EXAMPLES = ["digits", "mlp", "autoencoder", "rnn"]  # mlp: the seed's batch of 5 splits 3 + 2
+EXAMPLES = ["digits", "mlp", "autoencoder", "rnn", "fno1d_burgers"]  # mlp: the seed's batch of 5 splits 3 + 2
 # BatchNorm normalises each rank's own rows (torchlean has no SyncBatchNorm), so two ranks train a
 # slightly different model from one process's: close, not equal.
 PER_RANK_STATISTICS = ["cnn"]
-_METRIC = re.compile(r"^(test accuracy .*|.*loss.*|test MSE .*)$", re.M)
+_METRIC = re.compile(r"^(test accuracy .*|.*loss.*|test MSE .*|test relative L2 error .*)$", re.M)
 
 
 def _single(*args: str) -> str:

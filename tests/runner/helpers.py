@@ -38,3 +38,23 @@ def one_error_line(err: str) -> str:
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
     return lines[0]
+
+
+# Examples that need an optional package (in the examples and test extras): without it they say
+# so and exit 1, and their runs are skipped with that reason.
+OPTIONAL = {"ppo_cartpole": "gymnasium"}
+
+
+def example_params(names: list[str]) -> list:
+    """``names`` as pytest parameters, each example needing a missing optional package skipped."""
+    import importlib.util
+
+    import pytest
+
+    out = []
+    for name in names:
+        module = OPTIONAL.get(name)
+        missing = module is not None and importlib.util.find_spec(module) is None
+        out.append(pytest.param(name, marks=pytest.mark.skipif(missing, reason=f"{name} needs {module}, "
+                                                                              "which is not installed")))
+    return out

@@ -14,7 +14,7 @@ import pytest
 from torchlean.runner import registry
 from torchlean.runner.registry import ExampleError, from_module
 
-from .helpers import cli_run
+from .helpers import cli_run, example_params
 
 NAMES = registry.names()
 REQUIRED = {"quickstart_tensors", "quickstart_autograd", "quickstart_mlp", "mlp", "digits", "data_csv", "data_npy",
@@ -27,7 +27,7 @@ def test_the_examples_of_part_one_are_all_there():
 
 
 @pytest.mark.parametrize("backend", ["eager", "compiled"])
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", example_params(NAMES))
 def test_smoke_run(name, backend, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # anything an example writes lands here
     code, out, err = cli_run(name, "--smoke", "--check", "--backend", backend)
@@ -40,7 +40,7 @@ def test_smoke_run(name, backend, monkeypatch, tmp_path):
     _metrics[name, backend] = checked
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", example_params(NAMES))
 def test_eager_and_compiled_report_the_same_checked_metrics(name, monkeypatch, tmp_path):
     for backend in ("eager", "compiled"):
         if (name, backend) not in _metrics:

@@ -14,7 +14,7 @@ from torchlean.options import Device, MatmulPrecision
 from torchlean.runner import registry
 from torchlean.testing.fake_cuda import FakeCuda
 
-from .helpers import cli_run
+from .helpers import cli_run, example_params
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def _checked(out):
 
 
 @pytest.mark.parametrize("backend", ["eager", "compiled"])
-@pytest.mark.parametrize("name", registry.names())
+@pytest.mark.parametrize("name", example_params(registry.names()))
 def test_every_example_runs_on_the_device(name, backend, fake_cuda, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = cli_run(name, "--smoke", "--check", "--cuda", "--backend", backend)

@@ -26,7 +26,7 @@ def _recipe(target):
 def test_the_examples_extra_has_no_torch_and_no_test_tools():
     extras = PROJECT["project"]["optional-dependencies"]
     runtime = _names(PROJECT["project"]["dependencies"])
-    assert _names(extras["examples"]) == {"scikit-learn", "tqdm", "matplotlib"}
+    assert _names(extras["examples"]) == {"scikit-learn", "tqdm", "matplotlib", "gymnasium"}
     assert not (_names(extras["examples"]) | runtime) & {"torch", "pytest", "hypothesis", "ruff"}
     assert _names(extras["examples"]) <= _names(extras["test"])  # make test can run every example
 
