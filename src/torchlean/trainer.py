@@ -21,14 +21,20 @@ from .compiled.trace import as_type
 from .compiled.transforms import extend_graph
 from .eager import optimizers as _steps
 from .eager.session import Session
+from .nn.module import Module
 from .optim import SGD, Adam, AdamW
 from .optim import rules as _rules
 from .options import Backend, Options
 from .params import ParamList
+from .trainer_module import ModuleTrainer
 
 
 class ScalarTrainer:
     """Train parameters of a scalar loss (the seed's ``ScalarTrainer``).
+
+    ``ScalarTrainer(module, loss_fn, optimizer=..., options=...)`` with a ``torchlean.nn``
+    module instead returns a ``ModuleTrainer`` (``torchlean.trainer_module``): the PyTorch loop
+    over the module, the loss on its output and a ``torchlean.optim`` optimizer.
 
     Args:
         init_params: initial parameter values (host arrays) or a ``ParamList``.
@@ -37,6 +43,12 @@ class ScalarTrainer:
         options: backend (eager or compiled), device, dtype, seed.
         requires_grad: per-parameter flags (frozen parameters get no gradient and no update).
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        first = args[0] if args else kwargs.get("module")
+        if isinstance(first, Module):
+            return ModuleTrainer(*args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, init_params: Sequence[Any] | ParamList, input_types: Sequence[Any],
                  loss: Callable[..., Any], options: Options | None = None,
