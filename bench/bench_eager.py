@@ -15,8 +15,15 @@ def main() -> None:
     t1 = run_isolated({"pytorch eager": "workloads:w1_pytorch_eager",
                        "torchlean eager": "workloads:w1_torchlean_eager",
                        "torchlean compiled": "workloads:w1_torchlean_compiled",
-                       "hand-written numpy": "workloads:w1_numpy_hand"})
+                       "hand-written numpy": "workloads:w1_numpy_hand",
+                       "torchlean nn eager": "workloads_nn:w1_nn_eager",
+                       "torchlean nn compiled": "workloads_nn:w1_nn_compiled",
+                       "torchlean nn trainer comp.": "workloads_nn:w1_nn_trainer_compiled"})
     r1 = report("W1 digits MLP step (64-128-128-10, batch 64, SGD lr 0.1)", list(t1.items()), "ms", scale=1e3)
+    print(f"  through torchlean.nn modules (issue 10: within 10% of the flat figure): eager "
+          f"{r1['torchlean nn eager'] / r1['torchlean eager']:.3f}x flat, compiled "
+          f"{r1['torchlean nn compiled'] / r1['torchlean compiled']:.3f}x flat, ScalarTrainer(module) compiled "
+          f"{r1['torchlean nn trainer comp.'] / r1['torchlean compiled']:.3f}x flat")
     t2 = run_isolated({"pytorch eager": "workloads:w2_pytorch_eager",
                        "torchlean eager": "workloads:w2_torchlean_eager",
                        "torchlean compiled": "workloads:w2_torchlean_compiled",

@@ -50,11 +50,21 @@ def _literal(v: Any) -> bool:
         return False
 
 
-def _unshare(xp: Any, out: Any, sources: tuple[Any, ...]) -> Any:
-    """``out``, or a copy of it where it is a view overlapping one of ``sources``."""
-    if getattr(out, "base", None) is None:  # owns its memory: shared only if it is a source
-        return out.copy() if any(out is s for s in sources) else out
-    return out.copy() if any(xp.may_share_memory(out, s) for s in sources) else out
+def _root(a: Any) -> Any:
+    """The array that owns ``a``'s memory (``a`` itself when it is not a view)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _roots(*sources: Any) -> dict[int, Any]:
+    """The owners of the sources' memory, by id (kept alive for the duration of a run)."""
+    return {id(r): r for r in map(_root, sources)}
+
+
+def _unshare(out: Any, roots: dict[int, Any]) -> Any:
+    """``out``, or a copy of it where its memory belongs to an input or a constant."""
+    return out.copy() if id(_root(out)) in roots else out
 
 
 class Executable:
@@ -111,8 +121,9 @@ class Executable:
         aliased = set(graph.inputs) | set(graph.consts)
         sources = [names[v] for v in graph.inputs] + [names[v] for v in graph.consts]
         env["_unshare"] = _unshare
-        lines.insert(1, f"    _src = ({', '.join(sources)}{',' if len(sources) == 1 else ''})")
-        outs = [f"{names[v]}.copy()" if v in aliased else f"_unshare(xp, {names[v]}, _src)"
+        env["_roots"] = _roots
+        lines.insert(1, f"    _src = _roots({', '.join(sources)})")
+        outs = [f"{names[v]}.copy()" if v in aliased else f"_unshare({names[v]}, _src)"
                 for v in graph.outputs]
         lines.append(f"    return [{', '.join(outs)}]")
         self.source = "\n".join(lines)
