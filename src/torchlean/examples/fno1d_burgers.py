@@ -30,7 +30,7 @@ FLAGS = ("out",)
 DEFAULTS = {"steps": 10, "lr": 5e-3, "batch": 20, "width": 32, "modes": 16, "layers": 4, "samples": 1000,
             "gamma": 0.7}
 SMOKE = {"steps": 3, "lr": 0.01, "batch": 10, "width": 16, "modes": 8, "layers": 2, "samples": 400}
-RESULT = "test relative L2 error 0.0072 after 10 epochs (seed 0, float32; eager and compiled alike)"
+RESULT = "test relative L2 error 0.0072 after 10 epochs (compiled: 0.0070; seed 0, float32)"
 CHECKS = [("test_rel_l2", "<", 0.02)]
 SMOKE_CHECKS = [("test_rel_l2", "<", 0.2)]
 GRID, NU, T_END, SOLVER_STEPS = 128, 0.01, 0.5, 200

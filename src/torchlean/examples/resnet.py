@@ -25,7 +25,7 @@ GROUP = "models"
 ORDER = 4
 DEFAULTS = {"steps": 8, "lr": 0.05, "batch": 64, "width": 8}
 SMOKE = {"steps": 1, "width": 4}
-RESULT = "test accuracy 0.97 after 8 epochs (seed 0, float32; eager and compiled alike)"
+RESULT = "test accuracy 0.989 after 8 epochs (seed 0, float32; eager and compiled alike)"
 CHECKS = [("test_accuracy", ">=", 0.95)]
 SMOKE_CHECKS = [("test_accuracy", ">=", 0.3)]
 

@@ -34,7 +34,7 @@ ORDER = 6
 DEFAULTS = {"steps": 100, "lr": 3e-3, "batch": 64, "hidden": 128, "latent": 8}
 SMOKE = {"steps": 4}
 FLAGS = ("out",)
-RESULT = ("test loss (negative ELBO less its constant, nats per image) 23.28 after 100 epochs, against "
+RESULT = ("test loss (negative ELBO less its constant, nats per image) 23.53 after 100 epochs, against "
           "58.14 without a code (every pixel at its mean) (seed 0, float32; eager and compiled alike)")
 CHECKS = [("test_loss", "<", 25.0), ("test_loss", "<", "pixel_mean_loss")]
 SMOKE_CHECKS = [("test_loss", "<", "pixel_mean_loss"), ("test_loss", "<", 50.0)]
