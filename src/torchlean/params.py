@@ -40,6 +40,7 @@ class Param(TensorMethods):
         "_host_current",
         "_mirror",
         "_mirror_backend",
+        "_type",
         "dtype",
         "grad",
         "name",
@@ -68,6 +69,7 @@ class Param(TensorMethods):
         self._host_current = True
         self.shape: tuple[int, ...] = arr.shape
         self.dtype: np.dtype = arr.dtype
+        self._type: TensorType | None = None
 
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
@@ -76,7 +78,10 @@ class Param(TensorMethods):
     # -- as a tensor -----------------------------------------------------------------------
     @property
     def type(self) -> TensorType:
-        return TensorType(self.shape, self.dtype)
+        t = self._type
+        if t is None or t.dtype is not self.dtype or t.shape is not self.shape:  # made once per retyping
+            t = self._type = TensorType(self.shape, self.dtype)
+        return t
 
     @property
     def session(self) -> Any:

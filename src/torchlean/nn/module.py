@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._core import convert
-from .._core.current import active
+from .._core.current import _stack as current_stack
 from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.types import as_dtype, float_dtype
 from ..params import Buffer, Param
@@ -294,8 +294,12 @@ class Module:
         binder = _binder_of(args, kwargs)
         if binder is None:
             return self.forward(*args, **kwargs)
-        with active(binder):
+        stack = current_stack  # active(binder), inlined: one module call per layer per step
+        stack.append(binder)
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            stack.pop()
 
     # -- printing --------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -316,7 +320,7 @@ class Module:
 
 
 def _binder_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    for v in (*args, *kwargs.values()):
+    for v in (*args, *kwargs.values()) if kwargs else args:
         if getattr(v, "__torchlean_tensor__", False) and not isinstance(v, Param):
             return v.session
         if isinstance(v, (list, tuple)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._core.errors import ShapeError
+from ..params import Param
 from .dispatch import tensor, torch_op
 
 __all__ = ["bilinear", "linear"]
@@ -22,6 +23,12 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:  # noqa: A002
     x = tensor("linear", "input", input)
     w = tensor("linear", "weight", weight)
     ops = x.session
+    use = getattr(ops, "use", None)  # eagerly: the leaf bind records anyway, once, before the checks
+    if use is not None:
+        if w.__class__ is Param:
+            w = use(w)
+        if bias.__class__ is Param:
+            bias = use(bias)
     sw, sx = ops.shape_of(w), ops.shape_of(x)
     if len(sw) == 1:  # torch accepts a 1-D weight: a dot product over the last axis
         if not sx or sx[-1] != sw[0]:
