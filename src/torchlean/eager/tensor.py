@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._core.registry import REGISTRY as P
 from .._core.types import TensorType
 from ..frontend.tensor_methods import TensorMethods
 
@@ -40,6 +41,60 @@ class TensorRef(TensorMethods):
     session: Session
     id: int | None
     type: TensorType
+
+    # -- the hot operators -----------------------------------------------------------------
+    # A float tensor with a Python float, or two float tensors of one shape, is one primitive
+    # (the session's own fast case): bound directly, without the public op's frame, since a
+    # single bind records nothing unless it succeeds. Anything else, and any failure, takes the
+    # session's public op, which applies PyTorch's promotion and raises the error naming it.
+    def __add__(self, o: Any) -> Any:
+        if self.type.dtype.kind == "f":
+            try:
+                if o.__class__ is float:
+                    return self.session.bind(_ADD_SCALAR, self, c=o)
+                if o.__class__ is TensorRef and o.type.shape == self.type.shape:
+                    return self.session.bind(_ADD, self, o)
+            except Exception:  # redone below as the public op, which names it
+                pass
+        return TensorMethods.__add__(self, o)
+
+    def __radd__(self, o: Any) -> Any:
+        if o.__class__ is float and self.type.dtype.kind == "f":
+            try:
+                return self.session.bind(_ADD_SCALAR, self, c=o)
+            except Exception:
+                pass
+        return TensorMethods.__radd__(self, o)
+
+    def __sub__(self, o: Any) -> Any:
+        if self.type.dtype.kind == "f":
+            try:
+                if o.__class__ is float:
+                    return self.session.bind(_ADD_SCALAR, self, c=-o)
+                if o.__class__ is TensorRef and o.type.shape == self.type.shape:
+                    return self.session.bind(_SUB, self, o)
+            except Exception:
+                pass
+        return TensorMethods.__sub__(self, o)
+
+    def __mul__(self, o: Any) -> Any:
+        if self.type.dtype.kind == "f":
+            try:
+                if o.__class__ is float:
+                    return self.session.bind(_SCALE, self, c=o)
+                if o.__class__ is TensorRef and o.type.shape == self.type.shape:
+                    return self.session.bind(_MUL, self, o)
+            except Exception:
+                pass
+        return TensorMethods.__mul__(self, o)
+
+    def __rmul__(self, o: Any) -> Any:
+        if o.__class__ is float and self.type.dtype.kind == "f":
+            try:
+                return self.session.bind(_SCALE, self, c=o)
+            except Exception:
+                pass
+        return TensorMethods.__rmul__(self, o)
 
     # -- metadata (shape, dtype, ndim, size, numel: shared with Var in TensorMethods) --------
     @property
@@ -183,3 +238,28 @@ class NatVecRef:
 
     def __repr__(self) -> str:
         return f"NatVecRef(start={self.start}, length={self.length})"
+
+
+_ADD, _SUB, _MUL, _SCALE, _ADD_SCALAR = P["add"], P["sub"], P["mul"], P["scale"], P["add_scalar"]
+
+
+def _unary_fast(name: str) -> Any:
+    """``x.name()`` for a float ref as one bind (no frame), like the operators above; an int
+    or bool tensor, or any failure, takes the PyTorch method (promotion, the named error)."""
+    prim, slow = P[name], getattr(TensorMethods, name)
+
+    def method(self: TensorRef) -> Any:
+        if self.type.dtype.kind == "f":
+            try:
+                return self.session.bind(prim, self)
+            except Exception:  # redone below as the public op, which names it
+                pass
+        return slow(self)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = slow.__doc__
+    return method
+
+
+for _name in ("exp", "tanh", "sigmoid", "relu"):
+    setattr(TensorRef, _name, _unary_fast(_name))
