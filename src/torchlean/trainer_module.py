@@ -10,7 +10,8 @@ parameters. A step is the PyTorch loop written once::
 
 Eagerly it runs on the trainer's session; with ``Backend.COMPILED`` the module and the loss are
 traced together by ``tl.compile`` (one graph per batch signature: a short last batch traces once
-more), so the step is one forward graph and one backward graph.
+more), so the step is one forward graph and one backward graph; with a plain ``SGD`` the update
+runs inside one step graph too (``compiled/module_step.py``), as the seed's compiled trainer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from ._core.errors import ArgumentError
 from ._core.guard import guard_methods
 from .compiled.jit import compile as tl_compile
+from .compiled.module_step import SGDStep
 from .eager.session import Session
 from .nn.module import Module
 from .optim.base import Optimizer
@@ -63,6 +65,7 @@ class ModuleTrainer:
         self.session = Session(self.options.replace(backend=Backend.EAGER))  # the tape the graphs join
         self._compiled = tl_compile(self._compute) if self.options.backend is Backend.COMPILED else None
         self._loss = self._compiled or self._compute
+        self._fused = SGDStep(self._compiled, optimizer) if self._compiled is not None else None
 
     @property
     def compiled(self) -> Any:
@@ -77,6 +80,8 @@ class ModuleTrainer:
             raise ArgumentError(f"ScalarTrainer: expected at least {self.n_inputs} batch items (the module's "
                                 f"inputs), got {len(batch)}")
         s = self.session
+        if not any(getattr(x, "__torchlean_tensor__", False) for x in batch):
+            s.reset()  # the trainer's own session: the last call's nodes go
         return [x if getattr(x, "__torchlean_tensor__", False) else s.input(x) for x in batch]
 
     def _loss_of(self, batch: tuple[Any, ...]) -> Any:
@@ -87,9 +92,15 @@ class ModuleTrainer:
         return loss
 
     def step(self, *batch: Any) -> Any:
-        """One optimizer step on ``batch`` (train mode); returns the loss before the step (a 0-d
-        array on the trainer's device)."""
-        self.module.train()
+        """One optimizer step on ``batch``; returns the loss before the step (a 0-d array on the
+        trainer's device). A module in eval mode is put in train mode first, as ``model.train()``
+        before a PyTorch loop."""
+        if not self.module.training:  # a submodule the user put in eval (a frozen BatchNorm) stays so
+            self.module.train()
+        if self._fused is not None:  # plain SGD, compiled: one graph with the update inside
+            value = self._fused("ScalarTrainer.step", self._batch(batch))
+            if value is not None:
+                return value
         loss = self._loss_of(batch)
         loss.backward()
         self.optimizer.step()

@@ -149,3 +149,21 @@ def test_buffer_updates_of_a_compiled_module_match_the_eager_ones():
     before = compiled.mean.value.copy()
     cm(s.input(rng.standard_normal((4, 3))))
     np.testing.assert_array_equal(compiled.mean.value, before)  # eval: no update
+
+
+def test_a_function_closing_over_a_module_retraces_when_its_mode_changes():
+    import torchlean.nn as nn
+
+    tl.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    f = tl.compile(lambda x: model(x))  # the model is not an argument: its mode is found by the trace
+    s = tl.Session(seed=0)
+    x = s.input(np.ones((8, 4), np.float32))
+    train_out = f(x).numpy()
+    model.eval()
+    np.testing.assert_array_equal(f(x).numpy(), model(x).numpy())  # eval: no dropout
+    assert not np.array_equal(train_out, f(x).numpy())
+    assert f.cache_size == 2
+    model.train()
+    f(x)
+    assert f.cache_size == 2 and f.traces == 2

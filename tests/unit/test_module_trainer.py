@@ -126,3 +126,68 @@ def test_bad_arguments_are_clear_and_change_nothing():
     for a, b in zip(before, tr.get_params()):
         np.testing.assert_array_equal(a, b)
     assert all(p.grad is None for p in model.parameters())
+
+
+def _sgd_run(fused_ok, **sgd):
+    """Losses and parameters of the compiled trainer and of the hand-written tl.compile loop."""
+    out = {}
+    for mode in ("trainer", "manual"):
+        model = _model()
+        opt = tl.optim.SGD(model.parameters(), **sgd)
+        if mode == "trainer":
+            tr = tl.ScalarTrainer(model, F.cross_entropy, optimizer=opt, options=tl.Options(backend="compiled", seed=0))
+            losses = [np.asarray(tr.step(xb, yb)) for xb, yb in _batches()]
+            kinds = {k[0] for e in tr.compiled._cache.values() for k in e.exes}
+            assert ("sgd-step" in kinds) is fused_ok, kinds
+            out["tape"] = len(tr.session.tape.nodes)
+        else:
+            s = tl.Session(seed=0)
+            fwd = tl.compile(lambda x, y: F.cross_entropy(model(x), y))
+            losses = []
+            for xb, yb in _batches():
+                loss = fwd(s.input(xb), s.input(yb))
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+                losses.append(loss.numpy())
+        out[mode] = losses, [p.value.copy() for p in model.parameters()]
+    return out
+
+
+@pytest.mark.parametrize(("sgd", "fused"), [({"lr": 0.1}, True), ({"lr": 0.1, "momentum": 0.9}, False),
+                                            ({"lr": 0.05, "weight_decay": 1e-3}, False)])
+def test_compiled_sgd_step_runs_as_one_graph_and_equals_the_loop(sgd, fused):
+    out = _sgd_run(fused, **sgd)
+    assert out["tape"] <= 3  # the trainer's session keeps one call's inputs, not every step's
+    np.testing.assert_array_equal(np.array(out["trainer"][0]), np.array(out["manual"][0]))
+    for a, b in zip(out["trainer"][1], out["manual"][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fused_sgd_step_with_batchnorm_buffers_param_groups_and_frozen_params():
+    def build():
+        tl.manual_seed(1)
+        return nn.Sequential(nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 10))
+
+    results = []
+    for fused in (True, False):
+        model = build()
+        groups = [{"params": list(model[0].parameters()), "lr": 0.2},
+                  {"params": [model[3].weight], "lr": 0.05}]
+        model[3].bias.requires_grad_(False)  # frozen: neither stepped nor given a gradient
+        groups.append({"params": [model[1].bias], "lr": 0.1})
+        if fused:  # else a trainable parameter outside the optimizer: the general path
+            groups.append({"params": [model[1].weight], "lr": 0.1})
+        opt = tl.optim.SGD(groups, lr=0.1)
+        tr = tl.ScalarTrainer(model, F.cross_entropy, optimizer=opt, options=tl.Options(backend="compiled"))
+        for xb, yb in _batches():
+            tr.step(xb, yb)
+        kinds = {k[0] for e in tr.compiled._cache.values() for k in e.exes}
+        assert ("sgd-step" in kinds) is fused
+        results.append(model)
+    fused_model, _ = results
+    # the running statistics moved, the frozen bias did not, and no gradient was left behind
+    assert not np.allclose(fused_model[1].running_mean.value, 0)
+    tl.manual_seed(1)
+    np.testing.assert_array_equal(fused_model[3].bias.value, build()[3].bias.value)
+    assert all(p.grad is None for p in fused_model.parameters())

@@ -98,6 +98,10 @@ class Compiled:
         self.max_cache = max_cache
         self._cache: OrderedDict[Any, _Entry] = OrderedDict()
         self.traces = 0  # how many times the function was traced (new signatures)
+        # the modules whose train/eval mode is part of the signature: the function's own (a
+        # Module) and every module a trace called (a function closing over a model)
+        modules = getattr(fn, "modules", None)
+        self._modules: dict[int, Any] = {id(m): m for m in modules()} if callable(modules) else {}
 
     @property
     def cache_size(self) -> int:
@@ -112,6 +116,15 @@ class Compiled:
         leaves, tree = pytree.flatten((args, kwargs))
         if any(isinstance(v, Var) for v in leaves):
             return self.fn(*args, **kwargs)  # inside another trace: inline
+        session, entry, tensors = self.entry_for(args, kwargs, leaves, tree)
+        return _run(session, entry, tensors)
+
+    def entry_for(self, args: Any, kwargs: Any, leaves: list[Any] | None = None,
+                  tree: pytree.TreeDef | None = None) -> tuple[Any, _Entry, list[Any]]:
+        """The session, the traced signature (tracing it now if new) and the tensor arguments
+        of a call on eager tensors (``ScalarTrainer(module, ...)`` runs its own step graph)."""
+        if leaves is None:
+            leaves, tree = pytree.flatten((args, kwargs))
         tensors = [v for v in leaves if _is_tensor(v)]
         if not tensors:
             raise ArgumentError("compile: the compiled function needs at least one tensor argument "
@@ -124,12 +137,13 @@ class Compiled:
         entry = self._cache.get(key)
         if entry is None:
             entry = self._trace(session, args, kwargs, tree, leaves)
+            key = self._key(tree, leaves)  # with the modes of the modules this trace called
             self._cache[key] = entry
             while len(self._cache) > self.max_cache:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        return _run(session, entry, [v for v in leaves if _is_tensor(v)])
+        return session, entry, tensors
 
     def _key(self, tree: pytree.TreeDef, leaves: list[Any]) -> Any:
         parts = []
@@ -149,7 +163,7 @@ class Compiled:
                     raise ArgumentError(f"compile: a non-tensor argument must be hashable (it is part of "
                                         f"the signature), got {type(v).__name__}") from None
                 parts.append(("S", type(v), v))
-        training = tuple(m.training for m in getattr(self.fn, "modules", lambda: ())())
+        training = tuple([m.training for m in self._modules.values()])
         return tree, tuple(parts), training
 
     def _trace(self, session: Any, args: Any, kwargs: Any, tree: pytree.TreeDef, leaves: list[Any]) -> _Entry:
@@ -172,6 +186,8 @@ class Compiled:
             elif _is_tensor(v) or isinstance(v, Param):
                 raise DTypeError(f"compile: the function returned an eager {type(v).__name__}; return "
                                  "values computed from the arguments")
+        for k, m in b.modules_called.items():
+            self._modules.setdefault(k, m)
         g = b.graph
         g.outputs = [*out_vars, *(v for _, v in b.buffer_updates)]
         buffers = [buf for buf, _ in b.buffer_updates]

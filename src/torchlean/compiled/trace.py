@@ -52,6 +52,12 @@ class GraphBuilder(Ops):
         # Buffer updates a traced module made (assign_buffer): extra outputs of the compiled
         # graph, stored into the buffers after each run.
         self.buffer_updates: list[tuple[Param, Var]] = []
+        # Modules called during the trace: their train/eval modes are part of the signature.
+        self.modules_called: dict[int, Any] = {}
+
+    def note_module(self, module: Any) -> None:
+        """Record a module called on this trace (``Module.__call__``)."""
+        self.modules_called.setdefault(id(module), module)
 
     def _mark(self) -> tuple[int, int, int, Var | None, int, list[tuple[Param, Var]]]:
         return (len(self.graph.eqns), len(self.graph.consts), self.rng_ops, self.counter, len(self.captured),

@@ -294,6 +294,9 @@ class Module:
         binder = _binder_of(args, kwargs)
         if binder is None:
             return self.forward(*args, **kwargs)
+        note = getattr(binder, "note_module", None)  # a trace: this module's mode is in its signature
+        if note is not None:
+            note(self)
         stack = current_stack  # active(binder), inlined: one module call per layer per step
         stack.append(binder)
         try:
