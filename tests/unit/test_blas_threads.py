@@ -55,3 +55,36 @@ def test_small_products_run_on_one_thread_inside_the_call(monkeypatch):
     with pytest.raises(ZeroDivisionError):
         blas_threads.one_thread_if_small(10, lambda: 1 / 0)
     assert blas_threads.blas_threads() == before
+
+
+def test_a_scope_switches_once_restores_at_its_end_and_gives_large_products_the_process_count():
+    if blas_threads.blas_threads() is None or blas_threads.blas_threads() == 1:
+        pytest.skip("needs a BLAS library found through threadpoolctl with more than one thread")
+    before = blas_threads.blas_threads()
+    seen = []
+    blas_threads.enter_scope()
+    try:
+        blas_threads.one_thread_if_small(10, lambda: seen.append(blas_threads.blas_threads()))
+        blas_threads.one_thread_if_small(10, lambda: seen.append(blas_threads.blas_threads()))
+        blas_threads.one_thread_if_small(1 << 30, lambda: seen.append(blas_threads.blas_threads()))
+        seen.append(blas_threads.blas_threads())  # still one thread inside the scope
+        with pytest.raises(ZeroDivisionError):
+            blas_threads.one_thread_if_small(1 << 30, lambda: 1 / 0)
+        seen.append(blas_threads.blas_threads())
+    finally:
+        blas_threads.exit_scope()
+    assert seen == [1, 1, before, 1, 1]
+    assert blas_threads.blas_threads() == before
+
+
+def test_compiled_runs_and_backward_sweeps_leave_the_count_as_it_was():
+    before = _numpy_blas_threads()
+    c = tl.compile_scalar(lambda o, w, x: o.sum(o.relu(o.matmul(x, w))), [(8, 8), (4, 8)])
+    w, x = np.ones((8, 8), np.float32), np.ones((4, 8), np.float32)
+    c.value_and_grad(w, x)
+    with pytest.raises(tl.TorchLeanError):
+        c.value_and_grad(w, np.ones((5, 8), np.float32))
+    s = tl.Session()
+    a = s.input(np.ones((8, 8), np.float32), requires_grad=True)
+    (a @ a).sum().backward()
+    assert _numpy_blas_threads() == before

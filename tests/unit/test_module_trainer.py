@@ -142,7 +142,7 @@ def _sgd_run(fused_ok, **sgd):
             out["tape"] = len(tr.session.tape.nodes)
         else:
             s = tl.Session(seed=0)
-            fwd = tl.compile(lambda x, y: F.cross_entropy(model(x), y))
+            fwd = tl.compile(lambda x, y, m=model: F.cross_entropy(m(x), y))
             losses = []
             for xb, yb in _batches():
                 loss = fwd(s.input(xb), s.input(yb))

@@ -28,6 +28,7 @@ class ArrayBackend:
     def __init__(self) -> None:
         self.kernels: dict[Primitive, Callable[..., Any]] = {}
         self.overrides: dict[str, Callable[..., Any]] = {}
+        self.gemm_names: frozenset[str] = frozenset()  # kernels under the BLAS thread policy
 
     # -- kernels -----------------------------------------------------------------------------
     def resolve(self, prim: Primitive) -> Callable[..., Any]:

@@ -11,8 +11,10 @@ setting, untouched.
 
 The library is found once through ``threadpoolctl`` (maintained, portable: OpenBLAS, MKL,
 BLIS); its get/set functions are then called directly, which costs well under a microsecond.
-``TORCHLEAN_BLAS_THREADS=fixed`` turns the policy off. Results are unchanged (same library,
-same kernel family).
+A compiled graph's run and a backward sweep are scopes (``enter_scope``/``exit_scope``): the
+first small product sets one thread and the scope's end restores the count, so a graph of eight
+products pays for one switch. ``TORCHLEAN_BLAS_THREADS=fixed`` turns the policy off. Results
+are unchanged (same library, same kernel family).
 """
 
 from __future__ import annotations
@@ -63,10 +65,37 @@ def _raw(lib: Any) -> tuple[Callable[[], int], Callable[[int], Any]]:
     return lib.get_num_threads, lib.set_num_threads
 
 
+# A scope (a compiled graph's run, a backward sweep) sets one thread at its first small product
+# and restores the count once, at its end, instead of around every product.
+_scope: dict[str, Any] = {"depth": 0, "prev": None}
+
+
+def enter_scope() -> None:
+    _scope["depth"] += 1
+
+
+def exit_scope() -> None:
+    """Leave a scope; the outermost one restores the thread count its products changed."""
+    _scope["depth"] -= 1
+    if _scope["depth"] == 0 and _scope["prev"] is not None:
+        prev, _scope["prev"] = _scope["prev"], None
+        _state["set"](prev)
+
+
 def one_thread_if_small(macs: int, fn: Callable[..., Any], *args: Any, **params: Any) -> Any:
     """``fn(*args, **params)``, on one BLAS thread when the product is small; the thread count
-    is restored afterwards, also when ``fn`` raises."""
+    is restored afterwards (at the end of the enclosing scope, if any), also when ``fn`` raises."""
+    held = _scope["prev"]
     if macs >= SMALL_MACS:
+        if held is None:
+            return fn(*args, **params)
+        put = _state["set"]  # a large product inside a scope: the process's own count for it
+        put(held)
+        try:
+            return fn(*args, **params)
+        finally:
+            put(1)
+    if held is not None:  # this scope already runs on one thread
         return fn(*args, **params)
     if not _state["probed"]:
         _probe()
@@ -78,6 +107,9 @@ def one_thread_if_small(macs: int, fn: Callable[..., Any], *args: Any, **params:
         return fn(*args, **params)
     put = _state["set"]
     put(1)
+    if _scope["depth"]:
+        _scope["prev"] = prev  # exit_scope puts it back
+        return fn(*args, **params)
     try:
         return fn(*args, **params)
     finally:

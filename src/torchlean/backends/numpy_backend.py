@@ -56,7 +56,9 @@ class NumpyBackend(ArrayBackend):
 
     def __init__(self) -> None:
         super().__init__()
-        self.overrides.update(_gemm_overrides())
+        gemms = _gemm_overrides()
+        self.overrides.update(gemms)
+        self.gemm_names = frozenset(gemms)
         apply_from_environment()
 
     def is_array(self, value: Any) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 from .._core.shapes import expand_for_broadcast
 from ..backends.base import ArrayBackend
+from ..backends.blas_threads import enter_scope, exit_scope
 from .ir import Graph, Var
 
 _ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "maximum", "minimum"})
@@ -57,14 +58,10 @@ def _root(a: Any) -> Any:
     return a
 
 
-def _roots(*sources: Any) -> dict[int, Any]:
-    """The owners of the sources' memory, by id (kept alive for the duration of a run)."""
-    return {id(r): r for r in map(_root, sources)}
-
-
-def _unshare(out: Any, roots: dict[int, Any]) -> Any:
-    """``out``, or a copy of it where its memory belongs to an input or a constant."""
-    return out.copy() if id(_root(out)) in roots else out
+def _unshare(out: Any, sources: tuple[Any, ...]) -> Any:
+    """``out`` (a view), or a copy of it where its memory belongs to one of ``sources``."""
+    root = id(_root(out))
+    return out.copy() if any(id(_root(s)) == root for s in sources) else out
 
 
 class Executable:
@@ -118,14 +115,24 @@ class Executable:
         # Outputs never share memory with an input or a constant: the outputs that are those
         # values are copied, and an output that is a view (reshape, transpose, slice, ...) is
         # copied when its memory overlaps one of them.
+        # An output that owns its memory shares it only if it is a source itself (a kernel that
+        # returned its input), checked by id; a view goes to _unshare. Both cost nanoseconds.
         aliased = set(graph.inputs) | set(graph.consts)
         sources = [names[v] for v in graph.inputs] + [names[v] for v in graph.consts]
-        env["_unshare"] = _unshare
-        env["_roots"] = _roots
-        lines.insert(1, f"    _src = _roots({', '.join(sources)})")
-        outs = [f"{names[v]}.copy()" if v in aliased else f"_unshare({names[v]}, _src)"
-                for v in graph.outputs]
+        env["_unshare"], env["_getattr"] = _unshare, getattr
+        lines[1:1] = [f"    _src = ({', '.join(sources)}{',' if len(sources) == 1 else ''})",
+                      f"    _ids = {{{', '.join(f'id({n})' for n in sources)}}}" if sources else "    _ids = set()"]
+        outs = []
+        for v in graph.outputs:
+            n = names[v]
+            outs.append(f"{n}.copy()" if v in aliased else
+                        f"({n} if _getattr({n}, 'base', None) is None and id({n}) not in _ids "
+                        f"else _unshare({n}, _src))")
         lines.append(f"    return [{', '.join(outs)}]")
+        if any(e.prim.name in backend.gemm_names for e in graph.eqns):  # one BLAS thread scope
+            env["_enter"], env["_exit"] = enter_scope, exit_scope
+            lines = [lines[0], "    _enter()", "    try:", *["    " + ln for ln in lines[1:]],
+                     "    finally:", "        _exit()"]
         self.source = "\n".join(lines)
         exec(compile(self.source, f"<torchlean graph {id(graph):x}>", "exec"), env)
         self.run = env["run"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core.errors import InvalidRefError, NotDifferentiableError, ShapeError
 from .._core.registry import ZERO
+from ..backends.blas_threads import enter_scope, exit_scope
 from .arrays import ArrayOps
 from .tensor import TensorRef
 
@@ -156,7 +157,15 @@ class Tape:
 
     # -- sweeps ----------------------------------------------------------------------------
     def backward(self, out: TensorRef, seed: Any) -> list[Any]:
-        """Reverse sweep from ``out`` with cotangent ``seed``; a list with one slot per id."""
+        """Reverse sweep from ``out`` with cotangent ``seed``; a list with one slot per id (one
+        BLAS thread-count scope for all its products)."""
+        enter_scope()
+        try:
+            return self._sweep(out, seed)
+        finally:
+            exit_scope()
+
+    def _sweep(self, out: TensorRef, seed: Any) -> list[Any]:
         tape = self.nodes
         grads: list[Any] = [None] * len(tape)
         grads[out.id] = seed  # type: ignore[index]

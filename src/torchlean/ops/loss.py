@@ -45,13 +45,19 @@ def _pick(xp, z, idx):
     return z[xp.arange(z.shape[0]), idx]
 
 
+_UNSIGNED = {1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64"}
+
+
 def _valid(xp, op, z, labels, ignore_index):
     """``(valid, count)`` after checking the labels: ``valid`` is None when every row counts
-    (the common case, found with two reductions), else a bool mask of labels' shape."""
+    (the common case, found with one reduction: viewed as unsigned, a negative label is huge),
+    else a bool mask of labels' shape."""
     c = z.shape[-1]
     n = labels.size
-    if n and labels.min() >= 0 and labels.max() < c and not 0 <= ignore_index < c:
-        return None, n
+    if n and not 0 <= ignore_index < c:
+        unsigned = labels.view(_UNSIGNED[labels.dtype.itemsize]) if labels.dtype.kind == "i" else labels
+        if unsigned.max() < c:
+            return None, n
     valid = labels != ignore_index
     bad = valid & ((labels < 0) | (labels >= c))
     if bool(bad.any()):
