@@ -25,6 +25,16 @@ def _gemm(impl: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., A
     return kernel
 
 
+def _gemm_out(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
+    """The out-variant twin of ``_gemm``: the same thread policy, then ``impl_out``."""
+
+    def kernel(out: Any, *args: Any, **params: Any) -> Any:
+        use_threads_for(macs(*args, **params))
+        return impl_out(np, out, *args, **params)
+
+    return kernel
+
+
 def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any) -> int:
     d = w.ndim - 2
     spatial = x.shape[-d:]
@@ -45,6 +55,14 @@ def _gemm_overrides() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _gemm_out_overrides() -> dict[str, Callable[..., Any]]:
+    R = REGISTRY
+    return {
+        "matmul": _gemm_out(R["matmul"].impl_out, lambda a, b: a.size * b.shape[-1]),
+        "linear": _gemm_out(R["linear"].impl_out, lambda w, b, x: x.size * w.shape[0]),
+    }
+
+
 class NumpyBackend(ArrayBackend):
     """NumPy kernels; the GEMM-based ones choose OpenBLAS's thread count by size first
     (``blas_threads``), then run the primitive's own xp kernel unchanged."""
@@ -55,6 +73,7 @@ class NumpyBackend(ArrayBackend):
     def __init__(self) -> None:
         super().__init__()
         self.overrides.update(_gemm_overrides())
+        self.out_overrides.update(_gemm_out_overrides())
         keep_freed_memory()
 
     def is_array(self, value: Any) -> bool:

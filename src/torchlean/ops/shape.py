@@ -10,7 +10,7 @@ three are closed under differentiation. Axis permutations are the ``transpose`` 
 from __future__ import annotations
 
 from .._core.errors import DTypeError, ShapeError
-from .._core.registry import defop
+from .._core.registry import defop, set_impl_out
 from .._core.types import TensorType, check_float
 
 
@@ -101,3 +101,14 @@ concat_p = defop(
     doc="Concatenate two tensors along one axis (other axes equal). Primitive: one copy, where "
         "a composite would pad both operands and add.",
 )
+
+
+# ----- out-variants (the compiled path writes into preallocated buffers) ----------------------
+def _slice_transpose_out(xp, out, g, *, axis, start, size):
+    out.fill(0)
+    out[_index(axis, start, start + g.shape[axis])] = g
+    return out
+
+
+set_impl_out(slice_transpose_p, _slice_transpose_out)
+set_impl_out(concat_p, lambda xp, out, a, b, *, axis: xp.concatenate((a, b), axis=axis, out=out))
