@@ -8,10 +8,10 @@ bitwise equal to the plain kernels' result, layout included.
   backend's own kernel (so folding never changes a result). Views are left to the memory
   plan (a view of a constant costs nothing there), random ops and size blow-ups are skipped.
 * ``simplify`` (needs the recorded layouts of ``facts.py``): ``x * 1``, ``1 * x``, ``x / 1``,
-  ``scale(x, 1)``, ``x - (+0)``, ``x + (-0)``, ``neg(neg(x))``, ``detach``, empty reductions,
-  identity views, and composition of double transposes, reshapes, slices and broadcasts.
-  ``x + 0`` is deliberately not an identity: ``-0.0 + 0.0 = +0.0`` in IEEE arithmetic. A
-  value is replaced by another only where both have the same layout.
+  ``scale(x, 1)``, ``x - (+0)``, ``x + (-0)``, ``neg(neg(x))``, ``detach``, identity views, and
+  composition of double transposes, reshapes, slices and broadcasts. ``x + 0`` and a sum over
+  no axes are deliberately not identities: ``-0.0 + 0.0 = +0.0`` in IEEE arithmetic (and a sum
+  starts from +0). A value is replaced by another only where both have the same layout.
 
 ``static_pipeline`` runs the first three before any data exists; ``simplify`` runs per input
 layout, after the recording run.
@@ -221,8 +221,6 @@ def _rewrite(e: Eqn, x: Var, g: Graph, producer: dict[Var, Eqn]) -> tuple[Var | 
         for a, b in (ins, ins[::-1]):
             if _const_all(g, producer, b, _neg_zeros):
                 return a, None
-    if name == "reduce_sum" and p["axes"] == ():
-        return ins[0], None
     inner = producer.get(ins[0]) if ins else None
     if name == "neg" and inner is not None and inner.prim.name == "neg":
         return inner.inputs[0], None
