@@ -48,6 +48,8 @@ class CompileOptions:
         fuse_min_ops: smallest region worth a kernel (smaller ones run as plain kernels).
         fuse_max_ops: largest region per kernel (longer runs are split; equal pieces share
             one compiled kernel, which keeps compile time flat in graph size).
+        fuse_max_args: most arrays (inputs plus outputs) a fused kernel takes; each costs
+            dispatch time per call and compile time once.
         fuse_inexact: dtypes in which transcendental ops (exp, log, tanh, sigmoid, softplus,
             power) are fused; numba's libm differs from NumPy's by a few ulp, so float64 keeps
             them as NumPy kernels by default and stays bitwise equal to eager.
@@ -61,6 +63,7 @@ class CompileOptions:
     fusion: bool = dataclasses.field(default_factory=lambda: os.environ.get("TORCHLEAN_FUSION", "1") != "0")
     fuse_min_ops: int = 2
     fuse_max_ops: int = 256
+    fuse_max_args: int = 24
     fuse_inexact: frozenset[str] = frozenset({"float32"})
     interpret_above: int = 1500
     persistent_outputs: bool = False

@@ -63,7 +63,12 @@ def dense_perm(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> t
 def fact_of(xp: Any, value: Any, aliases: tuple[int, ...] = ()) -> Fact:
     shape = tuple(value.shape)
     strides = tuple(value.strides)
+    if value.flags.c_contiguous:
+        return Fact(shape, strides, _IDENT[len(shape)] if len(shape) < 8 else tuple(range(len(shape))), aliases)
     return Fact(shape, strides, dense_perm(shape, strides, value.dtype.itemsize), aliases)
+
+
+_IDENT = [tuple(range(n)) for n in range(8)]
 
 
 def empty_like_layout(xp: Any, shape: tuple[int, ...], dtype: Any, perm: tuple[int, ...] | None) -> Any:
@@ -106,8 +111,10 @@ def record(graph: Graph, backend: ArrayBackend, consts: dict[Var, Any], args: Se
     for k, e in enumerate(graph.eqns):
         ins = [env[v] for v in e.inputs]
         r = resolve(e.prim)(*ins, **e.params)
-        _check_type(e, r)
-        aliases = tuple(i for i, a in enumerate(ins) if may_share(r, a))
+        t = e.out.type
+        if r.shape != t.shape or r.dtype != t.dtype:
+            _check_type(e, r)
+        aliases = tuple([i for i, a in enumerate(ins) if may_share(r, a)]) if ins else ()
         facts[e.out] = fact_of(xp, r, aliases)
         env[e.out] = r
         for v in e.inputs:

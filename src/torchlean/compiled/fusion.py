@@ -113,8 +113,12 @@ def _run_key(e: Eqn, inexact_ok: frozenset[str]) -> Any:
 
 
 def form_regions(order: Sequence[Eqn], outputs: Sequence[Var], inexact_ok: frozenset[str],
-                 min_ops: int = 3, max_ops: int = 64) -> list[Eqn | Region]:
-    """Cut ``order`` into plain equations and regions (see the module docstring)."""
+                 min_ops: int = 3, max_ops: int = 64, max_args: int = 32) -> list[Eqn | Region]:
+    """Cut ``order`` into plain equations and regions (see the module docstring).
+
+    A run also ends before its kernel would take more than ``max_args`` arrays (inputs plus
+    outputs): every array argument costs numba dispatch time on each call and compile time.
+    """
     users_after: dict[Var, int] = {}  # value -> position of its last use
     bcast = {e.out: e for e in order if e.prim.name == "broadcast_to"}
     for k, e in enumerate(order):
@@ -133,30 +137,43 @@ def form_regions(order: Sequence[Eqn], outputs: Sequence[Var], inexact_ok: froze
             continue
         shape, dtype = e.out.type.shape, e.out.type.dtype
         run: list[Eqn] = []
-        bcasts: list[Eqn] = []
+        bcasts: list[tuple[int, Eqn]] = []
         inside: set[Var] = set()
+        reads: set[Var] = set()  # arrays read from outside the run
+        live: set[Var] = set()  # values made in the run and read after the current end
+        best = 0  # length of the longest prefix whose kernel takes at most max_args arrays
+        best_j = k
         j = k
         while j < n and len(run) < max_ops:
             f = order[j]
             if fusable(f, inexact_ok) and f.out.type.shape == shape and f.out.type.dtype == dtype:
+                reads.update(bcast[v].inputs[0] if v in bcast else v for v in f.inputs if v not in inside)
+                if len(reads) > max_args and run:
+                    break
+                live.difference_update([v for v in f.inputs if v in live and users_after[v] == j])
+                if users_after.get(f.out, -1) > j:
+                    live.add(f.out)
                 run.append(f)
                 inside.add(f.out)
+                if len(reads) + len(live) <= max_args or best == 0:
+                    best, best_j = len(run), j + 1
+                elif len(reads) + len(live) > 2 * max_args:  # unlikely to come back under: stop looking
+                    break
             elif (f.prim.name == "broadcast_to" and f.out.type.shape == shape and f.out.type.dtype == dtype
                   and f.inputs[0] not in inside):
-                bcasts.append(f)
+                bcasts.append((j, f))
                 inside.add(f.out)
             else:
                 break
             j += 1
-        while run and order[j - 1] is not run[-1]:  # do not end on a broadcast
-            j -= 1
-            b = bcasts.pop()
-            inside.discard(b.out)
+        j = best_j  # the run ends on its last fusable equation that keeps within max_args
+        del run[best:]
+        kept = [b for pos, b in bcasts if pos < j]
         if len(run) < min_ops:
             items.extend(order[k:j])
             k = j
             continue
-        items.extend(b for b in bcasts if users_after.get(b.out, -1) >= j)
+        items.extend(b for b in kept if users_after.get(b.out, -1) >= j)
         items.append(_region(run, bcast, j, users_after))
         k = j
     return _drop_dead(items, outputs)

@@ -108,7 +108,8 @@ class Executable:
         kernels = _fusion_backend(opts, self.backend)
         if kernels is not None:
             order = fusion_order(g, opts.fuse_inexact)
-            items = form_regions(order, g.outputs, opts.fuse_inexact, opts.fuse_min_ops, opts.fuse_max_ops)
+            items = form_regions(order, g.outputs, opts.fuse_inexact, opts.fuse_min_ops, opts.fuse_max_ops,
+                                 opts.fuse_max_args)
             kernels.compile_regions(items, facts)
             stats["fused_regions"] = sum(1 for i in items if not isinstance(i, Eqn))
         sch = build(g, items, facts, consts, self.backend, opts.persistent_outputs)

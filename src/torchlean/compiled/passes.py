@@ -56,10 +56,12 @@ class _Subst:
         return v
 
     def eqn(self, e: Eqn) -> Eqn:
-        ins = tuple(self(v) for v in e.inputs)
-        if all(a is b for a, b in zip(ins, e.inputs)):
-            return e
-        return Eqn(e.prim, ins, e.params, e.out)
+        m = self.map
+        if m:
+            for v in e.inputs:
+                if v in m:
+                    return Eqn(e.prim, tuple(self(u) for u in e.inputs), e.params, e.out)
+        return e
 
     def finish(self, g: Graph, eqns: list[Eqn]) -> Graph:
         g.eqns = eqns
@@ -98,7 +100,9 @@ def _frozen(v: Any) -> Any:
 
 
 def params_key(params: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(sorted((k, _frozen(v)) for k, v in params.items()))
+    if not params:
+        return ()
+    return tuple((k, _frozen(v)) for k, v in params.items())
 
 
 def cse(g: Graph, stats: dict[str, int] | None = None) -> Graph:
@@ -120,7 +124,7 @@ def cse(g: Graph, stats: dict[str, int] | None = None) -> Graph:
     eqns = []
     for e in h.eqns:
         e = sub.eqn(e)
-        key = (e.prim.name, tuple(v.id for v in e.inputs), params_key(e.params))
+        key = (e.prim, e.inputs, params_key(e.params))
         prev = seen.get(key)
         if prev is not None and prev.type == e.out.type:
             sub.map[e.out] = prev
@@ -160,14 +164,13 @@ def _small_enough(e: Eqn, g: Graph) -> bool:
 
 
 def static_pipeline(g: Graph, backend: ArrayBackend, enabled: frozenset[str], stats: dict[str, int]) -> Graph:
-    """The passes that need no data: dce, cse, fold (each when enabled), then dce again."""
-    if "dce" in enabled:
-        g = dce(g, stats)
+    """The passes that need no data: cse, fold (then cse again if it folded), dce."""
     if "cse" in enabled:
         g = cse(g, stats)
     if "fold" in enabled:
+        before = stats.get("fold", 0)
         g = fold(g, backend, stats)
-        if "cse" in enabled:
+        if "cse" in enabled and stats.get("fold", 0) > before:
             g = cse(g, stats)
     if "dce" in enabled:
         g = dce(g, stats)

@@ -28,7 +28,7 @@ from typing import Any
 
 from .._core.shapes import expand_for_broadcast, prod
 from ..backends.base import ArrayBackend
-from .facts import VIEW_PRIMS, Fact, empty_like_layout
+from .facts import VIEW_PRIMS, Fact, empty_like_layout, inverse
 from .fusion import ELEMENTWISE, Region
 from .ir import Eqn, Graph, Var
 
@@ -118,121 +118,109 @@ def _copy_reshape_out(xp: Any, out: Any, x: Any, *, shape: tuple[int, ...]) -> A
 
 def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], consts: dict[Var, Any],
           backend: ArrayBackend, persistent_outputs: bool = False) -> Schedule:
-    """Plan ``items`` (the optimised graph's eqns and fused regions, in execution order)."""
+    """Plan ``items`` (the optimised graph's eqns and fused regions, in execution order).
+
+    One pass classifies every value and lists the steps, one pass finds each slot's last
+    read, one linear scan assigns buffers; then buffers and static views are made.
+    """
     xp = backend.xp
     sch = Schedule()
-    outputs = set(graph.outputs)
-    roots: dict[int, frozenset[int]] = {}  # slot -> buffer-or-runtime slots whose memory it may use
+    kind, slot_of, steps = sch.kind, sch.slot_of, sch.steps
+    outputs = set(graph.outputs) if not persistent_outputs else set()
+    roots: dict[int, tuple[int, ...]] = {}  # slot -> slots of own memory it may be a view of
     for v in graph.inputs:
-        s = sch.new_slot(INPUT, v)
-        sch.input_slots.append(s)
-        roots[s] = frozenset()
+        sch.input_slots.append(sch.new_slot(INPUT, v))
     for v, a in consts.items():
-        s = sch.new_slot(CONST, v)
-        sch.static[s] = a
-        roots[s] = frozenset()
-    consumers = _consumers(items)
-    folded = _foldable_broadcasts(items, consumers, outputs, backend)
-    pending: list[tuple[int, Eqn]] = []  # static views, made once buffers exist
+        sch.static[sch.new_slot(CONST, v)] = a
+    folded = _foldable_broadcasts(items, graph.outputs, backend)
+    pending: list[tuple[int, Any, Eqn]] = []  # static views, made once buffers exist
+    static_kinds = (CONST, BUFFER, STATIC)
+    outs_of: dict[Any, Any] = {}
 
-    def is_static(slot: int) -> bool:
-        return sch.kind[slot] in (CONST, BUFFER, STATIC)
-
-    def out_slot(v: Var) -> int:
-        if v in outputs and not persistent_outputs:
-            s = sch.new_slot(FRESH, v)
-            f = facts[v]
-            sch.layout[s] = (v.type.shape, v.type.dtype, f.perm)
-        else:
-            s = sch.new_slot(BUFFER, v)
-        roots[s] = frozenset({s})
+    def own_slot(v: Var) -> int:
+        s = sch.new_slot(FRESH if v in outputs else BUFFER, v)
+        if v in outputs:
+            sch.layout[s] = (v.type.shape, v.type.dtype, facts[v].perm)
+        roots[s] = (s,)
         return s
 
     for item in items:
         if isinstance(item, Region):
-            ins = tuple(sch.slot_of[v] for v in item.inputs)
-            outs = tuple(out_slot(v) for v in item.outputs)
-            sch.steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
-                                  tuple(s for s in outs if sch.kind[s] == FRESH)))
+            ins = tuple([slot_of[v] for v in item.inputs])
+            outs = tuple([own_slot(v) for v in item.outputs])
+            steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
+                              tuple([s for s in outs if kind[s] == FRESH])))
             continue
         e = item
-        ins = tuple(sch.slot_of[v] for v in e.inputs)
-        f = facts[e.out]
-        if e.out in folded:  # a broadcast read through native broadcasting: a reshape of its source
+        prim, out = e.prim, e.out
+        ins = tuple([slot_of[v] for v in e.inputs])
+        f = facts[out]
+        if out in folded:  # a broadcast read through native broadcasting: a reshape of its source
             src = e.inputs[0]
             shape = expand_for_broadcast(src.type.shape, e.params["shape"], e.params["axes"])
             if shape == src.type.shape:
-                sch.slot_of[e.out] = ins[0]
+                slot_of[out] = ins[0]
                 continue
-            s = sch.new_slot(STATIC if is_static(ins[0]) else RUNTIME, e.out)
-            roots[s] = roots[ins[0]]
-            reshaped = _reshape(shape)
-            if sch.kind[s] == STATIC:
-                pending.append((s, Eqn(e.prim, e.inputs, {"_fn": reshaped}, e.out)))
-            else:
-                sch.steps.append(Step("view", reshaped, ins, (s,), {}, f"reshape{shape}"))
-            continue
-        copying_reshape = e.prim.name == "reshape" and not f.aliases and prod(v_shape(e)) > 0
-        if (e.prim.name in VIEW_PRIMS and not copying_reshape) or f.aliases:
-            bases = [ins[i] for i in (f.aliases if e.prim.name not in VIEW_PRIMS else (0,))]
-            static = all(is_static(b) for b in bases) and all(is_static(i) for i in ins)
-            s = sch.new_slot(STATIC if static else RUNTIME, e.out)
-            roots[s] = frozenset().union(*[roots[b] for b in bases])
+            static = kind[ins[0]] in static_kinds
+            s = sch.new_slot(STATIC if static else RUNTIME, out)
+            roots[s] = roots.get(ins[0], ())
             if static:
-                pending.append((s, e))
+                pending.append((s, _reshape(shape), e))
             else:
-                sch.steps.append(Step("view", backend.resolve(e.prim), ins, (s,), e.params, e.prim.name,
-                                      prim=e.prim))
+                steps.append(Step("view", _reshape(shape), ins, (s,), {}, f"reshape{shape}"))
             continue
-        kernel = partial(_copy_reshape_out, xp) if copying_reshape else backend.resolve_out(e.prim)
-        if kernel is not None and f.perm is not None:
-            s = out_slot(e.out)
-            sch.steps.append(Step("out", kernel, ins, (s,), e.params, e.prim.name,
-                                  (s,) if sch.kind[s] == FRESH else (), e.prim))
+        name = prim.name
+        copying_reshape = name == "reshape" and not f.aliases and prod(out.type.shape) > 0
+        if (name in VIEW_PRIMS and not copying_reshape) or f.aliases:
+            bases = [ins[i] for i in (f.aliases if name not in VIEW_PRIMS else (0,))]
+            static = all(kind[i] in static_kinds for i in ins)
+            s = sch.new_slot(STATIC if static else RUNTIME, out)
+            roots[s] = tuple({r for b in bases for r in roots.get(b, ())})
+            if static:
+                pending.append((s, None, e))
+            else:
+                steps.append(Step("view", backend.resolve(prim), ins, (s,), e.params, name, prim=prim))
+            continue
+        if copying_reshape:
+            kernel = partial(_copy_reshape_out, xp)
         else:
-            s = sch.new_slot(RUNTIME, e.out)
-            roots[s] = frozenset({s})
-            sch.steps.append(Step("call", backend.resolve(e.prim), ins, (s,), e.params, e.prim.name,
-                                  prim=e.prim))
+            kernel = outs_of.get(prim, outs_of)
+            if kernel is outs_of:
+                kernel = outs_of[prim] = backend.resolve_out(prim)
+        if kernel is not None and f.perm is not None:
+            s = own_slot(out)
+            steps.append(Step("out", kernel, ins, (s,), e.params, name, (s,) if kind[s] == FRESH else (), prim))
+        else:
+            s = sch.new_slot(RUNTIME, out)
+            roots[s] = (s,)
+            steps.append(Step("call", backend.resolve(prim), ins, (s,), e.params, name, prim=prim))
     _outputs(sch, graph, roots, xp)
     _liveness(sch, roots)
     _assign_buffers(sch, facts, xp, roots)
-    for s, e in pending:  # static views, in order (a view of a view comes after its base)
-        args = [sch.static[sch.slot_of[v]] for v in e.inputs]
-        fn = e.params.get("_fn")
+    for s, fn, e in pending:  # static views, in order (a view of a view comes after its base)
+        args = [sch.static[slot_of[v]] for v in e.inputs]
         sch.static[s] = fn(args[0]) if fn is not None else backend.resolve(e.prim)(*args, **e.params)
     return sch
-
-
-def v_shape(e: Eqn) -> tuple[int, ...]:
-    return e.out.type.shape
 
 
 def _reshape(shape: tuple[int, ...]) -> Callable[[Any], Any]:
     return lambda x: x.reshape(shape)
 
 
-def _consumers(items: Sequence[Eqn | Region]) -> dict[Var, list[Eqn | Region]]:
-    out: dict[Var, list[Eqn | Region]] = {}
-    for item in items:
-        for v in (item.inputs if isinstance(item, Region) else set(item.inputs)):
-            out.setdefault(v, []).append(item)
-    return out
-
-
-def _foldable_broadcasts(items: Sequence[Eqn | Region], consumers: dict[Var, list[Eqn | Region]],
-                         outputs: set[Var], backend: ArrayBackend) -> set[Var]:
+def _foldable_broadcasts(items: Sequence[Eqn | Region], outputs: Sequence[Var], backend: ArrayBackend) -> set[Var]:
     """broadcast_to values whose every consumer broadcasts natively: an elementwise kernel
     writing into a full-shape ``out`` (or, without an out-variant, a binary one whose other
     operand has the full shape, as NumPy and CuPy ufuncs then broadcast identically)."""
-    folded = set()
+    candidates = {item.out for item in items if not isinstance(item, Region) and item.prim.name == "broadcast_to"}
+    candidates.difference_update(outputs)
+    if not candidates:
+        return set()
+    ok: dict[Var, bool] = {}
     for item in items:
-        if isinstance(item, Region) or item.prim.name != "broadcast_to" or item.out in outputs:
-            continue
-        users = consumers.get(item.out, [])
-        if users and all(_broadcasts_natively(u, item.out, backend) for u in users):
-            folded.add(item.out)
-    return folded
+        for v in item.inputs:
+            if v in candidates:
+                ok[v] = ok.get(v, True) and _broadcasts_natively(item, v, backend)
+    return {v for v, good in ok.items() if good}
 
 
 def _broadcasts_natively(user: Eqn | Region, v: Var, backend: ArrayBackend) -> bool:
@@ -246,12 +234,12 @@ def _broadcasts_natively(user: Eqn | Region, v: Var, backend: ArrayBackend) -> b
     return other is not v and other.type.shape == user.out.type.shape
 
 
-def _outputs(sch: Schedule, graph: Graph, roots: dict[int, frozenset[int]], xp: Any) -> None:
+def _outputs(sch: Schedule, graph: Graph, roots: dict[int, tuple[int, ...]], xp: Any) -> None:
     """Return fresh outputs directly; copy every output that may alias anything else."""
     seen: set[int] = set()
     for v in graph.outputs:
         s = sch.slot_of[v]
-        own = sch.kind[s] == FRESH or (sch.kind[s] == RUNTIME and roots[s] == {s})
+        own = sch.kind[s] == FRESH or (sch.kind[s] == RUNTIME and roots[s] == (s,))
         if own and s not in seen:
             seen.add(s)
             sch.output_slots.append(s)
@@ -259,81 +247,76 @@ def _outputs(sch: Schedule, graph: Graph, roots: dict[int, frozenset[int]], xp: 
         c = sch.new_slot(FRESH, None)
         sch.steps.append(Step("copy", _copy, (s,), (c,), {}, "copy"))
         sch.output_slots.append(c)
-        roots[c] = frozenset({c})
+        roots[c] = (c,)
 
 
 def _copy(x: Any) -> Any:
     return x.copy(order="K") if hasattr(x, "copy") else x
 
 
-def _liveness(sch: Schedule, roots: dict[int, frozenset[int]]) -> None:
+def _liveness(sch: Schedule, roots: dict[int, tuple[int, ...]]) -> None:
     """Index of the last step reading each slot or any view of it."""
     last = sch.last_read
+    get = roots.get
     for k, st in enumerate(sch.steps):
+        for s in st.outs:  # a value never read dies where it is made
+            last[s] = k
         for s in st.ins:
             last[s] = k
-            for r in roots.get(s, ()):
+            for r in get(s, ()):
                 last[r] = k
-        for s in st.outs:  # a value never read dies where it is made
-            last.setdefault(s, k)
-            for r in roots.get(s, ()):
-                last.setdefault(r, k)
 
 
 INPLACE = ELEMENTWISE
 
 
-def _assign_buffers(sch: Schedule, facts: dict[Var, Fact], xp: Any, roots: dict[int, frozenset[int]]) -> None:
+def _assign_buffers(sch: Schedule, facts: dict[Var, Fact], xp: Any, roots: dict[int, tuple[int, ...]]) -> None:
     """Linear scan: a buffer value takes a free buffer of its dtype and size (or, for an
     elementwise kernel, the buffer of an input that dies here and is laid out identically)."""
     free: dict[tuple[Any, int], list[int]] = {}
     dying_at: dict[int, list[int]] = {}
+    kind, var, buffer_of, buffers = sch.kind, sch.var, sch.buffer_of, sch.buffers
     for s, k in sch.last_read.items():
-        if sch.kind[s] == BUFFER:
+        if kind[s] == BUFFER:
             dying_at.setdefault(k, []).append(s)
     for k, st in enumerate(sch.steps):
-        dying = dying_at.get(k, [])
+        dying = dying_at.get(k, ())
         # In place only for NumPy ufuncs (which handle exact overlap): a numba loop whose
         # input and output overlap fails LLVM's runtime alias check and runs unvectorised.
-        inplace_ok = st.op == "out" and st.label in INPLACE
-        taken: set[int] = set()
+        inplace_ok = bool(dying) and st.op == "out" and st.label in INPLACE
+        taken = None
         for s in st.outs:
-            if sch.kind[s] != BUFFER:
+            if kind[s] != BUFFER:
                 continue
-            v = sch.var[s]
+            v = var[s]
             key = (v.type.dtype, prod(v.type.shape))
             bid = None
             if inplace_ok:
                 for d in dying:
-                    if (d in st.ins and d not in taken and _same_buffer_layout(sch, facts, d, v)
-                            and not any(d in roots[i] for i in st.ins if i != d)):
-                        bid = sch.buffer_of[d]
-                        taken.add(d)
+                    if (d in st.ins and _same_buffer_layout(sch, facts, d, v)
+                            and not any(d in roots.get(i, ()) for i in st.ins if i != d)):
+                        bid = buffer_of[d]
+                        taken = d
                         break
             if bid is None:
                 pool = free.get(key)
                 if pool:
                     bid = pool.pop()
                 else:
-                    bid = len(sch.buffers)
-                    sch.buffers.append(Buffer(bid, key[0], key[1]))
-            sch.buffer_of[s] = bid
-            sch.buffers[bid].values.append(v)
-        for d in dying:
-            if d not in taken and d in sch.buffer_of:
-                b = sch.buffers[sch.buffer_of[d]]
-                free.setdefault((b.dtype, b.size), []).append(b.id)
-        # outputs never read die right away (their buffer is free for the next step)
-        for s in st.outs:
-            if sch.kind[s] == BUFFER and sch.last_read.get(s) == k and s not in dying:
-                b = sch.buffers[sch.buffer_of[s]]
+                    bid = len(buffers)
+                    buffers.append(Buffer(bid, key[0], key[1]))
+            buffer_of[s] = bid
+            buffers[bid].values.append(v)
+        for d in dying:  # after the outputs are placed: a dying input is never overwritten
+            if d != taken:
+                b = buffers[buffer_of[d]]
                 free.setdefault((b.dtype, b.size), []).append(b.id)
     for b in sch.buffers:
         b.array = xp.empty(b.size, b.dtype)
-    for s, bid in sch.buffer_of.items():
-        v = sch.var[s]
-        perm = facts[v].perm if v in facts else None
-        sch.static[s] = _view_as(xp, sch.buffers[bid].array, v.type.shape, perm)
+    for s, bid in buffer_of.items():
+        v = var[s]
+        f = facts.get(v)
+        sch.static[s] = _view_as(xp, buffers[bid].array, v.type.shape, f.perm if f is not None else None)
 
 
 def _same_buffer_layout(sch: Schedule, facts: dict[Var, Fact], d: int, v: Var) -> bool:
@@ -343,10 +326,8 @@ def _same_buffer_layout(sch: Schedule, facts: dict[Var, Fact], d: int, v: Var) -
 
 
 def _view_as(xp: Any, flat: Any, shape: tuple[int, ...], perm: tuple[int, ...] | None) -> Any:
-    if perm is None or perm == tuple(range(len(shape))):
+    if perm is None or all(a == i for i, a in enumerate(perm)):
         return flat.reshape(shape)
-    from .facts import inverse
-
     return flat.reshape(tuple(shape[a] for a in perm)).transpose(inverse(perm))
 
 
