@@ -13,12 +13,11 @@ from typing import Any
 
 from ._core.types import TensorType
 from .backends import get_backend
+from .compiled import updates as _updates
 from .compiled.api import compile_scalar
 from .compiled.trace import as_type
-from .compiled.transforms import extend_graph
 from .eager.session import Session
 from .optim import SGD, Adam, AdamW
-from .optim import rules as _rules
 from .options import Backend, Options
 from .params import ParamList
 
@@ -99,6 +98,8 @@ class ScalarTrainer:
             opt = self._optimizers[key] = cls(list(self.params), **hyper)
         for k, v in hyper.items():
             setattr(opt, k, v)
+        if self.compiled is not None:  # Adam / AdamW: the update runs inside the step graph
+            return self._compiled_adam(key, opt, inputs)
         value, grads = self._value_and_grads(inputs)
         opt.step({p: g for p, g in zip(self.params, grads) if p.requires_grad})
         if self.session is not None:
@@ -111,13 +112,7 @@ class ScalarTrainer:
         c = self.compiled
         if "sgd" not in c._graphs:
             trainable = [i for i, p in enumerate(self.params) if p.requires_grad]
-
-            def build(ops, ins, outs, extras):
-                loss, grads, lr_var = outs[0], outs[1:], extras[0]
-                return [loss] + [_rules.sgd(ops, ins[i], g, lr_var) for i, g in zip(trainable, grads)]
-
-            lr_type = TensorType((), self.options.dtype)
-            c.add_graph("sgd", extend_graph(c.graph_of("grad"), [lr_type], build))
+            c.add_graph("sgd", _updates.sgd_graph(c.graph_of("grad"), trainable, self.options.dtype))
         if self._lr is None or self._lr[0] != lr:  # upload the rate once, not every step
             self._lr = (lr, self._backend.asarray(lr, self.options.dtype))
         outs = c.run("sgd", [*self._param_arrays(), *self._inputs(inputs)],
@@ -125,6 +120,44 @@ class ScalarTrainer:
         for p, new in zip([p for p in self.params if p.requires_grad], outs[1:]):
             p.assign(self._backend, new)
         return outs[0]
+
+    def _compiled_adam(self, key: str, opt: Any, inputs: Sequence[Any]) -> Any:
+        """One run of the step graph with the Adam/AdamW update (``compiled/updates.py``);
+        the moments stay in ``opt.state`` in the optimizer's own format."""
+        c = self.compiled
+        dtype = self.options.dtype
+        decoupled = key == "adamw"
+        name = f"{key}:{opt.beta1!r}:{opt.beta2!r}:{opt.eps!r}"
+        trainable = [i for i, p in enumerate(self.params) if p.requires_grad]
+        if name not in c._graphs:
+            c.add_graph(name, _updates.adam_graph(c.graph_of("grad"), trainable, dtype, opt.beta1, opt.beta2,
+                                                  opt.eps, decoupled))
+        ps = [self.params[i] for i in trainable]
+        states = []
+        for p in ps:
+            st = opt.state.get(p)
+            if st is None:
+                st = opt.state[p] = opt._init_state(self._backend, p)
+            st["t"] += 1
+            states.append(st)
+        scalars = _updates.adam_scalars(states[0]["t"] if states else 1, opt.lr, opt.beta1, opt.beta2,
+                                        opt.weight_decay if decoupled else None)
+        stype = TensorType((), dtype)
+        extra = ([(self._state_array(st, "m"), TensorType(p.shape, p.dtype)) for st, p in zip(states, ps)]
+                 + [(self._state_array(st, "v"), TensorType(p.shape, p.dtype)) for st, p in zip(states, ps)]
+                 + [(self._backend.asarray(x, dtype), stype) for x in scalars])
+        outs = c.run(name, [*self._param_arrays(), *self._inputs(inputs)], extra)
+        n = len(ps)
+        for k, (p, st) in enumerate(zip(ps, states)):
+            p.assign(self._backend, outs[1 + k])
+            st["m"], st["v"] = outs[1 + n + k], outs[1 + 2 * n + k]
+        return outs[0]
+
+    def _state_array(self, state: dict[str, Any], key: str) -> Any:
+        v = state[key]
+        if not self._backend.is_array(v):  # a host copy from load_state_dict
+            v = state[key] = self._backend.asarray(v, v.dtype)
+        return v
 
     def get_params(self) -> list[Any]:
         """Host copies of the parameters (syncs device mirrors)."""
