@@ -73,23 +73,43 @@ def test_planned_step_equals_eager_bitwise(fusion):
 
 
 def test_out_variant_kernels_write_into_buffers_and_plain_ones_still_run():
-    def f(ops, w, b, x, labels):
-        return ops.cross_entropy(ops.relu(ops.linear(w, b, x)), labels)
+    def f(ops, w, b, x):  # log_softmax has no out-variant: its own result is used
+        return ops.sum(ops.mul(ops.log_softmax(ops.relu(ops.linear(w, b, x))), ops.tanh(ops.linear(w, b, x))))
 
-    args = [RNG.standard_normal((5, 4)), RNG.standard_normal(5), RNG.standard_normal((7, 4)),
-            RNG.integers(0, 5, 7)]
+    args = [RNG.standard_normal((5, 4)), RNG.standard_normal(5), RNG.standard_normal((7, 4))]
     with compile_options(fusion=False):
-        c = compile_scalar(f, args, tl.Options(dtype=np.float64), wrt=[True, True, True, False])
+        c = compile_scalar(f, args, tl.Options(dtype=np.float64))
         value, grads = c.value_and_grad(*args)
     sch = c._exes[("grad", tl.Device.CPU)].schedule
     ops = {(st.op, st.label) for st in sch.steps}
-    assert ("out", "linear") in ops and ("out", "relu") in ops
-    assert ("call", "cross_entropy") in ops and ("call", "cross_entropy_grad") in ops
+    assert ("out", "linear") in ops and ("out", "relu") in ops and ("call", "log_softmax") in ops
     s = tl.Session(dtype=np.float64)
-    refs = [s.input(a, requires_grad=True) for a in args[:3]]
-    loss = f(s, *refs, s.input(args[3]))
+    refs = [s.input(a, requires_grad=True) for a in args]
+    loss = f(s, *refs)
     eg = s.backward(loss)
     assert bitwise_equal(value, s.value(loss))
+    assert all(bitwise_equal(g, eg[r]) for g, r in zip(grads, refs))
+
+
+@pytest.mark.parametrize("zshape", [(7, 5), (5,)])
+def test_cross_entropy_and_its_gradient_run_as_one_kernel(zshape):
+    def f(ops, w, b, x, labels):
+        return ops.cross_entropy(ops.linear(w, b, x), labels)
+
+    n = zshape[0] if len(zshape) == 2 else None
+    x = RNG.standard_normal((n, 4) if n else (4,))
+    labels = np.array([0, 4, 9, -1, 2, 3, 1]) if n else np.array(3)
+    args = [RNG.standard_normal((5, 4)), RNG.standard_normal(5), x, labels]
+    with compile_options(fusion=False):
+        c = compile_scalar(f, args, tl.Options(dtype=np.float64), wrt=[True, True, True, False])
+        value, grads = c.value_and_grad(*args)
+    steps = [st.label for st in c._exes[("grad", tl.Device.CPU)].schedule.steps]
+    assert "cross_entropy+grad" in steps and "cross_entropy" not in steps
+    s = tl.Session(dtype=np.float64)
+    refs = [s.input(a, requires_grad=True) for a in args[:3]]
+    loss = f(s, *refs, s.input(labels))
+    eg = s.backward(loss)
+    assert bitwise_equal(value, s.value(loss))  # labels 9 and -1 are out of range: no gradient rows
     assert all(bitwise_equal(g, eg[r]) for g, r in zip(grads, refs))
 
 

@@ -32,6 +32,7 @@ from .config import CompileOptions, current_options
 from .facts import record
 from .fusion import form_regions, fusion_order
 from .ir import Eqn, Graph, Var
+from .patterns import pair_cross_entropy
 from .plan import Schedule, build
 from .runner import generate, interpreter
 
@@ -112,6 +113,8 @@ class Executable:
                                  opts.fuse_max_args)
             kernels.compile_regions(items, facts)
             stats["fused_regions"] = sum(1 for i in items if not isinstance(i, Eqn))
+        if self.backend.device.value == "cpu":
+            items = pair_cross_entropy(items, self._xp, facts)
         sch = build(g, items, facts, consts, self.backend, opts.persistent_outputs)
         if len(sch.steps) > opts.interpret_above:
             run, source = interpreter(sch, self._xp), None

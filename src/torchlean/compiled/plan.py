@@ -31,6 +31,7 @@ from ..backends.base import ArrayBackend
 from .facts import VIEW_PRIMS, Fact, empty_like_layout, inverse
 from .fusion import ELEMENTWISE, Region
 from .ir import Eqn, Graph, Var
+from .patterns import Group
 
 INPUT, CONST, BUFFER, STATIC, RUNTIME, FRESH = "input", "const", "buffer", "static", "runtime", "fresh"
 
@@ -145,7 +146,7 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
         return s
 
     for item in items:
-        if isinstance(item, Region):
+        if isinstance(item, (Region, Group)):
             ins = tuple([slot_of[v] for v in item.inputs])
             outs = tuple([own_slot(v) for v in item.outputs])
             steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
@@ -211,7 +212,7 @@ def _foldable_broadcasts(items: Sequence[Eqn | Region], outputs: Sequence[Var], 
     """broadcast_to values whose every consumer broadcasts natively: an elementwise kernel
     writing into a full-shape ``out`` (or, without an out-variant, a binary one whose other
     operand has the full shape, as NumPy and CuPy ufuncs then broadcast identically)."""
-    candidates = {item.out for item in items if not isinstance(item, Region) and item.prim.name == "broadcast_to"}
+    candidates = {item.out for item in items if isinstance(item, Eqn) and item.prim.name == "broadcast_to"}
     candidates.difference_update(outputs)
     if not candidates:
         return set()
@@ -223,8 +224,8 @@ def _foldable_broadcasts(items: Sequence[Eqn | Region], outputs: Sequence[Var], 
     return {v for v, good in ok.items() if good}
 
 
-def _broadcasts_natively(user: Eqn | Region, v: Var, backend: ArrayBackend) -> bool:
-    if isinstance(user, Region) or user.prim.name not in ELEMENTWISE:
+def _broadcasts_natively(user: Any, v: Var, backend: ArrayBackend) -> bool:
+    if not isinstance(user, Eqn) or user.prim.name not in ELEMENTWISE:
         return False
     if backend.resolve_out(user.prim) is not None:
         return True

@@ -86,3 +86,24 @@ cross_entropy_p = defop(
     jvp=[lambda ops, t, out, z, labels: ops.sum(ops.mul(ops.cross_entropy_grad(z, labels), t)), None],
     doc="Mean softmax cross-entropy of logits (C,) or (N, C) against integer labels.",
 )
+
+
+def ce_and_grad_impl(xp, loss_out, grad_out, z, labels):
+    """``cross_entropy(z, labels)`` into the 0-d ``loss_out`` and ``cross_entropy_grad(z,
+    labels)`` into ``grad_out`` (laid out like that kernel's result), sharing one max, one exp
+    and one row sum: exactly the two kernels' values, for the compiled path, which pairs the
+    two equations when a graph has both (a training step always does)."""
+    m = z.max(axis=-1, keepdims=True)
+    xp.subtract(z, m, out=grad_out)
+    xp.exp(grad_out, out=grad_out)
+    s = grad_out.sum(axis=-1, keepdims=True)
+    lse = xp.log(s[..., 0]) + m[..., 0]
+    valid = (labels >= 0) & (labels < z.shape[-1])
+    idx = xp.where(valid, labels, 0)
+    loss = lse - _pick(xp, z, idx)
+    loss_out[...] = (loss * valid).sum() / _rows(z)
+    grad_out /= s
+    grad_out *= valid[..., None]
+    rows = xp.arange(z.shape[0]) if z.ndim == 2 else ()
+    grad_out[(*((rows,) if z.ndim == 2 else ()), idx)] -= valid
+    grad_out /= _rows(z)
