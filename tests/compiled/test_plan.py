@@ -226,3 +226,30 @@ def test_a_dead_value_s_buffer_is_taken_by_a_later_value():
     assert len(sch.buffers) == 2
     assert sorted(len(b.values) for b in sch.buffers) == [1, 2]
     assert bitwise_equal(exe.run(x)[0], x @ x @ x @ x @ x)
+
+
+def test_threads_running_one_compiled_function_get_their_own_buffers():
+    import threading
+
+    def f(ops, x):  # large products: NumPy releases the GIL, so the threads really overlap
+        return ops.sum(ops.tanh(ops.matmul(ops.matmul(x, x), x)))
+
+    xs = [RNG.standard_normal((160, 160)) / 10 for _ in range(3)]
+    with compile_options(fusion=False):
+        c = compile_scalar(f, [xs[0]], tl.Options(dtype=np.float64))
+        expected = [c.value_and_grad(x) for x in xs]
+    wrong = []
+
+    def work(i):
+        for _ in range(40):
+            v, (g,) = c.value_and_grad(xs[i])
+            if not (bitwise_equal(v, expected[i][0]) and bitwise_equal(g, expected[i][1][0])):
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+    assert len(c._exes[("grad", tl.Device.CPU)].plans) == 1  # the other threads planned privately

@@ -23,6 +23,7 @@ buffers and the ordered steps a CUDA-graph capture replays.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,14 +74,25 @@ class Executable:
         self._xp = xp
         self.plans: dict[tuple[Any, ...], Plan] = {}
         self.last_plan: Plan | None = None
+        self._owner = threading.get_ident()
+        self._local = threading.local()
 
     # -- running ------------------------------------------------------------------------------
     def run(self, *args: Any) -> list[Any]:
+        """Outputs for ``args``. A plan's buffers belong to one thread: the thread that made the
+        executable uses ``plans``; any other thread plans (and keeps) its own."""
         key = tuple([a.strides for a in args])
-        plan = self.plans.get(key)
+        plans = self.plans if threading.get_ident() == self._owner else self._thread_plans()
+        plan = plans.get(key)
         if plan is None:
-            plan = self._plan(key, args)
+            plan = plans[key] = self._plan(args)
         return plan.run(*args)
+
+    def _thread_plans(self) -> dict[tuple[Any, ...], Plan]:
+        plans = getattr(self._local, "plans", None)
+        if plans is None:
+            plans = self._local.plans = {}
+        return plans
 
     @property
     def source(self) -> str:
@@ -95,7 +107,7 @@ class Executable:
         return self.last_plan.describe() if self.last_plan else str(self.static_graph)
 
     # -- planning -----------------------------------------------------------------------------
-    def _plan(self, key: tuple[Any, ...], args: Sequence[Any]) -> Plan:
+    def _plan(self, args: Sequence[Any]) -> Plan:
         opts = self.options
         g = self.static_graph
         facts, _ = record(g, self.backend, self.consts, args)
@@ -121,7 +133,6 @@ class Executable:
         else:
             run, source = generate(sch, self._xp)
         plan = Plan(g, items, sch, run, source, stats)
-        self.plans[key] = plan
         self.last_plan = plan
         return plan
 
