@@ -1,11 +1,13 @@
 """The seed's scaling test: a chain of N ``relu`` nodes on a 4-vector (float64), N = 1k ... 16k.
 
-For each N, in a fresh child process: eager forward, eager backward, ``compile_scalar``, the
+For each N, in fresh child processes: eager forward, eager backward, ``compile_scalar``, the
 first compiled ``value_and_grad`` (gradient graph, passes, recording run, plan, first run),
-a later ``value_and_grad`` (median of 5), the first call's share spent building the gradient
-graph, and peak memory (tracemalloc peak over compile + first call, and the process's max
-RSS). Every figure should grow linearly in N; the first call should stay a small multiple
-of a later one.
+the part of it spent building the gradient graph (``transforms.vjp_graph``), a later
+``value_and_grad`` (median of 5), and peak memory (tracemalloc peak over compile + first call,
+measured in a separate child since tracing slows Python down; and the timing child's max
+RSS). Each N is timed twice: the first pass finds numba's disk cache cold for kernel shapes
+new to this machine ("1st cold"), the table shows the second. Every figure should grow
+linearly in N.
 
 Run: ``python bench/bench_chain.py [--fusion 0|1]`` (``make bench`` runs it with fusion on).
 """
@@ -24,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = (1000, 2000, 4000, 8000, 16000)
 
 
-def child(n: int) -> dict[str, float]:
+def child(n: int, memory: bool = False) -> dict[str, float]:
     import resource
     import tracemalloc
 
@@ -56,7 +58,8 @@ def child(n: int) -> dict[str, float]:
         bwd.append(t2 - t1)
     s.reset()
     out["eager_forward"], out["eager_backward"] = min(fwd), min(bwd)
-    tracemalloc.start()
+    if memory:
+        tracemalloc.start()
     t0 = time.perf_counter()
     c = compile_scalar(chain, [x0], tl.Options(dtype=np.float64))
     t1 = time.perf_counter()
@@ -64,8 +67,10 @@ def child(n: int) -> dict[str, float]:
     t2 = time.perf_counter()
     c.value_and_grad(x0)
     t3 = time.perf_counter()
-    out["peak_traced_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
+    if memory:
+        out["peak_traced_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        return out
     out["compile_scalar"] = t1 - t0
     out["grad_graph"] = t2 - t1
     out["first_value_and_grad"] = t3 - t1
@@ -82,6 +87,12 @@ def child(n: int) -> dict[str, float]:
     return out
 
 
+def _child(n: int, env: dict[str, str], memory: bool = False) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", str(n)] + (["--memory"] if memory else [])
+    r = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fusion", default=os.environ.get("TORCHLEAN_FUSION", "1"))
@@ -90,20 +101,19 @@ def main() -> None:
     sizes = [int(v) for v in args.sizes.split(",")]
     env = dict(os.environ, TORCHLEAN_FUSION=args.fusion)
     env["PYTHONPATH"] = HERE + os.pathsep + env.get("PYTHONPATH", "")
-    # one untimed run first, so the first calls below find numba's disk cache warm
-    subprocess.run([sys.executable, __file__, "--child", str(sizes[0])], env=env, check=True,
-                   capture_output=True)
     rows = []
     for n in sizes:
-        r = subprocess.run([sys.executable, __file__, "--child", str(n)], env=env, check=True,
-                           capture_output=True, text=True)
-        rows.append((n, json.loads(r.stdout.strip().splitlines()[-1])))
+        cold = _child(n, env)
+        r = _child(n, env)
+        r["first_cold"] = cold["first_value_and_grad"]
+        r["peak_traced_mib"] = _child(n, env, memory=True)["peak_traced_mib"]
+        rows.append((n, r))
     print(f"\nN-relu chain on a 4-vector, float64 (fusion {'on' if args.fusion != '0' else 'off'}); "
           "times in ms, memory in MiB")
     cols = ["eager_forward", "eager_backward", "compile_scalar", "grad_graph", "first_value_and_grad",
-            "later_value_and_grad", "peak_traced_mib", "max_rss_mib", "steps"]
-    heads = ["eager fwd", "eager bwd", "compile", "grad graph", "1st v&g", "later v&g", "peak trc", "max rss",
-             "steps", "1st/later"]
+            "first_cold", "later_value_and_grad", "peak_traced_mib", "max_rss_mib", "steps"]
+    heads = ["eager fwd", "eager bwd", "compile", "grad graph", "1st v&g", "1st cold", "later v&g", "peak trc",
+             "max rss", "steps", "1st/later"]
     print("  " + f"{'N':>6}" + "".join(f"{h:>11}" for h in heads))
     for n, r in rows:
         vals = [r[c] * (1e3 if "mib" not in c and c != "steps" else 1) for c in cols]
@@ -119,6 +129,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        print(json.dumps(child(int(sys.argv[2]))))
+        print(json.dumps(child(int(sys.argv[2]), memory="--memory" in sys.argv)))
     else:
         main()

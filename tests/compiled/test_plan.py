@@ -180,6 +180,7 @@ def test_persistent_outputs_are_computed_into_buffers_and_copied_out():
     copies = [st for st in sch.steps if st.op == "copy"]
     assert len(copies) == len(sch.output_slots)
     assert not any(st.fresh for st in sch.steps)  # nothing is allocated inside the replayed steps
+    assert sch.allocating_steps() == copies  # every kernel writes into a fixed buffer: capturable
     value, grads = c.value_and_grad(*args)
     ev, eg = eager_value_and_grad(args)
     assert bitwise_equal(value, ev) and all(bitwise_equal(g, e) for g, e in zip(grads, eg))

@@ -114,7 +114,7 @@ def record(graph: Graph, backend: ArrayBackend, consts: dict[Var, Any], args: Se
         t = e.out.type
         if r.shape != t.shape or r.dtype != t.dtype:
             _check_type(e, r)
-        aliases = tuple([i for i, a in enumerate(ins) if may_share(r, a)]) if ins else ()
+        aliases = () if e.prim.name in FRESH_RESULT else tuple([i for i, a in enumerate(ins) if may_share(r, a)])
         facts[e.out] = fact_of(xp, r, aliases)
         env[e.out] = r
         for v in e.inputs:
@@ -132,6 +132,10 @@ def _check_type(e: Eqn, r: Any) -> None:
 
 
 VIEW_PRIMS = frozenset({"reshape", "transpose", "broadcast_to", "slice", "detach"})
+# Kernels that always return a new array (ufuncs and products without ``out=``): no aliasing check.
+FRESH_RESULT = frozenset({"add", "sub", "mul", "div", "maximum", "minimum", "neg", "scale", "add_scalar",
+                          "sign", "step", "abs", "relu", "exp", "log", "inv", "sigmoid", "tanh", "softplus",
+                          "sqrt", "clamp", "power", "matmul", "linear"})
 
 
 def is_view_prim(prim: Primitive) -> bool:

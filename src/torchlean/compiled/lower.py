@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..backends.base import ArrayBackend
+from ..options import Device
 from . import passes
 from .config import CompileOptions, current_options
 from .facts import record
@@ -125,7 +126,7 @@ class Executable:
                                  opts.fuse_max_args)
             kernels.compile_regions(items, facts)
             stats["fused_regions"] = sum(1 for i in items if not isinstance(i, Eqn))
-        if self.backend.device.value == "cpu":
+        if self.backend.device is Device.CPU:
             items = pair_cross_entropy(items, self._xp, facts)
         sch = build(g, items, facts, consts, self.backend, opts.persistent_outputs)
         if len(sch.steps) > opts.interpret_above:
@@ -139,7 +140,7 @@ class Executable:
 
 def _fusion_backend(opts: CompileOptions, backend: ArrayBackend) -> Any:
     """The kernel generator for fused regions on this backend, or None (plain kernels)."""
-    if not opts.fusion or backend.device.value != "cpu":
+    if not opts.fusion or backend.device is not Device.CPU:
         return None
     from . import codegen_numba
 

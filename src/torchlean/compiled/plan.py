@@ -97,6 +97,12 @@ class Schedule:
     def nbytes(self) -> int:
         return sum(b.nbytes for b in self.buffers)
 
+    def allocating_steps(self) -> list[Step]:
+        """Steps that allocate at every call: kernels without an out-variant ("call"), steps
+        writing a fresh output, and the final copies. A CUDA-graph capture replays the steps
+        before the copies, so with ``persistent_outputs`` it needs only "call" steps gone."""
+        return [st for st in self.steps if st.op in ("call", "copy") or st.fresh]
+
     def __str__(self) -> str:
         lines = [f"schedule: {len(self.steps)} steps, {len(self.buffers)} buffers "
                  f"({self.nbytes()} bytes), inputs {[self.name(s) for s in self.input_slots]}"]
@@ -277,6 +283,7 @@ def _assign_buffers(sch: Schedule, facts: dict[Var, Fact], xp: Any, roots: dict[
     free: dict[tuple[Any, int], list[int]] = {}
     dying_at: dict[int, list[int]] = {}
     kind, var, buffer_of, buffers = sch.kind, sch.var, sch.buffer_of, sch.buffers
+    sizes: dict[tuple[int, ...], int] = {}
     for s, k in sch.last_read.items():
         if kind[s] == BUFFER:
             dying_at.setdefault(k, []).append(s)
@@ -290,7 +297,11 @@ def _assign_buffers(sch: Schedule, facts: dict[Var, Fact], xp: Any, roots: dict[
             if kind[s] != BUFFER:
                 continue
             v = var[s]
-            key = (v.type.dtype, prod(v.type.shape))
+            shape = v.type.shape
+            size = sizes.get(shape)
+            if size is None:
+                size = sizes[shape] = prod(shape)
+            key = (v.type.dtype, size)
             bid = None
             if inplace_ok:
                 for d in dying:
