@@ -205,3 +205,19 @@ def test_without_numba_the_plain_kernels_run(monkeypatch):
     x = RNG.standard_normal(6)
     on, off, plan = _region_run(lambda r, x: r("neg", r("abs", r("neg", x))), [x])
     assert not _regions(plan) and bitwise_equal(on[0], off[0])
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "permuted"])
+def test_regions_over_one_dense_layout_loop_over_flat_views(layout):
+    def build(r, x, s):
+        t = r("transpose", x, perm=(2, 0, 1)) if layout == "permuted" else x
+        ss = r("broadcast_to", s, shape=t.type.shape, axes=())
+        return r("mul", r("relu", r("neg", t)), ss), r("step", t)
+
+    x = RNG.standard_normal((4, 5, 6))
+    x = np.asfortranarray(x) if layout == "F" else x
+    on, off, plan = _region_run(build, [x, np.asarray(1.5)])
+    (region,) = _regions(plan)
+    assert region.flat is not None
+    assert any(st.label.endswith("(flat)") for st in plan.schedule.steps)
+    assert all(bitwise_equal(a, b) for a, b in zip(on, off))

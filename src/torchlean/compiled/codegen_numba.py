@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
+from .._core.shapes import prod
 from .config import cache_dir
 from .facts import Fact
 from .fusion import Region
@@ -121,18 +122,41 @@ class _Emitter:
         return table[name]()
 
 
+def flat_perm(region: Region, facts: dict[Any, Fact]) -> tuple[int, ...] | None:
+    """The one axis order in which all full-shape inputs and all outputs are dense, if any
+    (and every other input is a single element); None otherwise or for 0-d and 1-d regions."""
+    if len(region.shape) < 2:
+        return None
+    perms = set()
+    for v in [*region.outputs, *region.inputs]:
+        if v.type.shape != region.shape:
+            if prod(v.type.shape) != 1:
+                return None
+            continue
+        f = facts.get(v)
+        if f is None or f.perm is None:
+            return None
+        perms.add(f.perm)
+    return perms.pop() if len(perms) == 1 else None
+
+
 def source(region: Region, facts: dict[Any, Fact]) -> str:
-    """The kernel module's source for ``region`` (its text is its cache key)."""
+    """The kernel module's source for ``region`` (its text is its cache key). With
+    ``region.flat`` set, full-shape arrays arrive as 1-D views in memory order."""
     em = _Emitter(region.dtype)
-    ndim = len(region.shape)
+    flat = region.flat is not None
+    ndim = 1 if flat else len(region.shape)
     f = facts.get(region.outputs[0])
-    perm = f.perm if f is not None and f.perm is not None else tuple(range(ndim))
+    perm = (0,) if flat else (f.perm if f is not None and f.perm is not None else tuple(range(ndim)))
     idx = [f"i{a}" for a in range(ndim)]
     names_in = [f"in{i}" for i in range(len(region.inputs))]
     names_out = [f"out{j}" for j in range(len(region.outputs))]
     body: list[str] = []
     hoisted: list[str] = []
     for i, (v, read) in enumerate(zip(region.inputs, region.reads)):
+        if flat and v.type.shape == region.shape:
+            body.append(f"x{i} = {names_in[i]}[i0]")
+            continue
         sub = [idx[read[k]] if v.type.shape[k] > 1 else "0" for k in range(len(read))]
         ref = f"{names_in[i]}[{', '.join(sub)}]" if sub else f"{names_in[i]}[()]"
         (body if any(s != "0" for s in sub) else hoisted).append(f"x{i} = {ref}")
@@ -173,6 +197,7 @@ def compile_regions(items: Sequence[Any], facts: dict[Any, Fact]) -> None:
     """Attach a kernel to every region of ``items``."""
     for item in items:
         if isinstance(item, Region):
+            item.flat = flat_perm(item, facts)
             item.kernel = kernel_for(item, facts)
 
 

@@ -43,7 +43,7 @@ class Region:
     axis of length one is read at index 0; ``arg_of``: which input an equation operand from
     outside the region reads); ``outputs``, the values it writes."""
 
-    __slots__ = ("arg_of", "dtype", "eqns", "inputs", "kernel", "outputs", "reads", "shape")
+    __slots__ = ("arg_of", "dtype", "eqns", "flat", "inputs", "kernel", "outputs", "reads", "shape")
 
     def __init__(self, eqns: list[Eqn], inputs: list[Var], reads: list[tuple[int, ...]], outputs: list[Var],
                  arg_of: dict[Var, int]) -> None:
@@ -52,6 +52,9 @@ class Region:
         self.shape = eqns[0].out.type.shape
         self.dtype = eqns[0].out.type.dtype
         self.kernel: Any = None
+        # Axis order in which every full-shape array of the region is dense, when they all
+        # agree: the kernel then loops once over flat views in memory order (set by codegen).
+        self.flat: tuple[int, ...] | None = None
 
     def label(self) -> str:
         return "fused[" + ", ".join(e.prim.name for e in self.eqns) + "]"

@@ -41,14 +41,17 @@ INPUT, CONST, BUFFER, STATIC, RUNTIME, FRESH = "input", "const", "buffer", "stat
 
 class Step:
     """One call of the schedule: ``op``, the callable, the slots it reads and writes, the
-    static params, and which written slots are fresh (allocated per call) outputs."""
+    static params, and which written slots are fresh (allocated per call) outputs. A fused
+    step may pass other slots than it reads and writes (``args``: flat views of them)."""
 
-    __slots__ = ("fn", "fresh", "ins", "label", "op", "outs", "params", "prim")
+    __slots__ = ("args", "fn", "fresh", "ins", "label", "op", "outs", "params", "prim")
 
     def __init__(self, op: str, fn: Callable[..., Any] | None, ins: tuple[int, ...], outs: tuple[int, ...],
-                 params: dict[str, Any], label: str, fresh: tuple[int, ...] = (), prim: Any = None) -> None:
+                 params: dict[str, Any], label: str, fresh: tuple[int, ...] = (), prim: Any = None,
+                 args: tuple[int, ...] | None = None) -> None:
         self.op, self.fn, self.ins, self.outs, self.params = op, fn, ins, outs, params
         self.label, self.fresh, self.prim = label, fresh, prim
+        self.args = (*ins, *outs) if args is None else args
 
 
 class Buffer:
@@ -151,12 +154,31 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
         roots[s] = (s,)
         return s
 
+    def flat_view(s: int, perm: tuple[int, ...]) -> int:
+        """A 1-D view of slot ``s`` in memory order (made once for fixed arrays)."""
+        fn = _flatten(perm)
+        if kind[s] in static_kinds:
+            f = sch.new_slot(STATIC, None)
+            pending.append((f, fn, s))
+        else:
+            f = sch.new_slot(RUNTIME, None)
+            steps.append(Step("view", fn, (s,), (f,), {}, "flatten", (s,) if kind[s] == FRESH else ()))
+        roots[f] = roots.get(s, ())
+        return f
+
     for item in items:
         if isinstance(item, (Region, Group)):
             ins = tuple([slot_of[v] for v in item.inputs])
             outs = tuple([own_slot(v) for v in item.outputs])
-            steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
-                              tuple([s for s in outs if kind[s] == FRESH])))
+            flat = getattr(item, "flat", None)
+            if flat is None:
+                steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
+                                  tuple([s for s in outs if kind[s] == FRESH])))
+                continue
+            shape = item.shape
+            args = tuple([flat_view(s, flat) if v.type.shape == shape else s
+                          for s, v in zip(ins, item.inputs)] + [flat_view(s, flat) for s in outs])
+            steps.append(Step("fused", item.kernel, ins, outs, {}, item.label() + "(flat)", args=args))
             continue
         e = item
         prim, out = e.prim, e.out
@@ -205,9 +227,19 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
     _liveness(sch, roots)
     _assign_buffers(sch, facts, xp, roots)
     for s, fn, e in pending:  # static views, in order (a view of a view comes after its base)
+        if isinstance(e, int):  # a flat view of a fixed slot
+            sch.static[s] = fn(sch.static[e])
+            continue
         args = [sch.static[slot_of[v]] for v in e.inputs]
         sch.static[s] = fn(args[0]) if fn is not None else backend.resolve(e.prim)(*args, **e.params)
     return sch
+
+
+def _flatten(perm: tuple[int, ...]) -> Callable[[Any], Any]:
+    """``a`` (dense in axis order ``perm``) as a 1-D view in memory order."""
+    if all(a == i for i, a in enumerate(perm)):
+        return lambda a: a.reshape(-1)
+    return lambda a: a.transpose(perm).reshape(-1)
 
 
 def _reshape(shape: tuple[int, ...]) -> Callable[[Any], Any]:
@@ -268,7 +300,7 @@ def _liveness(sch: Schedule, roots: dict[int, tuple[int, ...]]) -> None:
     for k, st in enumerate(sch.steps):
         for s in st.outs:  # a value never read dies where it is made
             last[s] = k
-        for s in st.ins:
+        for s in (*st.ins, *st.args) if st.op == "fused" else st.ins:
             last[s] = k
             for r in get(s, ()):
                 last[r] = k
