@@ -254,3 +254,19 @@ def test_threads_running_one_compiled_function_get_their_own_buffers():
         t.join()
     assert not wrong
     assert len(c._exes[("grad", tl.Device.CPU)].plans) == 1  # the other threads planned privately
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 10), (3, 7), (6,)])
+def test_the_paired_cross_entropy_kernel_equals_both_kernels(shape, dtype):
+    from torchlean._core.registry import REGISTRY
+    from torchlean.ops.loss import ce_and_grad_impl
+
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        z = (rng.standard_normal(shape) * 5).astype(dtype)
+        labels = rng.integers(-2, shape[-1] + 2, shape[:-1])
+        loss, grad = np.empty((), dtype), np.empty(shape, dtype)
+        ce_and_grad_impl(np, loss, grad, z, labels)
+        assert bitwise_equal(loss, REGISTRY["cross_entropy"].impl(np, z, labels))
+        assert bitwise_equal(grad, REGISTRY["cross_entropy_grad"].impl(np, z, labels))

@@ -100,10 +100,10 @@ def ce_and_grad_impl(xp, loss_out, grad_out, z, labels):
     lse = xp.log(s[..., 0]) + m[..., 0]
     valid = (labels >= 0) & (labels < z.shape[-1])
     idx = xp.where(valid, labels, 0)
-    loss = lse - _pick(xp, z, idx)
+    at = (xp.arange(z.shape[0]), idx) if z.ndim == 2 else idx  # the label entry of each row
+    loss = lse - z[at]
     loss_out[...] = (loss * valid).sum() / _rows(z)
     grad_out /= s
     grad_out *= valid[..., None]
-    rows = xp.arange(z.shape[0]) if z.ndim == 2 else ()
-    grad_out[(*((rows,) if z.ndim == 2 else ()), idx)] -= valid
+    grad_out[at] -= valid
     grad_out /= _rows(z)
