@@ -124,7 +124,7 @@ def cse(g: Graph, stats: dict[str, int] | None = None) -> Graph:
     eqns = []
     for e in h.eqns:
         e = sub.eqn(e)
-        key = (e.prim, e.inputs, params_key(e.params))
+        key = (e.prim, tuple([v.id for v in e.inputs]), params_key(e.params))  # ids: Var overloads ==
         prev = seen.get(key)
         if prev is not None and prev.type == e.out.type:
             sub.map[e.out] = prev

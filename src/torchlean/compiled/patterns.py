@@ -15,6 +15,7 @@ from typing import Any
 
 from ..ops.loss import ce_and_grad_impl
 from .ir import Eqn, Var
+from .passes import params_key
 
 
 class Group:
@@ -37,15 +38,16 @@ class Group:
 def pair_cross_entropy(items: Sequence[Any], xp: Any, facts: dict[Var, Any]) -> list[Any]:
     """Replace each cross_entropy / cross_entropy_grad pair on the same operands by a group
     (when the gradient's recorded layout is dense, so that a buffer can hold it)."""
-    first: dict[tuple[str, tuple[Var, ...]], int] = {}
+    first: dict[tuple[Any, ...], int] = {}
     pairs: dict[int, int] = {}
     for k, item in enumerate(items):
         if (isinstance(item, Eqn) and item.prim.name in ("cross_entropy", "cross_entropy_grad")
                 and facts[item.out].perm is not None):
             other = "cross_entropy_grad" if item.prim.name == "cross_entropy" else "cross_entropy"
-            j = first.pop((other, item.inputs), None)
+            operands = (tuple([v.id for v in item.inputs]), params_key(item.params))  # ids: Var overloads ==
+            j = first.pop((other, *operands), None)
             if j is None:
-                first[(item.prim.name, item.inputs)] = k
+                first[(item.prim.name, *operands)] = k
             else:
                 pairs[j] = k
     if not pairs:
@@ -59,11 +61,12 @@ def pair_cross_entropy(items: Sequence[Any], xp: Any, facts: dict[Var, Any]) -> 
         if k in pairs:
             a, b = item, items[pairs[k]]
             loss, grad = (a, b) if a.prim.name == "cross_entropy" else (b, a)
-            out.append(Group("cross_entropy+grad", [loss, grad], list(loss.inputs), [loss.out, grad.out], kernel))
+            fn = partial(kernel, **loss.params) if loss.params else kernel  # params reach the kernel
+            out.append(Group("cross_entropy+grad", [loss, grad], list(loss.inputs), [loss.out, grad.out], fn))
             continue
         out.append(item)
     return out
 
 
-def _ce_pair(xp: Any, z: Any, labels: Any, loss_out: Any, grad_out: Any) -> None:
-    ce_and_grad_impl(xp, loss_out, grad_out, z, labels)
+def _ce_pair(xp: Any, z: Any, labels: Any, loss_out: Any, grad_out: Any, **params: Any) -> None:
+    ce_and_grad_impl(xp, loss_out, grad_out, z, labels, **params)
