@@ -25,16 +25,6 @@ def _gemm(impl: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., A
     return kernel
 
 
-def _gemm_out(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
-    """The out-variant twin of ``_gemm``: the same thread policy, then ``impl_out``."""
-
-    def kernel(out: Any, *args: Any, **params: Any) -> Any:
-        use_threads_for(macs(*args, **params))
-        return impl_out(np, out, *args, **params)
-
-    return kernel
-
-
 def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any) -> int:
     d = w.ndim - 2
     spatial = x.shape[-d:]
@@ -55,6 +45,12 @@ def _gemm_overrides() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _gemm_out(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
+    """The out-variant twin of ``_gemm`` (built by it, so it follows the same thread policy):
+    ``kernel(out, *args, **params)``."""
+    return _gemm(impl_out, lambda out, *args, **params: macs(*args, **params))
+
+
 def _gemm_out_overrides() -> dict[str, Callable[..., Any]]:
     R = REGISTRY
     return {
@@ -72,8 +68,8 @@ class NumpyBackend(ArrayBackend):
 
     def __init__(self) -> None:
         super().__init__()
-        self.overrides.update(_gemm_overrides())
         self.out_overrides.update(_gemm_out_overrides())
+        self.overrides.update(_gemm_overrides())
         keep_freed_memory()
 
     def is_array(self, value: Any) -> bool:
