@@ -16,8 +16,10 @@ from .backends import get_backend
 from .compiled import updates as _updates
 from .compiled.api import compile_scalar
 from .compiled.trace import as_type
+from .compiled.transforms import extend_graph
 from .eager.session import Session
 from .optim import SGD, Adam, AdamW
+from .optim import rules as _rules
 from .options import Backend, Options
 from .params import ParamList
 
@@ -112,7 +114,13 @@ class ScalarTrainer:
         c = self.compiled
         if "sgd" not in c._graphs:
             trainable = [i for i, p in enumerate(self.params) if p.requires_grad]
-            c.add_graph("sgd", _updates.sgd_graph(c.graph_of("grad"), trainable, self.options.dtype))
+
+            def build(ops, ins, outs, extras):
+                loss, grads, lr_var = outs[0], outs[1:], extras[0]
+                return [loss] + [_rules.sgd(ops, ins[i], g, lr_var) for i, g in zip(trainable, grads)]
+
+            lr_type = TensorType((), self.options.dtype)
+            c.add_graph("sgd", extend_graph(c.graph_of("grad"), [lr_type], build))
         if self._lr is None or self._lr[0] != lr:  # upload the rate once, not every step
             self._lr = (lr, self._backend.asarray(lr, self.options.dtype))
         outs = c.run("sgd", [*self._param_arrays(), *self._inputs(inputs)],
