@@ -13,12 +13,13 @@ How regions are found, in time linear in the graph:
 2. **Runs.** A region is a maximal run of consecutive equations of that order that are
    elementwise, of one shape and float dtype, and fusable in that dtype (transcendental ops
    only where ``fuse_inexact`` allows). ``broadcast_to`` equations of sources made before the
-   run may sit inside it: the kernel reads the source with broadcast indexing. Because a run
-   is contiguous in a topological order, no path leaves it and comes back: fusing it never
-   creates a cycle.
+   run may sit inside it, and any operand made by ``broadcast_to`` is read from its source
+   with broadcast indexing (the broadcast is never materialised). Because a run is contiguous
+   in a topological order, no path leaves it and comes back: fusing it never creates a cycle.
 3. **Outputs** are the run's values used after it or returned by the graph; the others live
-   only in registers. Runs longer than ``fuse_max_ops`` are cut into pieces (pieces of equal
-   structure share one compiled kernel); runs shorter than ``fuse_min_ops`` stay plain kernels.
+   only in registers. A run ends at ``fuse_max_ops`` equations, or earlier where its kernel
+   would take more than ``fuse_max_args`` arrays; pieces of equal structure share one compiled
+   kernel. Runs shorter than ``fuse_min_ops`` stay plain kernels.
 """
 
 from __future__ import annotations
