@@ -63,7 +63,9 @@ class Region:
     def __str__(self) -> str:
         ins = ", ".join(f"v{v.id}" for v in self.inputs)
         outs = ", ".join(f"v{v.id}" for v in self.outputs)
-        body = "\n".join(f"    {e}" for e in self.eqns)
+        reads = [f"    v{v.id} = broadcast_to[axes={self.reads[i]!r}](v{self.inputs[i].id})  (read in place)"
+                 for v, i in self.arg_of.items() if v is not self.inputs[i]]
+        body = "\n".join([*reads, *(f"    {e}" for e in self.eqns)])
         return f"{outs} = fused({ins}) {{\n{body}\n  }}"
 
 
