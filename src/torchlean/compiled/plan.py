@@ -51,7 +51,11 @@ class Step:
                  args: tuple[int, ...] | None = None) -> None:
         self.op, self.fn, self.ins, self.outs, self.params = op, fn, ins, outs, params
         self.label, self.fresh, self.prim = label, fresh, prim
-        self.args = (*ins, *outs) if args is None else args
+        self.args = args  # None: the fused kernel takes (*ins, *outs)
+
+    def call_args(self) -> tuple[int, ...]:
+        """The slots a fused step passes to its kernel."""
+        return (*self.ins, *self.outs) if self.args is None else self.args
 
 
 class Buffer:
@@ -300,7 +304,7 @@ def _liveness(sch: Schedule, roots: dict[int, tuple[int, ...]]) -> None:
     for k, st in enumerate(sch.steps):
         for s in st.outs:  # a value never read dies where it is made
             last[s] = k
-        for s in (*st.ins, *st.args) if st.op == "fused" else st.ins:
+        for s in (*st.ins, *st.call_args()) if st.op == "fused" else st.ins:
             last[s] = k
             for r in get(s, ()):
                 last[r] = k

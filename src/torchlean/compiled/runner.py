@@ -73,7 +73,7 @@ def generate(sch: Schedule, xp: Any) -> tuple[Callable[..., list[Any]], str]:
             call = ", ".join([f"x{st.outs[0]}", *ins, *params])
             lines.append(f"    f{k}({call})")
         elif st.op == "fused":
-            lines.append(f"    f{k}({', '.join(f'x{s}' for s in st.args)})")
+            lines.append(f"    f{k}({', '.join(f'x{s}' for s in st.call_args())})")
         else:  # call, view, copy
             lines.append(f"    x{st.outs[0]} = f{k}({', '.join(ins + params)})")
         if k in dead:
@@ -169,7 +169,7 @@ def interpreter(sch: Schedule, xp: Any) -> Callable[..., list[Any]]:
             fn = partial(st.fn, **st.params) if st.params else st.fn
             ins, o = st.ins, st.outs[0]
             if st.op == "fused":
-                prog.append((_FUSED, fn, st.args, None, None))
+                prog.append((_FUSED, fn, st.call_args(), None, None))
             elif st.op == "out":
                 code = _OUT1 if len(ins) == 1 else (_OUT2 if len(ins) == 2 else _OUTN)
                 prog.append((code, fn, ins[0] if len(ins) == 1 else (ins if len(ins) > 2 else ins[0]),
