@@ -3,8 +3,9 @@
 The public API is re-exported here; everything else is internal.
 """
 
-from . import autograd, optim
+from . import autograd, data, interop, optim
 from ._core.errors import (
+                           ArgumentError,
                            DeviceError,
                            DTypeError,
                            InvalidRefError,
@@ -16,23 +17,30 @@ from ._core.errors import (
 from ._core.registry import REGISTRY, ZERO, Primitive, defop
 from ._core.types import TensorType, float32, float64, int64
 from .autograd import grad, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .checkpoint import CheckpointError, load, save
 from .compiled.api import CompiledOut, CompiledScalar, compile_out, compile_scalar
+from .compiled.jit import Compiled, compile  # noqa: A004  (tl.compile, as torch.compile)
 from .eager.session import Session
 from .eager.tape import Gradients
 from .eager.tensor import NatRef, NatVecRef, TensorRef
 from .frontend import Ops
 from .optim import SGD, Adam, AdamW, MomentumSGD
 from .options import Backend, Device, MatmulPrecision, Options
-from .params import Param, ParamList
+from .params import Buffer, Param, ParamList
+from .pt import toplevel as _toplevel
+from .pt.toplevel import *  # noqa: F403  (tl.cat, tl.where, tl.no_grad, ...: torch's top-level names)
+from .random import Generator, manual_seed
 from .trainer import ScalarTrainer
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "REGISTRY", "SGD", "ZERO", "Adam", "AdamW", "Backend", "CompiledOut", "CompiledScalar",
-    "DTypeError", "Device", "DeviceError", "Gradients", "InvalidRefError", "MatmulPrecision",
-    "MomentumSGD", "NatRef", "NatVecRef", "NotDifferentiableError", "Ops", "Options", "Param",
-    "ParamList", "Primitive", "RegistryError", "ScalarTrainer", "Session", "ShapeError", "TensorRef",
-    "TensorType", "TorchLeanError", "autograd", "compile_out", "compile_scalar", "defop", "float32",
-    "float64", "grad", "hvp", "int64", "jacfwd", "jacrev", "jvp", "optim", "value_and_grad", "vjp",
+    "Adam", "AdamW", "ArgumentError", "autograd", "Backend", "Buffer", "CheckpointError", "compile", "compile_out",
+    "compile_scalar", "Compiled", "CompiledOut", "CompiledScalar", "data", "defop", "Device", "DeviceError",
+    "DTypeError", "float32", "float64", "Generator", "grad", "Gradients", "hvp", "int64", "interop",
+    "InvalidRefError", "jacfwd", "jacrev", "jvp", "load", "manual_seed", "MatmulPrecision", "MomentumSGD", "NatRef",
+    "NatVecRef", "NotDifferentiableError", "Ops", "optim", "Options", "Param", "ParamList", "Primitive", "REGISTRY",
+    "RegistryError", "save", "ScalarTrainer", "Session", "SGD", "ShapeError", "TensorRef", "TensorType",
+    "TorchLeanError", "value_and_grad", "vjp", "ZERO",
 ]
+__all__ += _toplevel.__all__

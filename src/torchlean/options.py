@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core.errors import DTypeError, TorchLeanError
+from ._core.errors import ArgumentError, DTypeError
+from ._core.guard import guard_methods
 from ._core.types import FLOAT_DTYPES, as_dtype
 
 
@@ -66,8 +67,8 @@ class Options:
                  dtype: Any = np.float32, use_gpu: bool | None = None) -> None:
         self.backend = _enum(Backend, backend, "backend")
         self.requires_grad_by_default = bool(requires_grad_by_default)
-        if not isinstance(seed, int) or seed < 0:
-            raise TorchLeanError(f"Options: seed must be a non-negative int, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ArgumentError(f"Options: seed must be a non-negative int, got {seed!r}")
         self.seed = seed
         self.fast_kernels = bool(fast_kernels)
         self.matmul_precision = _enum(MatmulPrecision, matmul_precision, "matmul_precision")
@@ -103,4 +104,7 @@ def _enum(cls: type[Enum], value: Any, name: str) -> Any:
         return cls(str(value).lower())
     except ValueError:
         choices = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
-        raise TorchLeanError(f"Options: {name} must be one of {choices}, got {value!r}") from None
+        raise ArgumentError(f"Options: {name} must be one of {choices}, got {value!r}") from None
+
+
+guard_methods(Options, ["__init__", "replace"])

@@ -13,14 +13,26 @@ from typing import Any
 
 import numpy as np
 
-from ._core.errors import ShapeError, TorchLeanError
-from ._core.types import FLOAT_DTYPES, as_dtype
+from ._core import convert
+from ._core.current import current
+from ._core.errors import ArgumentError, DeviceError, ShapeError, TorchLeanError
+from ._core.guard import guard_methods
+from ._core.types import FLOAT_DTYPES, TensorType, float32, float_dtype
 from .backends.base import ArrayBackend
+from .frontend.tensor_methods import TensorMethods
 from .options import Device
 
 
-class Param:
-    """A mutable trainable tensor (the seed's ``Param``); joins a tape only through ``use``."""
+class Param(TensorMethods):
+    """A mutable trainable tensor (the seed's ``Param``, PyTorch's ``nn.Parameter``).
+
+    It joins a tape through ``s.use(p)`` (the seed's way: a new leaf per call) or by being passed
+    to any op with a tensor of a session (``F.linear(x, w)``, ``x @ w``): the binder then records
+    it once per step. Used on its own (``w.t()``), it is recorded on the current binder
+    (``_core/current.py``). Operators and tensor methods work on it as on any tensor.
+    """
+
+    _is_param = True  # how dispatch tells a Param (no session of its own) from a tensor
 
     __slots__ = (
         "__weakref__",
@@ -37,12 +49,16 @@ class Param:
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True,
                  dtype: Any = None) -> None:
+        """``value`` is host data (copied). ``dtype`` is float32 or float64 (anything else
+        raises); by default a float32/float64 array keeps its dtype and other data (Python
+        numbers, integer or bool data, promoted as PyTorch does) becomes float32."""
         if hasattr(value, "__cuda_array_interface__"):
-            raise TorchLeanError("Param: give the initial value as host data; a device mirror is "
-                                 "made when the parameter is first used on a device")
-        arr = np.array(value, dtype=None if dtype is None else as_dtype(dtype), copy=True)
-        if arr.dtype not in FLOAT_DTYPES:
-            arr = arr.astype(np.float32)
+            raise DeviceError("Param: give the initial value as host data; a device mirror is "
+                              "made when the parameter is first used on a device")
+        if name is not None and not isinstance(name, str):
+            raise ArgumentError(f"Param: name must be a string or None, got {type(name).__name__}")
+        dt = _data_float_dtype(value) if dtype is None else float_dtype(dtype, "Param")
+        arr = convert.host_array(value, "Param", "value", dt)
         self.name = name
         self.requires_grad = bool(requires_grad)
         self.grad: Any = None
@@ -55,7 +71,67 @@ class Param:
 
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
-        return f"Param({name}{self.dtype.name}{list(self.shape)}, requires_grad={self.requires_grad})"
+        return f"{type(self).__name__}({name}{self.dtype.name}{list(self.shape)}, requires_grad={self.requires_grad})"
+
+    # -- as a tensor -----------------------------------------------------------------------
+    @property
+    def type(self) -> TensorType:
+        return TensorType(self.shape, self.dtype)
+
+    @property
+    def session(self) -> Any:
+        """The binder a method of this parameter records on (the current binder)."""
+        b = current()
+        if b is None:
+            raise TorchLeanError(f"{self!r}: no session to record on yet; use the parameter with an "
+                                 "input of a session first (F.linear(x, w), s.use(w)), or create one")
+        return b
+
+    def numpy(self) -> np.ndarray:
+        """A host copy of the value."""
+        return self.value.copy()
+
+    def item(self) -> Any:
+        if self.type.size != 1:
+            raise ShapeError(f"item: only a one-element tensor has a single value, got shape {self.shape}")
+        return self.value.item()
+
+    def tolist(self) -> Any:
+        return self.value.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        v = self.value.copy()
+        return v if dtype is None else v.astype(dtype)
+
+    def __dlpack__(self, stream: Any = None, *, max_version: Any = None, dl_device: Any = None,
+                   copy: Any = None) -> Any:
+        """Export the current host value through DLPack (``torch.from_dlpack(p)``), sharing
+        memory with it until an optimizer step or ``set_value`` replaces that array."""
+        from .interop import export_dlpack
+
+        return export_dlpack(self.value, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    @property
+    def is_leaf(self) -> bool:
+        return True
+
+    def requires_grad_(self, requires_grad: bool = True) -> Param:
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Any:
+        return self.session.detach(self)
 
     # -- host side -------------------------------------------------------------------------
     @property
@@ -69,9 +145,9 @@ class Param:
     def set_value(self, value: Any) -> None:
         """Overwrite the value (shape-checked); any device mirror is dropped."""
         if hasattr(value, "__cuda_array_interface__"):
-            raise TorchLeanError("Param.set_value: give host data (a device array would be a "
-                                 "silent transfer); use the session's optimizer for device updates")
-        arr = np.array(value, dtype=self.dtype, copy=True)
+            raise DeviceError("Param.set_value: give host data (a device array would be a "
+                              "silent transfer); use the session's optimizer for device updates")
+        arr = convert.host_array(value, "Param.set_value", "value", self.dtype)
         if arr.shape != self.shape:
             raise ShapeError(f"Param.set_value: expected shape {self.shape}, got {arr.shape}")
         self._host, self._host_current = arr, True
@@ -113,6 +189,40 @@ class Param:
         self._mirror = self._mirror_backend = None
 
 
+def _data_float_dtype(value: Any) -> np.dtype:
+    """The dtype of a Param given no dtype: a float32/float64 array keeps its own, anything
+    else (Python numbers and lists, integer or bool data) becomes float32."""
+    dt = getattr(value, "dtype", None)
+    if dt is None:
+        return float32
+    try:
+        dt = np.dtype(str(dt).rsplit(".", 1)[-1]) if not isinstance(dt, np.dtype) else dt
+    except TypeError:
+        return float32
+    return dt if dt in FLOAT_DTYPES else float32
+
+
+class Buffer(Param):
+    """Module state that is not trained (PyTorch's ``nn.Buffer``: BatchNorm's running statistics,
+    ``num_batches_tracked``): never requires a gradient; float, int64 or bool."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, value: Any, name: str | None = None, dtype: Any = None,
+                 persistent: bool = True) -> None:
+        if hasattr(value, "__cuda_array_interface__"):
+            raise DeviceError("Buffer: give the initial value as host data")
+        arr = convert.host_array(value, "Buffer", "value", None if dtype is None else dtype,
+                                 _data_float_dtype(value))
+        Param.__init__(self, np.zeros(arr.shape, np.float32), name, False)
+        self._host, self.dtype, self.persistent = arr, arr.dtype, bool(persistent)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Param:
+        if requires_grad:
+            raise TorchLeanError("Buffer: a buffer never requires a gradient (make it a Param)")
+        return self
+
+
 class ParamList(Sequence[Param]):
     """An ordered list of parameters (the seed's ``ParamList``)."""
 
@@ -120,10 +230,10 @@ class ParamList(Sequence[Param]):
                  names: Sequence[str] | None = None, dtype: Any = None) -> None:
         values = list(values)
         if requires_grad is not None and len(requires_grad) != len(values):
-            raise TorchLeanError(f"ParamList: {len(values)} values but {len(requires_grad)} "
+            raise ArgumentError(f"ParamList: {len(values)} values but {len(requires_grad)} "
                                  "requires_grad flags")
         if names is not None and len(names) != len(values):
-            raise TorchLeanError(f"ParamList: {len(values)} values but {len(names)} names")
+            raise ArgumentError(f"ParamList: {len(values)} values but {len(names)} names")
         self._params = [
             v if isinstance(v, Param) else Param(
                 v, None if names is None else names[i],
@@ -153,11 +263,22 @@ class ParamList(Sequence[Param]):
 
     def set_values(self, values: Sequence[Any]) -> None:
         if len(values) != len(self._params):
-            raise TorchLeanError(f"ParamList.set_values: expected {len(self._params)} values, "
-                                 f"got {len(values)}")
-        for p, v in zip(self._params, values):
-            p.set_value(v)
+            raise ArgumentError(f"ParamList.set_values: expected {len(self._params)} values, "
+                                f"got {len(values)}")
+        arrays = []
+        for i, (p, v) in enumerate(zip(self._params, values)):  # all checked before any is set
+            arr = convert.host_array(v, "ParamList.set_values", f"value {i}", p.dtype)
+            if arr.shape != p.shape:
+                raise ShapeError(f"ParamList.set_values: value {i} has shape {arr.shape}, expected {p.shape}")
+            arrays.append(arr)
+        for p, arr in zip(self._params, arrays):
+            p.set_value(arr)
 
     def zero_grad(self) -> None:
         for p in self._params:
             p.grad = None
+
+
+guard_methods(Param, ["__init__", "set_value"])
+guard_methods(Buffer, ["__init__"])
+guard_methods(ParamList, ["__init__", "set_values"])

@@ -59,3 +59,71 @@ def uniform_host(seed: int, counter: int, shape: tuple[int, ...], lo: float = 0.
     """Host U[lo, hi) values of the stream (seed, counter), e.g. for parameter initialisation."""
     u = uniform(np, key_of(seed, counter), tuple(shape), np.float64)
     return (lo + (hi - lo) * u).astype(dtype)
+
+
+def normal_host(seed: int, counter: int, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+    """Host N(0, 1) values of the stream: Box-Muller on the uniforms of counters ``counter``
+    (u1) and ``counter + 1`` (u2): ``sqrt(-2 log(1 - u1)) * cos(2 pi u2)`` (``1 - u1`` is in
+    (0, 1], so the log is finite)."""
+    u1 = uniform(np, key_of(seed, counter), tuple(shape), np.float64)
+    u2 = uniform(np, key_of(seed, counter + 1), tuple(shape), np.float64)
+    return (np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)).astype(dtype)
+
+
+class Generator:
+    """A random stream (PyTorch's ``torch.Generator``): the seed's SplitMix64 stream of a seed,
+    with a counter that each draw advances. ``manual_seed`` restarts it. The default generator
+    (``torchlean.manual_seed``) is what layer initialisations draw from, so the same seed builds
+    the same model on every device."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        from ._core.errors import ArgumentError
+
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ArgumentError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
+        self.seed, self.counter = int(seed) & _MASK, 0
+        return self
+
+    def initial_seed(self) -> int:
+        return self.seed
+
+    def get_state(self) -> dict[str, int]:
+        return {"seed": self.seed, "counter": self.counter}
+
+    def set_state(self, state: dict[str, int]) -> None:
+        from ._core.errors import ArgumentError
+
+        if not isinstance(state, dict) or set(state) != {"seed", "counter"}:
+            raise ArgumentError(f"Generator.set_state: expected {{'seed', 'counter'}}, got {state!r}")
+        for k in ("seed", "counter"):
+            v = state[k]
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ArgumentError(f"Generator.set_state: {k} must be a non-negative int, got {v!r}")
+        self.seed, self.counter = int(state["seed"]), int(state["counter"])
+
+    def uniform(self, shape: tuple[int, ...], lo: float = 0.0, hi: float = 1.0, dtype: Any = np.float64
+                ) -> np.ndarray:
+        """U[lo, hi) host values; advances the counter by one."""
+        out = uniform_host(self.seed, self.counter, shape, lo, hi, dtype)
+        self.counter += 1
+        return out
+
+    def normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        """N(0, 1) host values (``normal_host``); advances the counter by two."""
+        out = normal_host(self.seed, self.counter, shape, dtype)
+        self.counter += 2
+        return out
+
+    def __repr__(self) -> str:
+        return f"Generator(seed={self.seed}, counter={self.counter})"
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Restart the default generator (what ``torchlean.nn`` layers initialise from)."""
+    return default_generator.manual_seed(seed)

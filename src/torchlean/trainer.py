@@ -3,7 +3,8 @@
 The loss is written once against ``Ops`` as ``loss(ops, *params, *inputs)``. With
 ``Backend.COMPILED`` it is traced once into a gradient graph and every step runs that graph;
 with ``Backend.EAGER`` each step records a fresh tape (parameters first, so their leaf ids are
-stable). Optimizer state is keyed by ``Param`` and lives on the parameters' device.
+stable). The steps are backed by ``torchlean.optim`` objects (``optimizer(kind)``) whose state is
+keyed by ``Param``, lives on the parameters' device and saves with ``state_dict()``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._core.errors import ArgumentError
+from ._core.guard import guard_methods
 from ._core.types import TensorType
 from .backends import get_backend
 from .compiled import updates as _updates
-from .compiled.api import compile_scalar
+from .compiled.api import compile_scalar, input_array
 from .compiled.trace import as_type
 from .compiled.transforms import extend_graph
+from .eager import optimizers as _steps
 from .eager.session import Session
 from .optim import SGD, Adam, AdamW
 from .optim import rules as _rules
@@ -38,6 +42,8 @@ class ScalarTrainer:
     def __init__(self, init_params: Sequence[Any] | ParamList, input_types: Sequence[Any],
                  loss: Callable[..., Any], options: Options | None = None,
                  requires_grad: Sequence[bool] | None = None) -> None:
+        if options is not None and not isinstance(options, Options):
+            raise ArgumentError(f"ScalarTrainer: options must be an Options, got {type(options).__name__}")
         self.options = options or Options()
         self.params = init_params if isinstance(init_params, ParamList) else ParamList(
             init_params, requires_grad, dtype=self.options.dtype)
@@ -50,6 +56,7 @@ class ScalarTrainer:
             types = [TensorType(p.shape, p.dtype) for p in self.params] + self.input_types
             wrt = self.params.requires_grad + [False] * len(self.input_types)
             self.compiled = compile_scalar(loss, types, self.options, wrt=wrt)
+            self._wrt = list(self.params.requires_grad)
             self.session = None
         else:
             self.compiled = None
@@ -80,7 +87,8 @@ class ScalarTrainer:
 
     # -- steps -----------------------------------------------------------------------------
     def step(self, lr: float, *inputs: Any) -> Any:
-        """One SGD step; returns the loss before the step."""
+        """One SGD step (``p - lr g``; compiled: inside the gradient graph); returns the loss
+        before the step."""
         return self._step("sgd", SGD, inputs, lr=lr)
 
     def adam_step(self, lr: float, *inputs: Any, beta1: float = 0.9, beta2: float = 0.999,
@@ -93,20 +101,42 @@ class ScalarTrainer:
                           beta2=beta2, eps=eps)
 
     def _step(self, key: str, cls: type, inputs: Sequence[Any], **hyper: Any) -> Any:
-        if self.compiled is not None and key == "sgd":
-            return self._compiled_sgd(hyper["lr"], inputs)
+        """One optimizer step: hyperparameters and inputs are checked before anything changes."""
         opt = self._optimizers.get(key)
         if opt is None:
-            opt = self._optimizers[key] = cls(list(self.params), **hyper)
-        for k, v in hyper.items():
-            setattr(opt, k, v)
+            opt = cls([{"params": list(self.params)}], **hyper)  # validates
+            new: dict[str, Any] = {}
+        else:
+            new = opt._staged_hyper(_METHOD[key], opt.param_groups[0], hyper)
+        if self.compiled is not None and key == "sgd":
+            value = self._compiled_sgd(new.get("lr", opt.param_groups[0]["lr"]), inputs)
+            dict.update(opt.param_groups[0], new)
+            self._optimizers[key] = opt
+            return value
         if self.compiled is not None:  # Adam / AdamW: the update runs inside the step graph
-            return self._compiled_adam(key, opt, inputs)
+            value = self._compiled_adam(key, opt, new, inputs)
+            if value is not None:
+                self._optimizers[key] = opt
+                return value
         value, grads = self._value_and_grads(inputs)
-        opt.step({p: g for p, g in zip(self.params, grads) if p.requires_grad})
+        _steps.run(opt, _METHOD[key], new, [(p, g) for p, g in zip(self.params, grads) if p.requires_grad])
+        self._optimizers[key] = opt
         if self.session is not None:
             self.session.reset()  # release the step's tape
         return value
+
+    def optimizer(self, kind: str) -> Any:
+        """The ``torchlean.optim`` object behind ``step`` (``"sgd"``), ``adam_step`` (``"adam"``) or
+        ``adamw_step`` (``"adamw"``), made with its defaults if no such step has run yet, so that
+        a resumed run can ``load_state_dict`` before its first step. The steps set the
+        hyperparameters they are given on its parameter group."""
+        cls = _KINDS.get(kind)
+        if cls is None:
+            raise ArgumentError(f"ScalarTrainer.optimizer: kind must be one of {sorted(_KINDS)}, got {kind!r}")
+        opt = self._optimizers.get(kind)
+        if opt is None:
+            opt = self._optimizers[kind] = cls([{"params": list(self.params)}])
+        return opt
 
     def _compiled_sgd(self, lr: float, inputs: Sequence[Any]) -> Any:
         """One run of a graph that computes the loss, the gradients and the updated parameters
@@ -129,40 +159,55 @@ class ScalarTrainer:
             p.assign(self._backend, new)
         return outs[0]
 
-    def _compiled_adam(self, key: str, opt: Any, inputs: Sequence[Any]) -> Any:
-        """One run of the step graph with the Adam/AdamW update (``compiled/updates.py``);
-        the moments stay in ``opt.state`` in the optimizer's own format."""
+    def _compiled_adam(self, key: str, opt: Any, new: dict[str, Any], inputs: Sequence[Any]) -> Any:
+        """One run of the step graph with the Adam/AdamW update (``compiled/updates.py``), the
+        state kept in ``opt.state`` in the optimizer's own format; equal bit for bit to the eager
+        step. None (nothing changed) where the fused step does not apply: the optimizer's groups
+        or state are not what this trainer made (then the eager optimizer steps)."""
+        group = opt.param_groups[0]
+        hp = {**group, **new}
+        ps = [p for p in self.params if p.requires_grad]
+        if (len(opt.param_groups) != 1 or [id(p) for p in group["params"]] != [id(p) for p in self.params]
+                or self.params.requires_grad != self._wrt or any(p.dtype != self.options.dtype for p in ps)):
+            return None
+        amsgrad = bool(hp["amsgrad"])
+        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+        olds = [opt.state.get(p) or {} for p in ps]
+        steps = {st.get("step", 0) for st in olds}
+        if len(steps) > 1 or any(st and any(k not in st for k in keys) for st in olds):
+            return None
+        opt._cross_check(_METHOD[key], hp, "the step's hyperparameters")
+        step = steps.pop() + 1 if steps else 1
+        beta1, beta2 = hp["betas"]
+        wd, decoupled = hp["weight_decay"], bool(hp["decoupled_weight_decay"])
+        flags = (beta1, beta2, hp["eps"], wd, amsgrad, bool(hp["maximize"]), decoupled)
+        name = f"{key}:" + ":".join(repr(f) for f in flags)
         c = self.compiled
         dtype = self.options.dtype
-        decoupled = key == "adamw"
-        name = f"{key}:{opt.beta1!r}:{opt.beta2!r}:{opt.eps!r}"
         trainable = [i for i, p in enumerate(self.params) if p.requires_grad]
         if name not in c._graphs:
-            c.add_graph(name, _updates.adam_graph(c.graph_of("grad"), trainable, dtype, opt.beta1, opt.beta2,
-                                                  opt.eps, decoupled))
-        ps = [self.params[i] for i in trainable]
-        states = []
-        for p in ps:
-            st = opt.state.get(p)
-            if st is None:
-                st = opt.state[p] = opt._init_state(self._backend, p)
-            st["t"] += 1
-            states.append(st)
-        scalars = _updates.adam_scalars(states[0]["t"] if states else 1, opt.lr, opt.beta1, opt.beta2,
-                                        opt.weight_decay if decoupled else None)
+            c.add_graph(name, _updates.adam_graph(c.graph_of("grad"), trainable, dtype, beta1=beta1, beta2=beta2,
+                                                  eps=hp["eps"], weight_decay=wd, amsgrad=amsgrad,
+                                                  maximize=flags[5], decoupled=decoupled))
+        states = [[self._state_array(st, k, p) for p, st in zip(ps, olds)] for k in keys]
+        scalars = _updates.adam_scalars(step, hp["lr"], beta1, beta2, wd, decoupled)
         stype = TensorType((), dtype)
-        extra = ([(self._state_array(st, "m"), TensorType(p.shape, p.dtype)) for st, p in zip(states, ps)]
-                 + [(self._state_array(st, "v"), TensorType(p.shape, p.dtype)) for st, p in zip(states, ps)]
+        extra = ([(a, TensorType(p.shape, p.dtype)) for arrays in states for a, p in zip(arrays, ps)]
                  + [(self._backend.asarray(x, dtype), stype) for x in scalars])
         outs = c.run(name, [*self._param_arrays(), *self._inputs(inputs)], extra)
         n = len(ps)
-        for k, (p, st) in enumerate(zip(ps, states)):
-            p.assign(self._backend, outs[1 + k])
-            st["m"], st["v"] = outs[1 + n + k], outs[1 + 2 * n + k]
+        dict.update(group, new)  # commit: nothing below can fail
+        for j, (p, st) in enumerate(zip(ps, olds)):
+            p.assign(self._backend, outs[1 + j])
+            opt.state[p] = {**st, "step": step, **{k: outs[1 + (1 + ki) * n + j] for ki, k in enumerate(keys)}}
+        opt._opt_called = True
         return outs[0]
 
-    def _state_array(self, state: dict[str, Any], key: str) -> Any:
-        v = state[key]
+    def _state_array(self, state: dict[str, Any], key: str, p: Any) -> Any:
+        """A state array on the trainer's device (zeros for a parameter without state)."""
+        v = state.get(key)
+        if v is None:
+            return self._backend.zeros(p.shape, p.dtype)
         if not self._backend.is_array(v):  # a host copy from load_state_dict
             v = state[key] = self._backend.asarray(v, v.dtype)
         return v
@@ -176,12 +221,11 @@ class ScalarTrainer:
         return [p.array_on(self._backend) for p in self.params]
 
     def _inputs(self, inputs: Sequence[Any]) -> list[Any]:
+        """The inputs through the same checks as a compiled call, on either backend."""
         if len(inputs) != len(self.input_types):
-            from ._core.errors import TorchLeanError
-
-            raise TorchLeanError(f"ScalarTrainer: expected {len(self.input_types)} inputs, got {len(inputs)}")
-        return [x if self._backend.is_array(x) and x.dtype == t.dtype else self._backend.asarray(x, t.dtype)
-                for x, t in zip(inputs, self.input_types)]
+            raise ArgumentError(f"ScalarTrainer: expected {len(self.input_types)} inputs, got {len(inputs)}")
+        return [input_array(self._backend, x, t, f"input {i}", "ScalarTrainer", upload=True)
+                for i, (x, t) in enumerate(zip(inputs, self.input_types))]
 
     def _record(self, inputs: Sequence[Any]) -> tuple[Session, Any]:
         s = self.session
@@ -189,3 +233,10 @@ class ScalarTrainer:
         self._refs = [s.use(p) for p in self.params]
         xs = [s.input(x, dtype=t.dtype) for x, t in zip(self._inputs(inputs), self.input_types)]
         return s, self.loss(s, *self._refs, *xs)
+
+
+_KINDS: dict[str, type] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+_METHOD = {"sgd": "ScalarTrainer.step", "adam": "ScalarTrainer.adam_step", "adamw": "ScalarTrainer.adamw_step"}
+
+guard_methods(ScalarTrainer, ["__init__", "forward", "backward", "step", "adam_step", "adamw_step",
+                              "get_params", "optimizer"])

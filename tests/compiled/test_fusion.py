@@ -51,8 +51,8 @@ def special(dtype, n=2000):
         return x.astype(dtype)
 
 
-UNARY_PARAMS = {"scale": {"c": -0.3}, "add_scalar": {"c": 0.7}, "clamp": {"lo": -0.5, "hi": 1.5},
-                "power": {"p": 2.5}}
+UNARY_PARAMS = {"scale": {"c": -0.3}, "div_scalar": {"c": -0.3}, "add_scalar": {"c": 0.7},
+                "clamp": {"lo": -0.5, "hi": 1.5}, "power": {"p": 2.5}}
 
 
 def _region_run(build, arrays, **options):
@@ -108,6 +108,20 @@ def test_each_op_fused_matches_numpy(every_op, name):
         assert ulps(on[name], off[name]).max() <= ULP32
     else:
         assert bitwise_equal(on[name], off[name])
+
+
+@pytest.mark.parametrize("c", [0.0, -0.0, 3.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_division_by_a_scalar_equals_numpy_also_by_zero(c, dtype):
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, -1e-310, 1e300, -1.0, 0.5, 3.0, -7.25], dtype)
+
+    def build(r, x):
+        return r("neg", r("div_scalar", r("abs", x), c=c))
+
+    with np.errstate(all="ignore"):
+        on, off, plan = _region_run(build, [x])
+    assert [e.prim.name for g in _regions(plan) for e in g.eqns] == ["abs", "div_scalar", "neg"]
+    assert bitwise_equal(on[0], off[0])
 
 
 def test_a_gradient_graph_becomes_one_region_despite_its_reduction():

@@ -6,11 +6,9 @@ import numpy as np
 import pytest
 
 import torchlean as tl
-from torchlean.backends import get_backend
 from torchlean.compiled import updates
 from torchlean.compiled.config import compile_options
 from torchlean.compiled.fusion import Region
-from torchlean.optim import MomentumSGD
 from torchlean.params import ParamList
 
 from .helpers import bitwise_equal, has_numba
@@ -38,12 +36,7 @@ def trainers(dtype, fusion):
     return comp, eager, data
 
 
-@pytest.mark.parametrize("fusion", FUSION)
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("method,kw", [("adam_step", {}), ("adamw_step", {"weight_decay": 0.05}),
-                                       ("step", {})])
-def test_compiled_update_equals_the_eager_optimizer(method, kw, dtype, fusion):
-    comp, eager, data = trainers(dtype, fusion)
+def _compare(comp, eager, data, method, kw, fusion):
     for k, (x, y) in enumerate(data * 2):
         lr = 0.01 * (1 + k % 3)  # a changing rate is a runtime input, not a recompile
         with compile_options(fusion=fusion):
@@ -52,16 +45,59 @@ def test_compiled_update_equals_the_eager_optimizer(method, kw, dtype, fusion):
         assert bitwise_equal(lc, le)
     for pc, pe in zip(comp.get_params(), eager.get_params()):
         assert bitwise_equal(pc, pe)
+
+
+@pytest.mark.parametrize("fusion", FUSION)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("method,kw", [("adam_step", {}), ("adamw_step", {"weight_decay": 0.05}),
+                                       ("step", {})])
+def test_compiled_update_equals_the_eager_optimizer(method, kw, dtype, fusion):
+    comp, eager, data = trainers(dtype, fusion)
+    _compare(comp, eager, data, method, kw, fusion)
     if method != "step":
-        sc = comp._optimizers[method.split("_")[0]].state_dict()
-        se = eager._optimizers[method.split("_")[0]].state_dict()
+        kind = method.split("_")[0]
+        sc, se = comp.optimizer(kind).state_dict(), eager.optimizer(kind).state_dict()
+        assert sorted(sc["state"]) == sorted(se["state"]) == [0, 1, 2, 3]
         for i in se["state"]:
-            assert sc["state"][i]["t"] == se["state"][i]["t"] == 8
-            assert bitwise_equal(sc["state"][i]["m"], se["state"][i]["m"])
-            assert bitwise_equal(sc["state"][i]["v"], se["state"][i]["v"])
+            assert sorted(sc["state"][i]) == sorted(se["state"][i]) == ["exp_avg", "exp_avg_sq", "step"]
+            assert sc["state"][i]["step"] == se["state"][i]["step"] == 8
+            assert bitwise_equal(sc["state"][i]["exp_avg"], se["state"][i]["exp_avg"])
+            assert bitwise_equal(sc["state"][i]["exp_avg_sq"], se["state"][i]["exp_avg_sq"])
     prefix = {"step": "sgd", "adam_step": "adam:", "adamw_step": "adamw:"}[method]
     graphs = [k for k in comp.compiled._graphs if k.startswith(prefix)]
     assert len(graphs) == 1  # one step graph for all rates
+
+
+@pytest.mark.parametrize("fusion", FUSION)
+@pytest.mark.parametrize("group", [{"amsgrad": True}, {"maximize": True}, {"weight_decay": 0.1},
+                                   {"betas": (0.8, 0.99), "eps": 1e-6}])
+def test_compiled_adam_with_the_groups_flags_equals_the_eager_optimizer(group, fusion):
+    comp, eager, data = trainers(np.float32, fusion)
+    for t in (comp, eager):
+        t.optimizer("adam").param_groups[0].update(group)
+    _compare(comp, eager, data, "adam_step", {"beta1": group.get("betas", (0.9,))[0],
+                                              "beta2": group.get("betas", (0, 0.999))[1]}, fusion)
+    sc, se = comp.optimizer("adam").state_dict(), eager.optimizer("adam").state_dict()
+    for i in se["state"]:
+        assert sorted(sc["state"][i]) == sorted(se["state"][i])
+        for k, v in se["state"][i].items():
+            assert bitwise_equal(sc["state"][i][k], v)
+    assert [k for k in comp.compiled._graphs if k.startswith("adam:")]  # the fused step ran
+
+
+def test_compiled_adam_resumes_from_a_state_dict_bit_for_bit():
+    _, eager, data = trainers(np.float64, False)
+    for x, y in data:
+        eager.adam_step(0.01, x, y)
+    comp2 = tl.ScalarTrainer(eager.get_params(), [(8, 4), (8, 2)], loss,
+                             tl.Options(backend=tl.Backend.COMPILED, dtype=np.float64))
+    comp2.optimizer("adam").load_state_dict(eager.optimizer("adam").state_dict())
+    for x, y in data:
+        assert bitwise_equal(comp2.adam_step(0.01, x, y), eager.adam_step(0.01, x, y))
+    for pc, pe in zip(comp2.get_params(), eager.get_params()):
+        assert bitwise_equal(pc, pe)
+    assert comp2.optimizer("adam").state_dict()["state"][0]["step"] == 8
+    assert [k for k in comp2.compiled._graphs if k.startswith("adam:")]  # the fused step ran
 
 
 @pytest.mark.skipif(not has_numba(), reason="numba is not installed")
@@ -69,7 +105,8 @@ def test_each_parameter_update_is_one_fused_kernel():
     comp, _, data = trainers(np.float32, True)
     with compile_options(fusion=True):
         comp.adam_step(0.01, *data[0])
-    exe = comp.compiled._exes[("adam:0.9:0.999:1e-08", tl.Device.CPU)]
+    (name,) = [k for k in comp.compiled._graphs if k.startswith("adam:")]
+    exe = comp.compiled._exes[(name, tl.Device.CPU)]
     regions = [i for i in exe.last_plan.items if isinstance(i, Region)]
     updating = [r for r in regions if {"sqrt", "div"} <= {e.prim.name for e in r.eqns}]
     assert len(updating) >= 1 and sum(len(r.outputs) for r in updating) >= 3 * 4  # p, m, v for 4 params
@@ -80,17 +117,23 @@ def test_momentum_graph_equals_the_momentum_optimizer():
     comp = tl.ScalarTrainer([a.copy() for a in init], [(8, 4), (8, 2)], loss,
                             tl.Options(backend=tl.Backend.COMPILED, dtype=np.float64))
     c = comp.compiled
-    c.add_graph("momentum", updates.momentum_graph(c.graph_of("grad"), [0, 1, 2, 3], np.float64, 0.9))
+    grad = c.graph_of("grad")
+    c.add_graph("momentum0", updates.momentum_graph(grad, [0, 1, 2, 3], np.float64, 0.9, 0.1, first=True))
+    c.add_graph("momentum", updates.momentum_graph(grad, [0, 1, 2, 3], np.float64, 0.9, 0.1))
     params = [a.copy() for a in init]
-    bufs = [np.zeros_like(a) for a in init]
+    bufs: list = []
     eager_params = ParamList([a.copy() for a in init], dtype=np.float64)
-    opt = MomentumSGD(list(eager_params), lr=0.05, momentum=0.9)
-    backend = get_backend(tl.Device.CPU)
+    opt = tl.optim.SGD(list(eager_params), lr=0.05, momentum=0.9, dampening=0.1)
+    neg_lr = (np.asarray(-0.05), tl.TensorType((), np.dtype(np.float64)))
     for x, y in data:
-        outs = c.run("momentum", [*params, x, y], [*[(b, tl.TensorType(b.shape, b.dtype)) for b in bufs],
-                                                   (np.asarray(0.05), tl.TensorType((), np.dtype(np.float64)))])
+        outs = c.run("momentum" if bufs else "momentum0", [*params, x, y],
+                     [*[(b, tl.TensorType(b.shape, b.dtype)) for b in bufs], neg_lr])
         params, bufs = outs[1:5], outs[5:9]
         _, grads = c.value_and_grad(*[p.value for p in eager_params], x, y)
-        opt.step(dict(zip(eager_params, [backend.asarray(g, g.dtype) for g in grads[:4]])))
+        for p, g in zip(eager_params, grads[:4]):
+            p.grad = g
+        opt.step()
     for p, q in zip(params, eager_params):
         assert bitwise_equal(p, q.value)
+    for b, q in zip(bufs, eager_params):
+        assert bitwise_equal(b, opt.state[q]["momentum_buffer"])

@@ -46,7 +46,7 @@ def test_parameters_are_resident_and_host_copies_sync_on_readback():
     assert all(not p.host_current for p in params)
     for p in params:
         for k, v in s._optimizers["adam"].state[p].items():
-            assert k == "t" or isinstance(v, cupy.ndarray)
+            assert k == "step" or isinstance(v, cupy.ndarray)
     np.testing.assert_array_equal(params[0].value, cupy.asnumpy(mirrors[0]))
     assert params[0].host_current
 

@@ -39,7 +39,7 @@ def test_binds_its_primitives_and_rules_predict_kernels(name, k):
     # shape rule's prediction, so running the op is the shape-rule check.
     spec, sample = get(name, k)
     s, _, out = eager_run(spec, sample)
-    bound = {node.prim.name for node in s._tape if node.prim is not None}
+    bound = {node.prim.name for node in s.tape.nodes if node.prim is not None}
     expected = set(spec.binds) if spec.binds is not None else ({name} if name in REGISTRY else set())
     assert expected <= bound, f"{name}: expected to bind {expected}, bound {bound}"
     assert out.type.dtype == np.float64 or out.type.dtype.kind != "f"

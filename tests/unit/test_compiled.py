@@ -39,8 +39,8 @@ def test_the_traced_function_runs_exactly_once():
         c.backward(*args)
     c.jvp(args, [np.ones((3, 4), np.float32), np.ones(3, np.float32), np.ones((5, 4), np.float32)])
     c.hvp(args, [np.ones((3, 4), np.float32), np.ones(3, np.float32), np.ones((5, 4), np.float32)])
-    with pytest.raises(tl.DTypeError, match="float32 tangent"):
-        c.jvp(args, [np.ones((3, 4)), np.ones(3), np.ones((5, 4))])
+    with pytest.raises(tl.ShapeError, match=r"jvp: tangent must have shape \(3,\)"):
+        c.jvp(args, [np.ones((3, 4)), np.ones(4), np.ones((5, 4))])
     assert len(calls) == 1
 
 
@@ -63,8 +63,10 @@ def test_input_signature_is_guarded():
     good = [np.zeros((3, 4), np.float32), np.zeros(3, np.float32), np.zeros((5, 4), np.float32)]
     with pytest.raises(tl.ShapeError, match=r"input 2 must have shape \(5, 4\)"):
         c.forward(*good[:2], np.zeros((6, 4), np.float32))
-    with pytest.raises(tl.DTypeError, match="input 0 must be float32"):
-        c.forward(np.zeros((3, 4)), *good[1:])
+    # float64 data is rounded into a float32 input, as Session.input does; nothing else changes type
+    np.testing.assert_array_equal(c.forward(np.zeros((3, 4)), *good[1:]), c.forward(*good))
+    with pytest.raises(tl.DTypeError, match="input 0: expected numeric data"):
+        c.forward(np.array([["a"] * 4] * 3), *good[1:])
     with pytest.raises(tl.TorchLeanError, match="takes 3 inputs"):
         c.forward(*good[:2])
 
@@ -134,5 +136,5 @@ def test_intermediates_live_in_reused_preallocated_buffers():
 
 
 def test_returning_a_non_scalar_from_compile_scalar_is_an_error():
-    with pytest.raises(tl.ShapeError, match="not a scalar"):
+    with pytest.raises(tl.ShapeError, match="not a float scalar"):
         compile_scalar(lambda ops, x: ops.tanh(x), [(3,)])

@@ -14,56 +14,11 @@ import pytest
 import torchlean as tl
 from torchlean import backends
 from torchlean._core.registry import REGISTRY, defop
-from torchlean.backends.base import ArrayBackend
 from torchlean.models import mlp_init, mlp_loss
 from torchlean.options import Device, MatmulPrecision
+from torchlean.testing.fake_cuda import DevArray, FakeCuda, dev
 
-
-class DevArray(np.ndarray):
-    """A 'device' array: NumPy storage, marked with __cuda_array_interface__ like CuPy's."""
-
-    @property
-    def __cuda_array_interface__(self):
-        return {"shape": self.shape, "typestr": self.dtype.str, "data": (0, False), "version": 3}
-
-
-class FakeCuda(ArrayBackend):
-    device = Device.CUDA
-    xp = np
-
-    def __init__(self):
-        super().__init__()
-        self.uploads = self.downloads = 0
-        self.precision = MatmulPrecision.FP32
-
-    def resolve(self, prim):
-        kernel = self.kernels.get(prim)
-        if kernel is None:
-            inner = super().resolve(prim)
-            kernel = self.kernels[prim] = lambda *a, **kw: _dev(inner(*a, **kw))
-        return kernel
-
-    def is_array(self, value):
-        return isinstance(value, DevArray)
-
-    def asarray(self, value, dtype):
-        if not isinstance(value, DevArray):
-            self.uploads += 1
-        return np.array(value, dtype=dtype, copy=True).view(DevArray)
-
-    def to_host(self, value):
-        self.downloads += 1
-        return np.array(value, copy=True)
-
-    def zeros(self, shape, dtype):
-        return np.zeros(shape, dtype).view(DevArray)
-
-    def ones(self, shape, dtype):
-        return np.ones(shape, dtype).view(DevArray)
-
-
-def _dev(a):
-    return np.asarray(a).view(DevArray)
+_dev = dev
 
 
 @pytest.fixture
@@ -97,7 +52,7 @@ def test_parameters_stay_resident_and_sync_only_on_readback(fake):
     assert all(not p.host_current for p in params) and fake.downloads == 0
     for p in params:
         assert isinstance(p.array_on(fake), DevArray)
-        assert all(isinstance(v, DevArray) for k, v in s._optimizers["adam"].state[p].items() if k != "t")
+        assert all(isinstance(v, DevArray) for k, v in s.optimizer("adam").state[p].items() if k != "step")
     values = [p.value for p in params]  # explicit readback: one download each
     assert fake.downloads == len(params) and all(p.host_current for p in params)
     assert all(type(v) is np.ndarray for v in values)
@@ -150,22 +105,46 @@ def test_mixing_devices_is_an_error_naming_both(fake):
     a, b = cpu.input([1.0]), gpu.input([1.0])
     with pytest.raises(tl.DeviceError, match="on cuda but this session runs on cpu"):
         cpu.add(a, b)
-    with pytest.raises(tl.DeviceError, match="cuda array"):
+    with pytest.raises(tl.DeviceError, match=r"(?i)cuda array"):
         cpu.input(gpu.backend.asarray(np.ones(2), np.float32))
     c = tl.compile_scalar(lambda ops, u, v: ops.sum(ops.mul(u, v)), [(2,), (2,)])
-    with pytest.raises(tl.DeviceError, match="mix cpu and cuda"):
+    with pytest.raises(tl.DeviceError, match=r"input 1: got a CUDA array \(DevArray\) where host"):
         c.forward(np.ones(2, np.float32), fake.asarray(np.ones(2), np.float32))
 
 
-def test_compiled_functions_run_on_the_device_of_their_inputs(fake):
+def test_compiled_functions_run_on_the_device_of_their_options(fake):
     init = mlp_init([6, 5, 3])
     x, y = _data()
     c = tl.compile_scalar(mlp_loss, [*init, x, y])
     host = c.value_and_grad(*init, x, y)
+    g = tl.compile_scalar(mlp_loss, [*init, x, y], tl.Options(device=Device.CUDA))
     dev_args = [fake.asarray(a, a.dtype) for a in (*init, x, y)]
-    value, grads = c.value_and_grad(*dev_args)
+    value, grads = g.value_and_grad(*dev_args)
     assert isinstance(value, DevArray) and all(isinstance(g, DevArray) for g in grads[:4])
     np.testing.assert_array_equal(np.asarray(value), host[0])
+    with pytest.raises(tl.DeviceError, match="input 0: got a host \\(cpu\\) ndarray but this function was "
+                                             "compiled for cuda"):
+        g.value_and_grad(*init, x, y)  # no silent upload either
+    with pytest.raises(tl.DeviceError, match="input 0: got a CUDA array"):
+        c.value_and_grad(*dev_args)
+
+
+def test_asking_for_cuda_without_cupy_raises_at_compile_time():
+    # no fake device here: the real CUDA backend is asked for, and CuPy is absent on CI
+    if backends._BACKENDS.get((Device.CUDA, MatmulPrecision.FP32)) is not None:
+        pytest.skip("a CUDA backend is available in this process")
+    try:
+        import cupy  # noqa: F401
+        pytest.skip("CuPy is installed")
+    except ImportError:
+        pass
+    with pytest.raises(tl.DeviceError, match="CuPy is not installed"):
+        tl.compile_scalar(lambda ops, u: ops.sum(u), [(2,)], tl.Options(device="cuda"))
+    with pytest.raises(tl.DeviceError, match="CuPy is not installed"):
+        tl.grad(lambda ops, u: ops.sum(u), options=tl.Options(device="cuda"))(np.ones(2))
+    with pytest.raises(tl.DeviceError, match="CuPy is not installed"):
+        tl.grad(lambda ops, u: ops.sum(u), backend=tl.Backend.COMPILED,
+                options=tl.Options(device="cuda"))(np.ones(2))
 
 
 def test_trainer_on_the_device_keeps_parameters_resident(fake):
@@ -187,7 +166,7 @@ def test_reset_releases_the_steps_temporaries(fake):
     params = [s.param(v) for v in mlp_init([6, 5, 3])]
     x, y = _data()
     loss = _loss(s, params, x, y)
-    refs = [weakref.ref(node._v) for node in s._tape if node.prim is not None]
+    refs = [weakref.ref(node._v) for node in s.tape.nodes if node.prim is not None]
     s.backward(loss)
     s.sgd_step(0.1)
     del loss

@@ -152,7 +152,7 @@ def test_index_arguments_of_every_kind_agree():
     x = s.input(np.arange(10.0).reshape(5, 2))
     want = [[6, 7], [0, 1], [6, 7]]
     for idx in ([3, 0, 3], (3, 0, 3), np.array([3, 0, 3]), np.array([3, 0, 3], np.uint8),
-                s.input(np.array([3, 0, 3])), s.const([3, 0, 3], dtype=np.int32)):
+                s.input(np.array([3, 0, 3])), s.const(np.array([3, 0, 3], np.int32))):
         np.testing.assert_array_equal(s.gather_rows_nat(x, idx).numpy(), want)
     for i in (3, np.int64(3), np.array(3), s.input(np.array(3))):
         np.testing.assert_array_equal(s.gather_row(x, i).numpy(), [6, 7])

@@ -319,7 +319,7 @@ def test_bad_shapes_raise_shape_error_naming_the_op_and_leave_the_tape_unchanged
     s = session()
     for k, (op, args, kwargs) in enumerate(_bad_calls(s, np.random.default_rng(10))):
         before = len(s)
-        with pytest.raises(tl.ShapeError) as info:
+        with pytest.raises((tl.ShapeError, tl.ArgumentError)) as info:  # bad geometry or argument
             getattr(s, op)(*args, **kwargs)
         assert str(info.value).startswith(f"{op}:"), f"case {k}: {info.value}"
         assert len(s) == before, f"case {k} ({op}) changed the tape"

@@ -1,4 +1,9 @@
-"""Exception hierarchy. Every error names the op and the expected and actual values."""
+"""Exception hierarchy. Every error names the public op and the expected and actual values.
+
+Every class derives from ``TorchLeanError`` and from the built-in exception a Python user would
+expect (``ShapeError`` is a ``ValueError``, ``DTypeError`` a ``TypeError``...), so both
+``except tl.TorchLeanError`` and the usual ``except ValueError`` catch them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,12 @@ class ShapeError(TorchLeanError, ValueError):
 
 
 class DTypeError(TorchLeanError, TypeError):
-    """An op got a dtype it does not accept (e.g. float32 mixed with float64)."""
+    """An op got a dtype it does not accept (e.g. float32 mixed with float64, or a string)."""
+
+
+class ArgumentError(TorchLeanError, TypeError, ValueError):
+    """An argument has the wrong kind or value (a wrong keyword, an out-of-range label, a
+    scalar that does not fit, ...): neither a shape nor a dtype mismatch."""
 
 
 class DeviceError(TorchLeanError, RuntimeError):

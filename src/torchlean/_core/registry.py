@@ -50,7 +50,8 @@ ZERO: Any = _ZeroRule()
 class Primitive:
     """One primitive op: shape rule, xp kernel, and a VJP and JVP rule per tensor input."""
 
-    __slots__ = ("doc", "grad_mask", "impl", "impl_out", "jvp", "name", "nargs", "portable", "shape", "vjp")
+    __slots__ = ("doc", "float_identity", "grad_mask", "impl", "impl_out", "jvp", "name", "nargs", "portable",
+                 "shape", "vjp")
 
     def __init__(self, name: str, shape: Callable[..., Any], impl: Callable[..., Any],
                  vjp: tuple[Rule | None, ...], jvp: tuple[Rule | None, ...], portable: bool,
@@ -66,6 +67,10 @@ class Primitive:
         self.doc = doc
         # Per input: True when a gradient can flow through it (a real rule, not None/ZERO).
         self.grad_mask = tuple(r is not None and r is not ZERO for r in vjp)
+        # A shortcut binders may take without calling the rule: 1 when the rule maps a float
+        # input to its own type, 2 when it maps two equal float types to that type (elementwise
+        # ops); 0 otherwise. Set by the rule builders of ops/_rules.py, never by hand.
+        self.float_identity = getattr(shape, "float_identity", 0)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .errors import ShapeError
 
 Shape = tuple[int, ...]
@@ -20,24 +22,65 @@ def prod(shape: Sequence[int]) -> int:
     return n
 
 
+def is_int(v: object) -> bool:
+    """A Python or NumPy integer, not a bool (the types accepted for axes and sizes)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def normalize_axis(op: str, axis: int, ndim: int) -> int:
-    """Map a possibly negative axis into ``range(ndim)`` or raise ShapeError."""
-    if not isinstance(axis, int) or isinstance(axis, bool):
+    """Map a possibly negative axis into ``range(ndim)`` or raise ShapeError.
+
+    A 0-d tensor accepts axis 0 and -1 (as PyTorch: its "dimension" is itself)."""
+    if not is_int(axis):
         raise ShapeError(f"{op}: axis must be an int, got {axis!r}")
-    if not -ndim <= axis < ndim:
-        raise ShapeError(f"{op}: axis {axis} is out of range for a tensor of rank {ndim}")
-    return axis % ndim if ndim else 0
+    axis = int(axis)
+    n = max(ndim, 1)
+    if not -n <= axis < n:
+        raise ShapeError(f"{op}: axis {axis} is out of range for a tensor of rank {ndim} "
+                         f"(expected {-n} <= axis < {n})")
+    return axis % n if ndim else 0
 
 
 def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; ``None`` means every axis."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if is_int(axis):
+        axes: tuple = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise ShapeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
     out = tuple(sorted(normalize_axis(op, a, ndim) for a in axes))
+    if ndim == 0:
+        return ()
     if len(set(out)) != len(out):
         raise ShapeError(f"{op}: repeated axis in {axis!r}")
     return out
+
+
+def as_shape(op: str, shape: object, what: str = "shape", allow_infer: bool = False) -> Shape:
+    """A shape argument (an int, or a sequence of ints) as a tuple of non-negative ints.
+
+    Floats and bools are refused instead of truncated; ``allow_infer`` admits one -1."""
+    if is_int(shape):
+        dims: tuple = (shape,)
+    elif isinstance(shape, (tuple, list)) or (hasattr(shape, "__len__") and hasattr(shape, "__iter__")
+                                               and not isinstance(shape, (str, bytes))):
+        dims = tuple(shape)
+    else:
+        raise ShapeError(f"{op}: {what} must be a sequence of ints, got {shape!r}")
+    out = []
+    for d in dims:
+        if not is_int(d):
+            raise ShapeError(f"{op}: {what} must contain ints only, got {d!r} in {shape!r}")
+        d = int(d)
+        if d < 0 and not (allow_infer and d == -1):
+            raise ShapeError(f"{op}: {what} has a negative size {d} in {shape!r}")
+        out.append(d)
+    if allow_infer and out.count(-1) > 1:
+        raise ShapeError(f"{op}: only one dimension can be inferred (-1), got {shape!r}")
+    return tuple(out)
 
 
 def broadcast_shapes(op: str, *shapes: Shape) -> Shape:

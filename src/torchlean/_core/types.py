@@ -17,7 +17,11 @@ float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 
+uint64 = np.dtype(np.uint64)
+
 FLOAT_DTYPES = (float32, float64)
+# What a user tensor may hold. uint64 exists internally only (the random stream's counter).
+TENSOR_DTYPES = (float32, float64, int64, bool_)
 
 
 class TensorType(NamedTuple):
@@ -42,11 +46,38 @@ class TensorType(NamedTuple):
         return f"{self.dtype.name}[{dims}]"
 
 
-def as_dtype(dtype: Any) -> np.dtype:
-    """Normalise ``'float32'``, ``np.float64``... to a NumPy dtype object."""
+def as_dtype(dtype: Any, op: str = "dtype") -> np.dtype:
+    """Normalise ``'float32'``, ``np.float64``, ``torch.float64``... to a NumPy dtype object.
+
+    Raises ``DTypeError`` naming ``op`` for anything that is not a dtype (NumPy's own
+    ``TypeError`` says only "data type not understood")."""
     if isinstance(dtype, np.dtype):
         return dtype
-    return np.dtype(dtype)
+    if dtype is None or isinstance(dtype, bool):
+        raise DTypeError(f"{op}: expected a dtype such as float32, got {dtype!r}")
+    name = str(dtype)
+    if name.startswith("torch."):  # torch.float32 -> float32 (names agree after the prefix)
+        dtype = name[len("torch."):]
+    try:
+        return np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise DTypeError(f"{op}: {dtype!r} is not a dtype (use float32, float64, int64 or bool)") from None
+
+
+def float_dtype(dtype: Any, op: str) -> np.dtype:
+    """A requested float dtype: float32 or float64, else ``DTypeError`` (never a silent swap)."""
+    dt = as_dtype(dtype, op)
+    if dt not in FLOAT_DTYPES:
+        raise DTypeError(f"{op}: dtype must be float32 or float64, got {dt.name}")
+    return dt
+
+
+def tensor_dtype(dtype: Any, op: str) -> np.dtype:
+    """A requested tensor dtype: float32, float64, int64 or bool, else ``DTypeError``."""
+    dt = as_dtype(dtype, op)
+    if dt not in TENSOR_DTYPES:
+        raise DTypeError(f"{op}: dtype must be one of float32, float64, int64, bool; got {dt.name}")
+    return dt
 
 
 def is_float(dtype: np.dtype) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..options import Device, MatmulPrecision
 from .base import ArrayBackend
+from .host_memory import keep_freed_memory
 from .numpy_backend import NumpyBackend
 
 _BACKENDS: dict[Any, ArrayBackend] = {}
@@ -31,4 +32,4 @@ def get_backend(device: Device, precision: MatmulPrecision = MatmulPrecision.FP3
     return backend
 
 
-__all__ = ["ArrayBackend", "get_backend"]
+__all__ = ["ArrayBackend", "get_backend", "keep_freed_memory"]

@@ -11,25 +11,27 @@ from .._core.registry import REGISTRY
 from .._core.shapes import prod
 from ..options import Device
 from .base import ArrayBackend
-from .blas_threads import use_threads_for
-from .host_memory import keep_freed_memory
+from .blas_threads import one_thread_if_small
+from .host_memory import apply_from_environment
 
 
 def _gemm(impl: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
-    """``impl`` with ``xp`` bound, choosing OpenBLAS threads by its multiply-add count first."""
+    """``impl`` with ``xp`` bound, on one BLAS thread when its multiply-add count is small
+    (scoped: the process's thread count is restored after the call)."""
 
     def kernel(*args: Any, **params: Any) -> Any:
-        use_threads_for(macs(*args, **params))
-        return impl(np, *args, **params)
+        return one_thread_if_small(macs(*args, **params), impl, np, *args, **params)
 
     return kernel
 
 
-def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any) -> int:
+def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any, dilation: Any = None,
+               groups: int = 1) -> int:
     d = w.ndim - 2
     spatial = x.shape[-d:]
-    out = prod((i + 2 * p - k) // s + 1 for i, k, s, p in zip(spatial, w.shape[2:], stride, padding))
-    return x.size // (w.shape[1] * prod(spatial)) * out * w.size
+    k = w.shape[2:] if dilation is None else [a * (b - 1) + 1 for a, b in zip(dilation, w.shape[2:])]
+    out = prod((i + 2 * p - kk) // s + 1 for i, kk, s, p in zip(spatial, k, stride, padding))
+    return x.size // (w.shape[1] * groups * prod(spatial)) * out * w.size
 
 
 def _gemm_overrides() -> dict[str, Callable[..., Any]]:
@@ -70,10 +72,10 @@ class NumpyBackend(ArrayBackend):
         super().__init__()
         self.out_overrides.update(_gemm_out_overrides())
         self.overrides.update(_gemm_overrides())
-        keep_freed_memory()
+        apply_from_environment()
 
     def is_array(self, value: Any) -> bool:
-        return isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, "__cuda_array_interface__")
+        return type(value) is np.ndarray or isinstance(value, np.generic)
 
     def asarray(self, value: Any, dtype: np.dtype) -> np.ndarray:
         if hasattr(value, "__cuda_array_interface__"):

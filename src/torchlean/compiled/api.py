@@ -2,9 +2,13 @@
 
 A compiled function traces the user's Python function exactly once, at compile time (shape
 errors surface there), keeps the typed graph, and builds its derivative graphs on first use.
-Every call checks the input signature (count, shapes, dtypes, one device) and runs a lowered
-graph on the device of its inputs. Random ops read the function's own counter, which starts
-at 0 and advances by the number of random ops per run, as an eager session's does.
+It runs on the device of its ``Options`` (asking for CUDA without CuPy or a GPU raises
+``DeviceError`` at compile time: never a CPU fallback). Every call checks the input signature:
+the count, each input through the boundary (``_core/convert.py``: a float64 array is rounded to
+a float32 input as ``Session.input`` does, float data for an integer input is refused), its
+shape, and its device (an array of another device raises, naming both). Random ops read the
+function's own counter, which starts at 0 and advances by the number of random ops per
+successful run, as an eager session's does; a failed call changes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import DeviceError, DTypeError, ShapeError, TorchLeanError
+from .._core import convert
+from .._core.errors import ArgumentError, DeviceError, NotDifferentiableError, ShapeError, TorchLeanError
 from .._core.types import TensorType
 from ..backends import get_backend
 from ..backends.base import ArrayBackend
@@ -30,16 +35,18 @@ class CompiledFunction:
 
     def __init__(self, fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,
                  scalar: bool = False, wrt: Sequence[bool] | None = None) -> None:
+        if options is not None and not isinstance(options, Options):
+            raise ArgumentError(f"compile: options must be an Options, got {type(options).__name__}")
         self.options = options or Options()
         graph, single = trace(fn, input_types, self.options.dtype, self.options.seed)
         if not single:
-            raise TorchLeanError("compile: the function must return one tensor")
+            raise ArgumentError("compile: the function must return one tensor (compile_scalar/"
+                                "compile_out); several outputs: tl.compile")
         out = graph.outputs[0].type
-        if scalar and out.shape != ():
-            raise ShapeError(f"compile_scalar: the function returns {out}, not a scalar")
-        if out.dtype.kind != "f":
-            raise DTypeError(f"compile: the function returns {out}; outputs must be float tensors")
+        if scalar and (out.shape != () or out.dtype.kind != "f"):
+            raise ShapeError(f"compile_scalar: the function returns {out}, not a float scalar")
         typecheck(graph)
+        self.backend = get_backend(self.options.device, self.options.matmul_precision)
         self.graph = graph
         self.rng_ops = sum(e.prim.name in ("rand_uniform", "bernoulli_mask") for e in graph.eqns)
         self.n_inputs = len(graph.inputs) - (1 if self.rng_ops else 0)
@@ -47,7 +54,7 @@ class CompiledFunction:
         self.output_type: TensorType = out
         flags = [True] * self.n_inputs if wrt is None else list(wrt)
         if len(flags) != self.n_inputs:
-            raise TorchLeanError(f"compile: wrt has {len(flags)} flags for {self.n_inputs} inputs")
+            raise ArgumentError(f"compile: wrt has {len(flags)} flags for {self.n_inputs} inputs")
         self.wrt = [f and differentiable(v) for f, v in zip(flags, graph.inputs)] + [False] * (self.rng_ops > 0)
         self.rng_counter = 0
         self._graphs: dict[str, Graph] = {"forward": graph}
@@ -58,6 +65,9 @@ class CompiledFunction:
         """The graph behind a call: ``forward``, ``vjp``, ``grad``, ``jvp`` or ``hvp``."""
         g = self._graphs.get(kind)
         if g is None:
+            if kind != "forward" and self.output_type.dtype.kind != "f":
+                raise NotDifferentiableError(f"compiled function: the output is {self.output_type}, "
+                                             "which has no derivative")
             if kind == "vjp":
                 g = vjp_graph(self.graph, self.wrt, with_value=True)
             elif kind == "grad":
@@ -82,47 +92,55 @@ class CompiledFunction:
         """Run a graph of this function on checked ``args`` plus ``(value, type)`` extras."""
         return self._run(kind, args, extra)
 
-    def _run(self, kind: str, args: Sequence[Any], extra: Sequence[Any] = ()) -> list[Any]:
-        backend, arrays = self._inputs(args)
+    def _run(self, kind: str, args: Sequence[Any], extra: Sequence[Any] = (), op: str = "compiled function"
+             ) -> list[Any]:
+        backend = self.backend
+        arrays = self._inputs(args, op)
+        what = "cotangent" if kind in ("vjp",) else "tangent"
+        extras = [input_array(backend, e, t, what, op) if e is not None else backend.zeros(t.shape, t.dtype)
+                  for e, t in extra]
         exe = self._exes.get((kind, backend.device))
         if exe is None:
             exe = self._exes[(kind, backend.device)] = Executable(self.graph_of(kind), backend)
         if self.rng_ops:
             arrays.append(backend.asarray(np.asarray(self.rng_counter, np.uint64), np.uint64))
-            self.rng_counter += self.rng_ops
-        return exe.run(*arrays, *[_like(backend, e, t) for e, t in extra])
+        out = exe.run(*arrays, *extras)
+        self.rng_counter += self.rng_ops  # only a successful run advances the stream
+        return out
 
-    def _inputs(self, args: Sequence[Any]) -> tuple[ArrayBackend, list[Any]]:
-        """Check the call signature; return the backend of the inputs and the arrays."""
+    def _inputs(self, args: Sequence[Any], op: str = "compiled function") -> list[Any]:
+        """Check the call signature; return the inputs as arrays of the compiled device."""
         if len(args) != self.n_inputs:
-            raise TorchLeanError(f"compiled function takes {self.n_inputs} inputs, got {len(args)}")
-        on_cuda = [hasattr(a, "__cuda_array_interface__") for a in args]
-        if any(on_cuda) and not all(on_cuda):
-            raise DeviceError("compiled function: inputs mix cpu and cuda arrays")
-        backend = get_backend(Device.CUDA if any(on_cuda) else Device.CPU, self.options.matmul_precision)
-        arrays = []
-        for i, (a, t) in enumerate(zip(args, self.input_types)):
-            if not backend.is_array(a):
-                a = backend.asarray(a, t.dtype)
-            if tuple(a.shape) != t.shape:
-                raise ShapeError(f"compiled function: input {i} must have shape {t.shape}, got {tuple(a.shape)}")
-            if a.dtype != t.dtype:
-                raise DTypeError(f"compiled function: input {i} must be {t.dtype.name}, got {a.dtype}")
-            arrays.append(a)
-        return backend, arrays
+            raise ArgumentError(f"{op}: the compiled function takes {self.n_inputs} inputs, got {len(args)}")
+        return [input_array(self.backend, a, t, f"input {i}", op) for i, (a, t) in
+                enumerate(zip(args, self.input_types))]
 
     def __str__(self) -> str:
         return str(self.graph)
 
 
-def _like(backend: ArrayBackend, value: Any, t: TensorType) -> Any:
-    if value is None:
-        return backend.zeros(t.shape, t.dtype)
-    a = value if backend.is_array(value) else backend.asarray(value, t.dtype)
+def input_array(backend: ArrayBackend, value: Any, t: TensorType, what: str,
+                op: str = "compiled function", upload: bool = False) -> Any:
+    """``value`` as an array of ``backend`` with exactly type ``t`` (see module docstring).
+
+    Host arrays for a CUDA function raise, unless ``upload`` (trainers and the autograd
+    helpers, which take host batches by design, upload them explicitly)."""
+    where = f"{op}: {what}"
+    if backend.device is Device.CPU:
+        if type(value) is np.ndarray and value.dtype == t.dtype:
+            a = value  # the fast path: already a host array of the right dtype
+        else:
+            a = convert.host_array(value, op, what, t.dtype)
+    elif backend.is_array(value):
+        a = value if value.dtype == t.dtype else convert.device_cast(backend.xp, where, value, t.dtype)
+    elif not upload and (isinstance(value, np.ndarray) or hasattr(value, "__array__")
+                         or hasattr(value, "__dlpack__")):
+        raise DeviceError(f"{where}: got a host (cpu) {type(value).__name__} but this function was "
+                          f"compiled for {backend.device.value}; upload it first (e.g. cupy.asarray)")
+    else:
+        a = backend.asarray(convert.host_array(value, op, what, t.dtype), t.dtype)
     if tuple(a.shape) != t.shape:
-        raise ShapeError(f"compiled function: expected a tangent/seed of shape {t.shape}, got {tuple(a.shape)}")
-    if a.dtype != t.dtype:
-        raise DTypeError(f"compiled function: expected a {t.dtype.name} tangent/seed, got {a.dtype}")
+        raise ShapeError(f"{where} must have shape {t.shape}, got {tuple(a.shape)}")
     return a
 
 
@@ -136,15 +154,15 @@ class CompiledScalar(CompiledFunction):
 
     def jvp(self, x: Sequence[Any], dx: Sequence[Any]) -> Any:
         """Directional derivative along ``dx`` (one tangent per differentiable input)."""
-        return self._run("jvp", x, self._tangents(dx))[1]
+        return self._run("jvp", x, self._tangents(dx, "jvp"), "jvp")[1]
 
     def backward(self, *x: Any) -> list[Any]:
         """Gradients (seed 1) aligned with the inputs; None for non-float inputs."""
         return self._grads(self._run("grad", x)[1:])
 
-    def backward_with_seed(self, x: Sequence[Any], seed: Any) -> list[Any]:
+    def backward_with_seed(self, x: Sequence[Any], seed: Any, op: str = "backward_with_seed") -> list[Any]:
         """Gradients of ``seed * f`` aligned with the inputs."""
-        return self._grads(self._run("vjp", x, [(seed, self.output_type)])[1:])
+        return self._grads(self._run("vjp", x, [(seed, self.output_type)], op)[1:])
 
     def value_and_grad(self, *x: Any) -> tuple[Any, list[Any]]:
         outs = self._run("grad", x)
@@ -152,17 +170,19 @@ class CompiledScalar(CompiledFunction):
 
     def hvp(self, x: Sequence[Any], v: Sequence[Any]) -> list[Any]:
         """Hessian-vector product: the JVP of the gradient graph (a graph of a graph)."""
-        outs = self._run("hvp", x, self._tangents(v))
+        outs = self._run("hvp", x, self._tangents(v, "hvp"), "hvp")
         k = sum(self.wrt)
         return self._grads(outs[k:])
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _tangents(self, dx: Sequence[Any]) -> list[tuple[Any, TensorType]]:
+    def _tangents(self, dx: Sequence[Any], op: str) -> list[tuple[Any, TensorType]]:
         float_types = [t for t, w in zip(self.input_types, self.wrt) if w]
+        if not isinstance(dx, (list, tuple)):
+            raise ArgumentError(f"{op}: tangents must be a list (one per float input), got {type(dx).__name__}")
         if len(dx) == self.n_inputs and len(float_types) != self.n_inputs:
             dx = [d for d, w in zip(dx, self.wrt) if w]
         if len(dx) != len(float_types):
-            raise TorchLeanError(f"expected {len(float_types)} tangents (one per float input), got {len(dx)}")
+            raise ArgumentError(f"{op}: expected {len(float_types)} tangents (one per float input), got {len(dx)}")
         return list(zip(dx, float_types))
 
     def _grads(self, grads: Sequence[Any]) -> list[Any]:
@@ -175,7 +195,7 @@ class CompiledOut(CompiledScalar):
 
     def vjp_with_seed(self, x: Sequence[Any], seed: Any) -> list[Any]:
         """Cotangents of the inputs for output cotangent ``seed``."""
-        return self.backward_with_seed(x, seed)
+        return self.backward_with_seed(x, seed, "vjp")
 
 
 def compile_scalar(fn: Callable[..., Any], input_types: Sequence[Any], options: Options | None = None,

@@ -5,7 +5,8 @@ its first output) whose body loads every input element, evaluates the region's e
 scalars and stores the outputs. Loads come before stores, so an output may reuse the buffer
 of an input laid out like it (the memory plan's in-place reuse).
 
-Exactness: arithmetic (+ - * /, max, min, abs, sign, step, sqrt, clamp) is IEEE-exact and
+Exactness: arithmetic (+ - * /, max, min, abs, sign, step, sqrt, clamp, max_share; a
+division by a zero constant gives IEEE's inf/NaN as ``div_scalar`` does) is IEEE-exact and
 written with NumPy's conventions (``maximum`` returns its second operand on ties and NaN if
 either is NaN, ``sign(-0.0) = 0.0``, ``step(NaN) = 0``), constants are rounded to the region's
 dtype first as NumPy does with Python scalars, and numba does not contract ``a * b + c``
@@ -51,6 +52,17 @@ def available() -> bool:
 
 
 _HELPERS = '''
+def _item(x):
+    return x[()]
+
+
+@overload(_item, inline="always")
+def _item_overload(x):
+    # a 0-d operand arrives as a 0-d array or, from a kernel that returned a NumPy scalar, a number
+    if isinstance(x, types.Array):
+        return lambda x: x[()]
+    return lambda x: x
+
 @njit(inline="always")
 def _max(a, b):
     return a if (a > b or a != a) else b
@@ -108,6 +120,8 @@ class _Emitter:
             "div": lambda: f"{a} / {b}", "maximum": lambda: f"_max({a}, {b})",
             "minimum": lambda: f"_min({a}, {b})", "neg": lambda: f"-{a}",
             "scale": lambda: f"{a} * {k(params.get('c', 1.0))}",
+            "div_scalar": lambda: f"{a} / {k(params.get('c', 1.0))}",
+            "max_share": lambda: f"(({one} if {a} > {b} else {zero}) + ({one} if {a} >= {b} else {zero})) * {k(0.5)}",
             "add_scalar": lambda: f"{a} + {k(params.get('c', 0.0))}",
             "sign": lambda: f"_sign({a}, {one}, {zero})",
             "step": lambda: f"({one} if {a} > {zero} else {zero})",
@@ -158,7 +172,7 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
             body.append(f"x{i} = {names_in[i]}[i0]")
             continue
         sub = [idx[read[k]] if v.type.shape[k] > 1 else "0" for k in range(len(read))]
-        ref = f"{names_in[i]}[{', '.join(sub)}]" if sub else f"{names_in[i]}[()]"
+        ref = f"{names_in[i]}[{', '.join(sub)}]" if sub else f"_item({names_in[i]})"
         (body if any(s != "0" for s in sub) else hoisted).append(f"x{i} = {ref}")
     local: dict[Any, str] = {}
     for n, e in enumerate(region.eqns):
@@ -169,7 +183,7 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
     for j, v in enumerate(region.outputs):
         body.append(f"{names_out[j]}{out_ref} = {local[v]}")
     dt = region.dtype.name
-    lines = ["import numpy as np", "from numba import njit", ""]
+    lines = ["import numpy as np", "from numba import njit, types", "from numba.extending import overload", ""]
     lines += [f"{name} = np.{dt}(float.fromhex({text!r}))" for text, name in em.consts.items()]
     lines.append(_HELPERS)
     lines.append('@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)')

@@ -134,6 +134,7 @@ def _check_type(e: Eqn, r: Any) -> None:
 VIEW_PRIMS = frozenset({"reshape", "transpose", "broadcast_to", "slice", "detach"})
 # Kernels that always return a new array (ufuncs and products without ``out=``): no aliasing check.
 FRESH_RESULT = frozenset({"add", "sub", "mul", "div", "maximum", "minimum", "neg", "scale", "add_scalar",
+                          "div_scalar", "max_share",
                           "sign", "step", "abs", "relu", "exp", "log", "inv", "sigmoid", "tanh", "softplus",
                           "sqrt", "clamp", "power", "matmul", "linear"})
 

@@ -30,9 +30,9 @@ from typing import Any
 
 from .ir import Eqn, Graph, Var
 
-UNARY = frozenset({"neg", "scale", "add_scalar", "sign", "step", "abs", "relu", "exp", "log", "inv",
+UNARY = frozenset({"neg", "scale", "div_scalar", "add_scalar", "sign", "step", "abs", "relu", "exp", "log", "inv",
                    "sigmoid", "tanh", "softplus", "sqrt", "clamp", "power"})
-BINARY = frozenset({"add", "sub", "mul", "div", "maximum", "minimum"})
+BINARY = frozenset({"add", "sub", "mul", "div", "maximum", "minimum", "max_share"})
 ELEMENTWISE = UNARY | BINARY
 # Ops whose numba result may differ from NumPy's in the last bits (another libm).
 INEXACT = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "power"})

@@ -16,12 +16,14 @@ from .._core.errors import TorchLeanError
 from .._core.registry import Primitive
 from .._core.types import TensorType
 from ..frontend.tensor_methods import TensorMethods
+from ..interop import refuse_traced_dlpack
 
 
 class Var(TensorMethods):
     """A value in a graph: an id, its type, and the graph that owns it."""
 
     __slots__ = ("graph", "id", "type")
+    __dlpack__ = __dlpack_device__ = refuse_traced_dlpack
 
     def __init__(self, graph: Graph, id: int, type: TensorType) -> None:  # noqa: A002
         self.graph, self.id, self.type = graph, id, type

@@ -48,9 +48,11 @@ def differentiable(v: Var) -> bool:
 
 
 def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = True,
-              unit_seed: bool = False) -> Graph:
+              unit_seed: bool = False, out_wrt: Sequence[bool] | None = None) -> Graph:
     """Reverse mode: inputs ``(*g.inputs, *output cotangents)``; outputs
-    ``(*g.outputs if with_value, *input cotangents for inputs in wrt)``.
+    ``(*g.outputs if with_value, *input cotangents for inputs in wrt)``. ``out_wrt`` selects the
+    outputs that take a cotangent (default: all); the others are values only (e.g. a module's
+    updated running statistics).
 
     With ``unit_seed`` the output cotangents are the constant 1 instead of inputs (a gradient
     graph), which lets the builder fold the multiplications by the seed away. Only equations
@@ -63,10 +65,13 @@ def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = Tr
     needs = {v for v, w in zip(g.inputs, wrt) if w and differentiable(v)}
     for eqn in g.eqns:
         _emit(b, eqn, env)
-        if any(v in needs and m for v, m in zip(eqn.inputs, eqn.prim.grad_mask)):
+        if differentiable(eqn.out) and any(v in needs and m for v, m in zip(eqn.inputs, eqn.prim.grad_mask)):
             needs.add(eqn.out)
     cts: dict[Var, Var] = {}
-    for out in g.outputs:
+    flags = [True] * len(g.outputs) if out_wrt is None else list(out_wrt)
+    for out, take in zip(g.outputs, flags):
+        if not take:
+            continue
         seed = (b.lift(np.ones(out.type.shape), out.type.dtype) if unit_seed
                 else b.graph.add_input(out.type))
         cts[out] = b.add(cts[out], seed) if out in cts else seed
@@ -83,7 +88,8 @@ def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = Tr
     outs = [env[v] for v in g.outputs] if with_value else []
     for v, w in zip(g.inputs, wrt):
         if w and differentiable(v):
-            outs.append(cts.get(v) or _zeros(b, v))
+            ct = cts.get(v)
+            outs.append(_zeros(b, v) if ct is None else ct)
     b.graph.outputs = outs
     return prune(b.graph)
 
@@ -111,7 +117,7 @@ def jvp_graph(g: Graph, wrt: Sequence[bool] | None = None) -> Graph:
         if acc is not None:
             tan[eqn.out] = acc
     b.graph.outputs = [env[v] for v in g.outputs] + [
-        tan.get(v) or _zeros(b, v) for v in g.outputs]
+        _zeros(b, v) if tan.get(v) is None else tan[v] for v in g.outputs]
     return prune(b.graph)
 
 

@@ -1,15 +1,19 @@
-"""The eager session (the seed's ``EagerSession``): a hidden tape behind an ``Ops`` binder.
+"""The eager session (the seed's ``EagerSession``): the user-facing object over a ``Tape``.
 
 ``bind`` runs the primitive's shape rule, then its kernel, then appends one node, so a failing
-op raises before the tape changes. A node needs a gradient only if one of its differentiable
-inputs does (``requires_grad`` propagates). Parameters join the tape through ``use``; the session
-remembers which leaves are parameters so that ``backward`` fills ``Param.grad`` and ``sgd_step``
-updates each parameter once, with its leaves' gradients summed.
+primitive raises before the tape changes; every public method runs inside a public-op frame
+(``frontend/frame.py``), so a composite that fails half-way is rolled back as a whole and its
+error names the op the user called. A node needs a gradient only if one of its differentiable
+inputs does (``requires_grad`` propagates). Parameters join the tape through ``use``; the tape
+remembers which leaves are parameters so that ``backward`` fills ``Param.grad`` and the
+optimizer steps update each parameter once, with its leaves' gradients summed.
+
+Every value that enters (``input``, ``const``, seeds, tangents) goes through the boundary
+(``_core/convert.py``): refused data raises naming the method and the argument.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,7 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from .._core import convert, grad_mode
+from .._core.current import set_last
 from .._core.errors import (
+    ArgumentError,
     DeviceError,
     DTypeError,
     InvalidRefError,
@@ -29,19 +36,26 @@ from .._core.registry import Primitive
 from .._core.types import TensorType, as_dtype
 from ..backends import get_backend
 from ..frontend import Ops
-from ..optim import rules as _rules
-from ..optim.optimizers import Adam, AdamW
+from ..frontend.frame import framed, guard_methods
 from ..options import Backend, Options
-from ..params import Param
-from . import tape as _tape
+from ..params import Buffer, Param
+from . import optimizers as _steps
 from .arrays import ArrayOps
 from .natops import NatRefOps
+from .state import SessionState
+from .tape import Gradients, Tape, check_tangents
 from .tensor import NatRef, NatVecRef, TensorRef
 
 _new_ref = object.__new__
+HOOKS = ("bind", "type_of", "shape_of", "lift", "rng_input", "assign_buffer")
 
 
-class Session(NatRefOps, Ops):
+# The frame's mark, inlined (the per-op cost matters): the same tuple as Session._mark().
+_MARK = "(len(self.tape.nodes), len(self.tape.nats), self.rng_counter)"
+
+
+@framed(exclude=HOOKS, mark=_MARK)
+class Session(NatRefOps, SessionState, Ops):
     """Eager session: create parameters and inputs, call ops, run ``backward``, step.
 
     Example:
@@ -52,54 +66,77 @@ class Session(NatRefOps, Ops):
         array([5.], dtype=float32)
     """
 
+    _frame: str | None = None
+
     def __init__(self, options: Options | None = None, **kwargs: Any) -> None:
+        if options is not None and not isinstance(options, Options):
+            raise ArgumentError(f"Session: options must be an Options, got {type(options).__name__}")
         opts = options.replace(**kwargs) if options is not None else Options(**kwargs)
         if opts.backend is not Backend.EAGER:
-            raise TorchLeanError("Session is the eager session; for the compiled backend use "
-                                 "compile_scalar/compile_out or ScalarTrainer")
+            raise ArgumentError("Session is the eager session; for the compiled backend use "
+                                "compile_scalar/compile_out or ScalarTrainer")
         self.options = opts
         self.dtype = opts.dtype
         self._backend = get_backend(opts.device, opts.matmul_precision)
         self._kernels = self._backend.kernels
-        self._arrays = ArrayOps(self._backend, opts.dtype)
-        self._tape: list[TensorRef] = []
-        self._epoch = 0
-        self._params_by_leaf: dict[int, Param] = {}
-        self._nats: list[int] = []
-        self._grad_enabled = not opts.no_grad
-        self._last_grads: list[Any] | None = None
+        self.tape = Tape(ArrayOps(self._backend, opts.dtype))
+        self._frame = None
+        self._grad_wanted = not opts.no_grad
+        grad_mode.register(self)  # sets _grad_enabled from both settings
+        self._last_grads: Gradients | None = None
         self._checks = os.environ.get("TORCHLEAN_CHECKS", "") not in ("", "0")
         self.rng_counter = 0
         self._optimizers: dict[str, Any] = {}
+        self._graded: dict[int, Param] = {}  # Params whose .grad backward has written
 
     def __repr__(self) -> str:
-        return f"Session(device={self.options.device.value}, dtype={self.dtype.name}, tape={len(self._tape)})"
+        return (f"Session(device={self.options.device.value}, dtype={self.dtype.name}, "
+                f"tape={len(self.tape.nodes)})")
 
     @property
     def backend(self) -> Any:
         """The array backend (device) this session runs on."""
         return self._backend
 
+    # -- frames (frontend/frame.py) --------------------------------------------------------
+    def _mark(self) -> tuple[int, int, int]:
+        t = self.tape
+        return len(t.nodes), len(t.nats), self.rng_counter
+
+    def _restore(self, mark: tuple[int, int, int]) -> None:
+        self.tape.rollback((mark[0], mark[1]))
+        self.rng_counter = mark[2]
+
     # -- binder hooks ----------------------------------------------------------------------
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> TensorRef:
-        epoch = self._epoch
+        tape = self.tape
+        epoch = tape.epoch
         if len(args) == 1:  # fast path: most ops are unary
             a = args[0]
             if a.__class__ is not TensorRef or a.session is not self or a.epoch != epoch:
-                self._reject(prim.name, a)
-            rg = a.requires_grad and prim.grad_mask[0]
+                args = (a := self._coerce(prim.name, a),)
             vals: tuple[Any, ...] = (a._v,)
-            out_type = prim.shape(a.type, **params)
+            out_type = a.type
+            if prim.float_identity != 1 or out_type.dtype.kind != "f":
+                out_type = prim.shape(out_type, **params)
+            rg = a.requires_grad and prim.grad_mask[0]
         else:
             mask = prim.grad_mask
             rg = False
             for i, a in enumerate(args):
                 if a.__class__ is not TensorRef or a.session is not self or a.epoch != epoch:
-                    self._reject(prim.name, a)
+                    args = tuple([self._coerce(prim.name, v) for v in args])
+                    rg = any(v.requires_grad and m for v, m in zip(args, mask))
+                    break
                 if a.requires_grad and mask[i]:
                     rg = True
             vals = tuple([a._v for a in args])
-            out_type = prim.shape(*[a.type for a in args], **params)
+            out_type = args[0].type
+            if prim.float_identity != 2 or out_type.dtype.kind != "f" or args[1].type != out_type:
+                out_type = prim.shape(*[a.type for a in args], **params)
+            # an integer or bool result carries no gradient (a float unary op with a rule always
+            # gives a float, so only multi-input ops need the check)
+            rg = rg and out_type.dtype.kind == "f"
         try:
             kernel = self._kernels[prim]
         except KeyError:
@@ -119,26 +156,105 @@ class Session(NatRefOps, Ops):
         ref.name = None
         if self._grad_enabled:
             ref.requires_grad = rg
-            tape = self._tape
-            ref.id = len(tape)
-            tape.append(ref)
+            nodes = tape.nodes
+            ref.id = len(nodes)
+            nodes.append(ref)
         else:
             ref.requires_grad = False
             ref.id = None
         return ref
 
+    def _record_node(self, prim: Primitive, args: list[TensorRef], value: Any, out_type: TensorType
+                     ) -> TensorRef:
+        """Record a node whose value was computed elsewhere (a ``tl.compile`` call: one node for
+        a whole compiled forward, its VJP the compiled backward). ``args`` are current refs."""
+        ref = _new_ref(TensorRef)
+        ref.session, ref.epoch, ref.type, ref._v = self, self.tape.epoch, out_type, value
+        ref.prim, ref.inputs, ref.vals, ref.params, ref.name = prim, tuple(args), tuple(a._v for a in args), {}, None
+        if self._grad_enabled:
+            mask = prim.grad_mask
+            ref.requires_grad = any(a.requires_grad and m for a, m in zip(args, mask))
+            nodes = self.tape.nodes
+            ref.id = len(nodes)
+            nodes.append(ref)
+        else:
+            ref.requires_grad, ref.id = False, None
+        return ref
+
     def type_of(self, x: Any) -> TensorType:
-        if x.__class__ is not TensorRef:
-            self._reject("type_of", x)
+        if x.__class__ is not TensorRef or x.session is not self or x.epoch != self.tape.epoch:
+            return self._type_of_other("type_of", x)
         return x.type
 
     def shape_of(self, x: Any) -> tuple[int, ...]:
-        if x.__class__ is not TensorRef:
-            self._reject("shape_of", x)
+        if x.__class__ is not TensorRef or x.session is not self or x.epoch != self.tape.epoch:
+            return self._type_of_other("shape_of", x).shape
         return x.type.shape
 
+    # -- values that are not refs of the current generation ---------------------------------
+    def _type_of_other(self, op: str, x: Any) -> TensorType:
+        """The type of a Param or a released ref (nothing is recorded), else the usual error."""
+        if isinstance(x, Param) or (x.__class__ is TensorRef and x.session is self
+                                    and self.tape.is_released(x.epoch)):
+            return x.type
+        self._reject(op, x)
+        raise AssertionError  # unreachable: _reject raises
+
+    def _coerce(self, op: str, a: Any) -> TensorRef:
+        """A ref of the current generation for an op argument that is not one: a ``Param``
+        (recorded once per generation, like ``use``), or a ref of a released generation (its
+        value, as a constant; a backward that reaches it raises). Anything else raises."""
+        tape = self.tape
+        if a.__class__ is TensorRef and a.session is self and a.epoch == tape.epoch:
+            return a
+        if isinstance(a, Param):
+            if isinstance(a, Buffer):  # no gradient to gather, and it may change within a step
+                return self.use(a)     # (running statistics): always its current value
+            hit = tape.param_refs.get(id(a))
+            if hit is not None:
+                return hit[1]
+            ref = self.use(a)
+            if ref.id is not None:
+                tape.param_refs[id(a)] = (a, ref)
+            return ref
+        if a.__class__ is TensorRef and a.session is self and tape.is_released(a.epoch):
+            if a.prim is None and a.id is not None and self._grad_enabled:
+                # a leaf has no graph to lose: it moves into this generation itself, so its
+                # x.grad keeps accumulating (PyTorch's leaves outlive every backward)
+                a.epoch, a.id = tape.epoch, len(tape.nodes)
+                tape.nodes.append(a)
+                if a.requires_grad:
+                    tape.grad_leaves.append(a.id)
+                return a
+            hit = tape.adopted.get(id(a))
+            if hit is not None:
+                return hit[1]
+            ref = self._leaf(a._v, False, a.name)
+            if ref.id is not None:
+                tape.adopted[id(a)] = (a, ref)
+                if a.requires_grad:  # its graph is gone: a gradient through it is an error
+                    ref.requires_grad = True
+                    tape.released_leaves.append(ref.id)
+            return ref
+        self._reject(op, a)
+        raise AssertionError  # unreachable
+
     def lift(self, value: Any, dtype: Any = None) -> TensorRef:
-        return self._leaf(self._to_device(value, dtype), False, None)
+        """A constant made by an op from checked Python data (scalars, index lists)."""
+        if dtype is None:
+            dtype = convert.default_dtype(np.asarray(value).dtype, self.dtype)
+        return self._leaf(self._backend.asarray(np.asarray(value), as_dtype(dtype)), False, None)
+
+    def assign_buffer(self, buffer: Param, value: Any) -> None:
+        """Store ``value`` (a tensor of this session) into a module's ``Buffer`` (a BatchNorm's
+        running statistics); the traced form records the update as a graph output instead.
+        Call it last in an op, after everything that can fail."""
+        if not isinstance(buffer, Param):
+            raise DTypeError(f"assign_buffer: expected a Buffer, got {type(buffer).__name__}")
+        ref = self._coerce("assign_buffer", value)
+        if ref.type != buffer.type:
+            raise ShapeError(f"assign_buffer: the buffer is {buffer.type}, the value {ref.type}")
+        buffer.assign(self._backend, ref._v.copy() if hasattr(ref._v, "copy") else ref._v)
 
     def rng_input(self) -> tuple[TensorRef, int, int]:
         """The session counter as a uint64 constant (offset 0); advances once per random op."""
@@ -148,28 +264,31 @@ class Session(NatRefOps, Ops):
 
     # -- leaves ----------------------------------------------------------------------------
     def _leaf(self, value: Any, requires_grad: bool, name: str | None) -> TensorRef:
+        tape = self.tape
         ref = _new_ref(TensorRef)
-        ref.session, ref.epoch, ref._v, ref.name = self, self._epoch, value, name
-        ref.type = TensorType(value.shape, value.dtype)
+        ref.session, ref.epoch, ref._v, ref.name = self, tape.epoch, value, name
+        ref.type = TensorType(tuple(value.shape), value.dtype)
         ref.prim, ref.inputs, ref.vals, ref.params = None, (), (), {}
         if self._grad_enabled:
             ref.requires_grad = requires_grad
-            ref.id = len(self._tape)
-            self._tape.append(ref)
+            ref.id = len(tape.nodes)
+            tape.nodes.append(ref)
+            if requires_grad:
+                tape.grad_leaves.append(ref.id)
         else:
             ref.requires_grad, ref.id = False, None
         return ref
 
-    def _to_device(self, value: Any, dtype: Any = None) -> Any:
-        """An array of this session's device: floats in the session dtype unless ``dtype`` says
-        otherwise, integers as int64, booleans as bool."""
-        if dtype is None:
-            kind = _kind_of(value)
-            dtype = np.int64 if kind in "iu" else (np.bool_ if kind == "b" else self.dtype)
-        dtype = as_dtype(dtype)
-        if self._backend.is_array(value) and value.dtype == dtype:
-            return value.copy() if hasattr(value, "copy") else value
-        return self._backend.asarray(value, dtype)
+    def _convert(self, value: Any, op: str, arg: str, dtype: Any = None) -> Any:
+        """The boundary: ``value`` as a fresh array of this session's device, floats in the
+        session dtype unless ``dtype`` says otherwise, integers int64, booleans bool."""
+        backend = self._backend
+        if backend.device.value != "cpu" and backend.is_array(value):
+            dst = (convert.default_dtype(np.dtype(value.dtype), self.dtype) if dtype is None
+                   else convert.requested_dtype(dtype, op))
+            return convert.device_cast(backend.xp, f"{op}: {arg}", value, dst)
+        arr = convert.host_array(value, op, arg, dtype, self.dtype)
+        return arr if backend.device.value == "cpu" else backend.asarray(arr, arr.dtype)
 
     def param(self, init: Any, name: str | None = None, requires_grad: bool | None = None,
               dtype: Any = None) -> Param:
@@ -180,27 +299,33 @@ class Session(NatRefOps, Ops):
     def use(self, p: Param) -> TensorRef:
         """Record a parameter's current value as a leaf; its gradient flows to ``p``."""
         if not isinstance(p, Param):
-            raise TorchLeanError(f"use: expected a Param, got {type(p).__name__}")
+            raise DTypeError(f"use: expected a Param, got {type(p).__name__}")
         ref = self._leaf(p.array_on(self._backend), p.requires_grad, p.name)
         if ref.id is not None:
-            self._params_by_leaf[ref.id] = p
+            self.tape.params_by_leaf[ref.id] = p
         return ref
 
     def input(self, value: Any, name: str | None = None, requires_grad: bool = False,
               dtype: Any = None) -> TensorRef:
-        """Record external data as a leaf (no gradient unless ``requires_grad``)."""
-        arr = self._to_device(value, dtype)
+        """Record external data as a leaf (no gradient unless ``requires_grad``).
+
+        The data is copied (later changes to the caller's array do not reach the tape);
+        see the boundary rules in ``torchlean/_core/convert.py``."""
+        arr = self._convert(value, "input", "value", dtype)
         if requires_grad and arr.dtype.kind != "f":
             raise DTypeError(f"input: only float tensors can require a gradient, got {arr.dtype.name}")
-        return self._leaf(arr, requires_grad, name)
+        set_last(self)
+        return self._leaf(arr, bool(requires_grad), name)
 
     def const(self, value: Any, dtype: Any = None, name: str | None = None) -> TensorRef:
         """Record a constant leaf (never requires a gradient)."""
-        return self._leaf(self._to_device(value, dtype), False, name)
+        set_last(self)
+        return self._leaf(self._convert(value, "const", "value", dtype), False, name)
 
     def value(self, ref: TensorRef) -> np.ndarray:
-        """A host copy of a tensor's value (downloads from the device)."""
-        self._check_ref("value", ref)
+        """A host copy of a tensor's value (downloads from the device); also for refs whose
+        graph a backward released."""
+        self._check_ref("value", ref, released_ok=True)
         return self._backend.to_host(ref._v)
 
     get_value = value
@@ -208,54 +333,53 @@ class Session(NatRefOps, Ops):
     # -- natural-number store --------------------------------------------------------------
     def nat(self, n: int) -> NatRef:
         """Store a non-differentiable natural number (an index or label)."""
-        self._nats.append(_nat("nat", n))
-        return NatRef(self, len(self._nats) - 1, self._epoch)
+        nats = self.tape.nats
+        nats.append(_nat("nat", n))
+        return NatRef(self, len(nats) - 1, self.tape.epoch)
 
     def nat_vec(self, values: Sequence[int] | np.ndarray) -> NatVecRef:
         """Store a block of natural numbers (an index vector)."""
-        vals = [_nat("nat_vec", v) for v in np.asarray(values).reshape(-1).tolist()]
-        start = len(self._nats)
-        self._nats.extend(vals)
-        return NatVecRef(self, start, len(vals), self._epoch)
+        vals = _nats("nat_vec", values)
+        nats = self.tape.nats
+        start = len(nats)
+        nats.extend(vals)
+        return NatVecRef(self, start, len(vals), self.tape.epoch)
 
     input_nat, input_nat_vec = nat, nat_vec
 
     def get_nat(self, ref: NatRef) -> int:
-        self._check_nat("get_nat", ref)
-        return self._nats[ref.id]
+        self._check_nat("get_nat", ref, NatRef)
+        return self.tape.nats[ref.id]
 
     def set_nat(self, ref: NatRef, n: int) -> None:
-        self._check_nat("set_nat", ref)
-        self._nats[ref.id] = _nat("set_nat", n)
+        self._check_nat("set_nat", ref, NatRef)
+        self.tape.nats[ref.id] = _nat("set_nat", n)
 
     def get_nat_vec(self, ref: NatVecRef) -> list[int]:
-        self._check_nat("get_nat_vec", ref)
-        return self._nats[ref.start:ref.start + ref.length]
+        self._check_nat("get_nat_vec", ref, NatVecRef)
+        return self.tape.nats[ref.start:ref.start + ref.length]
 
     def set_nat_vec(self, ref: NatVecRef, values: Sequence[int] | np.ndarray) -> None:
-        self._check_nat("set_nat_vec", ref)
-        vals = [_nat("set_nat_vec", v) for v in np.asarray(values).reshape(-1).tolist()]
+        self._check_nat("set_nat_vec", ref, NatVecRef)
+        vals = _nats("set_nat_vec", values)
         if len(vals) != ref.length:
             raise ShapeError(f"set_nat_vec: expected {ref.length} values, got {len(vals)}")
-        self._nats[ref.start:ref.start + ref.length] = vals
+        self.tape.nats[ref.start:ref.start + ref.length] = vals
 
     def nat_tensor(self, ref: NatRef | NatVecRef) -> TensorRef:
         """The stored number(s) as an int64 constant, for ops that take index tensors."""
         if isinstance(ref, NatVecRef):
-            return self.const(np.asarray(self.get_nat_vec(ref), dtype=np.int64))
-        return self.const(np.asarray(self.get_nat(ref), dtype=np.int64))
+            return self.lift(np.asarray(self.get_nat_vec(ref), dtype=np.int64), np.int64)
+        return self.lift(np.asarray(self.get_nat(ref), dtype=np.int64), np.int64)
 
     # -- tape lifetime ---------------------------------------------------------------------
     def reset(self) -> None:
         """Empty the tape, the parameter-leaf table and the nat store (seed ``resetTape``).
 
-        Old refs become invalid. The random-stream counter survives.
-        """
-        self._tape = []
-        self._params_by_leaf = {}
-        self._nats = []
+        Old refs and ``Gradients`` become invalid. The random-stream counter survives, and so
+        do ``Param.grad`` values (``zero_grad`` clears them)."""
+        self.tape.reset()
         self._last_grads = None
-        self._epoch += 1
 
     reset_tape = reset
 
@@ -269,23 +393,27 @@ class Session(NatRefOps, Ops):
         return self._backend.memory_in_use()
 
     def __len__(self) -> int:
-        return len(self._tape)
+        return len(self.tape.nodes)
 
     @contextmanager
     def no_grad(self) -> Iterator[None]:
         """Inside this block ops compute values but record nothing on the tape."""
-        prev, self._grad_enabled = self._grad_enabled, False
+        prev, self._grad_wanted, self._grad_enabled = self._grad_wanted, False, False
         try:
             yield
         finally:
-            self._grad_enabled = prev
+            self._grad_wanted = prev
+            self._grad_enabled = prev and grad_mode.is_grad_enabled()
 
     # -- differentiation -------------------------------------------------------------------
-    def backward(self, out: TensorRef, seed: Any = None) -> _tape.Gradients:
-        """Reverse sweep from ``out``: dense gradients for every tape entry.
+    def backward(self, out: TensorRef, seed: Any = None, retain_graph: bool = True) -> Gradients:
+        """Reverse sweep from ``out``: dense gradients for every tape entry (the seed's
+        ``backwardDenseAll``; the tape is kept, as the seed's, unless ``retain_graph=False``).
 
         ``seed`` is the output cotangent (PyTorch's ``gradient=``); it defaults to 1 for a
-        scalar. Also accumulates into ``Param.grad`` of every parameter used on the tape.
+        scalar. Also accumulates into ``Param.grad`` of every parameter used on the tape and
+        into ``x.grad`` of every leaf that requires a gradient. ``TensorRef.backward`` is
+        PyTorch's: it releases the graph unless ``retain_graph=True``.
         """
         self._check_ref("backward", out)
         if out.id is None:
@@ -297,21 +425,49 @@ class Session(NatRefOps, Ops):
                 raise ShapeError(f"backward: a seed is required for a non-scalar output {out.type}")
             seed = self._backend.ones((), out.type.dtype)
         else:
-            seed = self._to_device(seed, out.type.dtype)
-            if seed.shape != out.type.shape:
+            seed = self._convert(seed, "backward", "seed", out.type.dtype)
+            if tuple(seed.shape) != out.type.shape:
                 raise ShapeError(f"backward: seed must have the output's shape {out.type.shape}, "
-                                 f"got {seed.shape}")
-        grads = _tape.backward(self, out, seed)
-        self._last_grads = grads
-        add = self._arrays.add
-        for leaf, p in self._params_by_leaf.items():
-            g = grads[leaf]
+                                 f"got {tuple(seed.shape)}")
+        tape = self.tape
+        dense = tape.backward(out, seed)
+        for leaf in tape.released_leaves:  # checked before any gradient is stored
+            if leaf <= out.id and dense[leaf] is not None:
+                raise NotDifferentiableError(
+                    "backward: the gradient flows into a tensor whose graph an earlier backward "
+                    "released (PyTorch: 'Trying to backward through the graph a second time'); "
+                    "pass retain_graph=True to the first backward")
+        grads = self._last_grads = Gradients(self, dense)
+        add = tape.arrays.add
+        graded = self._graded
+        for leaf, p in tape.params_by_leaf.items():
+            g = dense[leaf]
             if g is not None and p.requires_grad:
                 p.grad = g if p.grad is None else add(p.grad, g)
-        return _tape.Gradients(self, grads)
+                graded[id(p)] = p
+        nodes = tape.nodes
+        for leaf in tape.grad_leaves:  # x.grad of leaves made with requires_grad=True
+            if leaf > out.id:
+                break
+            g = dense[leaf]
+            if g is not None:
+                node = nodes[leaf]
+                cur = getattr(node, "_grad", None)
+                node._grad = g if cur is None else add(cur, g)
+        if not retain_graph:
+            tape.release(dense)
+        return grads
 
-    def grad(self, grads: _tape.Gradients, ref: TensorRef) -> Any:
+    def leaf_grad(self, ref: TensorRef) -> Any:
+        """``ref.grad``: the accumulated gradient of a leaf that requires one (None before the
+        first backward that reaches it, and for non-leaf tensors, as PyTorch)."""
+        self._check_ref("grad", ref, released_ok=True)
+        return getattr(ref, "_grad", None)
+
+    def grad(self, grads: Gradients, ref: TensorRef) -> Any:
         """The gradient of one tape entry (zeros if the sweep did not reach it)."""
+        if not isinstance(grads, Gradients) or grads._session is not self:
+            raise InvalidRefError(f"grad: expected Gradients of this session, got {type(grads).__name__}")
         g = grads[ref]
         if tuple(g.shape) != ref.type.shape:
             raise ShapeError(f"grad: stored gradient has shape {g.shape}, expected {ref.type.shape}")
@@ -322,126 +478,104 @@ class Session(NatRefOps, Ops):
         self._check_ref("jvp", out)
         if out.id is None:
             raise InvalidRefError("jvp: the output was computed under no_grad")
-        return _tape.jvp(self, out, tangents)
+        if not isinstance(tangents, Mapping):
+            raise ArgumentError(f"jvp: tangents must map input refs to tangents, got "
+                                f"{type(tangents).__name__}")
+        checked = check_tangents(self, tangents)
+        zeros = lambda: self._backend.zeros(out.type.shape, out.type.dtype)
+        return self.tape.jvp(out, checked, zeros)
 
-    # -- optimizers ------------------------------------------------------------------------
-    def params_with_grads(self, grads: _tape.Gradients | None = None) -> list[tuple[Param, Any]]:
+    # -- optimizers (state kept per Param in public optimizer objects) ---------------------
+    def params_with_grads(self, grads: Gradients | None = None, op: str = "params_with_grads"
+                          ) -> list[tuple[Param, Any]]:
         """Each trainable parameter used on the tape once, with its leaves' gradients summed."""
-        dense = self._last_grads if grads is None else grads._grads
-        if dense is None:
-            raise TorchLeanError("no gradients: call backward first")
-        out: dict[int, tuple[Param, Any]] = {}
-        add = self._arrays.add
-        for leaf, p in self._params_by_leaf.items():
-            g = dense[leaf] if leaf < len(dense) else None
-            if g is None or not p.requires_grad:
-                continue
-            key = id(p)
-            out[key] = (p, g) if key not in out else (p, add(out[key][1], g))
-        return list(out.values())
+        if grads is None:
+            if self._last_grads is None:
+                raise ArgumentError(f"{op}: no gradients: call backward first (after the latest reset)")
+            grads = self._last_grads
+        elif not isinstance(grads, Gradients) or grads._session is not self:
+            raise InvalidRefError(f"{op}: expected Gradients of this session, got {type(grads).__name__}")
+        dense = grads.dense(op)
+        return _steps.pairs(grads.param_leaves(), dense, self.tape.arrays.add)
 
-    def sgd_step(self, lr: float, grads: _tape.Gradients | None = None) -> None:
+    def sgd_step(self, lr: float, grads: Gradients | None = None) -> None:
         """``p <- p - lr * g`` for every trainable parameter used on the tape (one update each).
 
         Uses ``grads`` or, by default, the gradients of the latest ``backward``. NumPy and CuPy
         materialise every op, so this is already the seed's one-pass ``sgdStepFast``.
         """
-        for p, g in self.params_with_grads(grads):
-            p.assign(self._backend, _rules.sgd(self._arrays, p.array_on(self._backend), g, lr))
+        _steps.step(self, "sgd", grads, lr=lr)
 
     sgd_step_fast = sgd_step
 
     def adam_step(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                  grads: _tape.Gradients | None = None) -> None:
+                  grads: Gradients | None = None) -> None:
         """One Adam step for every trainable parameter used on the tape (state kept per Param)."""
-        self._optimizer_step("adam", Adam, grads, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        _steps.step(self, "adam", grads, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
     def adamw_step(self, lr: float = 1e-3, weight_decay: float = 0.01, beta1: float = 0.9,
-                   beta2: float = 0.999, eps: float = 1e-8, grads: _tape.Gradients | None = None) -> None:
+                   beta2: float = 0.999, eps: float = 1e-8, grads: Gradients | None = None) -> None:
         """One AdamW step (decay applied to the parameter before the Adam step)."""
-        self._optimizer_step("adamw", AdamW, grads, lr=lr, weight_decay=weight_decay, beta1=beta1,
-                             beta2=beta2, eps=eps)
+        _steps.step(self, "adamw", grads, lr=lr, weight_decay=weight_decay, beta1=beta1,
+                    beta2=beta2, eps=eps)
 
-    def _optimizer_step(self, key: str, cls: type, grads: _tape.Gradients | None, **hyper: Any) -> None:
-        """Step the session's optimizer of a kind; its state (keyed by Param) survives resets."""
-        pairs = self.params_with_grads(grads)
-        opt = self._optimizers.get(key)
-        if opt is None:
-            opt = self._optimizers[key] = cls([], **hyper)
-        for k, v in hyper.items():
-            setattr(opt, k, v)
-        known = set(opt.params)
-        opt.params.extend(p for p, _ in pairs if p not in known)
-        opt.step(dict(pairs))
+    def optimizer(self, kind: str) -> Any:
+        """The optimizer object behind ``sgd_step``/``adam_step``/``adamw_step`` (its
+        ``state_dict`` saves the moments), or None before the first such step."""
+        return self._optimizers.get(kind)
 
     def zero_grad(self) -> None:
-        """Clear ``Param.grad`` of every parameter used on the tape."""
-        for p in self._params_by_leaf.values():
+        """Clear ``Param.grad`` of every parameter this session's ``backward`` has written to
+        since the last ``zero_grad`` (across resets), and of every parameter on the tape."""
+        for p in self._graded.values():
             p.grad = None
-
-    def _rollback(self, n: int, counter: int) -> None:
-        """Undo the recording since tape length ``n`` (a failed op)."""
-        for ref in self._tape[n:]:
-            self._params_by_leaf.pop(ref.id, None)
-        del self._tape[n:]
-        self.rng_counter = counter
+        for p in self.tape.params_by_leaf.values():
+            p.grad = None
+        self._graded = {}
 
     # -- checks ----------------------------------------------------------------------------
-    def _check_ref(self, op: str, ref: Any) -> None:
-        if ref.__class__ is not TensorRef or ref.session is not self or ref.epoch != self._epoch:
+    def _check_ref(self, op: str, ref: Any, released_ok: bool = False) -> None:
+        current = ref.__class__ is TensorRef and ref.session is self and ref.epoch == self.tape.epoch
+        released = (released_ok and ref.__class__ is TensorRef and ref.session is self
+                    and self.tape.is_released(ref.epoch))
+        if not (current or released):
             self._reject(op, ref)
 
-    def _check_nat(self, op: str, ref: Any) -> None:
-        if not isinstance(ref, (NatRef, NatVecRef)) or ref.session is not self or ref.epoch != self._epoch:
-            raise InvalidRefError(f"{op}: {ref!r} is not a live nat reference of this session")
+    def _check_nat(self, op: str, ref: Any, cls: type) -> None:
+        if not isinstance(ref, cls):
+            want, got = cls.__name__, type(ref).__name__
+            hint = " (use get_nat_vec/set_nat_vec for a NatVecRef)" if isinstance(ref, NatVecRef) else (
+                " (use get_nat/set_nat for a NatRef)" if isinstance(ref, NatRef) else "")
+            raise InvalidRefError(f"{op}: expected a {want}, got {got}{hint}")
+        if ref.session is not self or ref.epoch < self.tape.floor:
+            raise InvalidRefError(f"{op}: {ref!r} is not a live nat reference of this session "
+                                  "(another session's, or the tape was reset)")
 
     def _reject(self, op: str, a: Any) -> None:
+        op = self._frame or op
         if isinstance(a, TensorRef):
             if a.session is not self:
                 mine, theirs = self.options.device.value, a.session.options.device.value
                 if mine != theirs:
                     raise DeviceError(f"{op}: tensor is on {theirs} but this session runs on {mine}")
                 raise InvalidRefError(f"{op}: {a!r} belongs to another session")
+            if self.tape.is_released(a.epoch):
+                raise InvalidRefError(f"{op}: {a!r} belongs to a graph that a backward released; "
+                                      "pass retain_graph=True to backward to keep it")
             raise InvalidRefError(f"{op}: {a!r} is stale: the tape was reset after it was made")
-        raise TorchLeanError(f"{op}: expected a TensorRef of this session, got {type(a).__name__}; "
-                             "wrap data with s.input(...) or s.const(...)")
+        what = type(a).__name__
+        if isinstance(a, (np.ndarray, list, tuple)) or hasattr(a, "__array__"):
+            hint = "; wrap data with s.input(...) or s.const(...)"
+        elif a is None:
+            hint = " (an optional argument given in the wrong position?)"
+        else:
+            hint = ""
+        if isinstance(a, (complex, np.complexfloating)):
+            raise DTypeError(f"{op}: complex numbers are not supported, got {a!r}")
+        raise DTypeError(f"{op}: expected a TensorRef of this session, got {what}{hint}")
 
 
-def _atomic(fn: Any) -> Any:
-    """A public op that leaves the tape, the parameter table and the random counter as they
-    were if it fails: a composite may have recorded nodes (a broadcast, a constant) before
-    the primitive that rejects its input. Nested ops each roll back to their own start."""
-
-    def op(self: Session, *args: Any, **kwargs: Any) -> Any:
-        n, counter = len(self._tape), self.rng_counter
-        try:
-            return fn(self, *args, **kwargs)
-        except BaseException:
-            self._rollback(n, counter)
-            raise
-
-    functools.update_wrapper(op, fn)
-    return op
-
-
-_HOOKS = frozenset({"bind", "type_of", "shape_of", "lift", "rng_input", "const"})
-# Ops that validate everything before recording anything and then record at most one node,
-# or a chain whose later nodes cannot fail once the first succeeded: atomic without a guard
-# (the per-op cost matters for them). tests/ops/test_error_sweep.py checks every op either way.
-_SINGLE = frozenset({
-    "add", "sub", "mul", "div", "maximum", "minimum", "max", "min", "neg", "scale", "add_scalar",
-    "abs", "sign", "step", "sqrt", "exp", "log", "inv", "relu", "sigmoid", "tanh", "softplus",
-    "power", "clamp", "detach", "softmax", "log_softmax", "linear", "cross_entropy",
-})
-for _name in dir(Ops):
-    if (not _name.startswith("_") and _name not in _HOOKS | _SINGLE
-            and _name not in Session.__dict__):
-        _fn = getattr(Ops, _name)
-        if callable(_fn):
-            setattr(Session, _name, _atomic(_fn))
-for _name in ("gather_scalar_ref", "gather_row_ref", "gather_vec_ref", "gather_rows_ref"):
-    if hasattr(Session, _name):
-        setattr(Session, _name, _atomic(getattr(Session, _name)))
+guard_methods(Session, ["__init__"])
 
 
 def _check_kernel(op: str, expected: TensorType, value: Any) -> None:
@@ -451,17 +585,13 @@ def _check_kernel(op: str, expected: TensorType, value: Any) -> None:
 
 
 def _nat(op: str, n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise TorchLeanError(f"{op}: expected a natural number, got {n!r}")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ArgumentError(f"{op}: expected a natural number (an int >= 0), got {n!r}")
     return int(n)
 
 
-def _kind_of(value: Any) -> str:
-    """NumPy dtype kind of array-like data (NumPy, CuPy, PyTorch tensors, Python lists)."""
-    dt = getattr(value, "dtype", None)
-    if dt is None:
-        return np.asarray(value).dtype.kind
-    try:
-        return np.dtype(dt).kind
-    except TypeError:  # e.g. torch.float32: named like NumPy after the prefix
-        return np.dtype(str(dt).rsplit(".", 1)[-1]).kind
+def _nats(op: str, values: Any) -> list[int]:
+    arr = convert.host_array(values, op, "values", np.int64)
+    if arr.size and arr.min() < 0:
+        raise ArgumentError(f"{op}: expected natural numbers (ints >= 0), got {int(arr.min())}")
+    return [int(v) for v in arr.reshape(-1).tolist()]

@@ -23,6 +23,7 @@ class TensorRef(TensorMethods):
 
     __slots__ = (
         "__weakref__",
+        "_grad",
         "_v",
         "epoch",
         "id",
@@ -52,7 +53,9 @@ class TensorRef(TensorMethods):
 
     def __len__(self) -> int:
         if not self.type.shape:
-            raise TypeError("len() of a 0-d tensor")
+            from .._core.errors import ArgumentError
+
+            raise ArgumentError("len: a 0-d tensor has no length")
         return self.type.shape[0]
 
     # -- values ----------------------------------------------------------------------------
@@ -61,14 +64,98 @@ class TensorRef(TensorMethods):
         return self.session.value(self)
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.type.size != 1:
+            from .._core.errors import ShapeError
+
+            raise ShapeError(f"item: only a one-element tensor has a single value, got shape "
+                             f"{self.type.shape}")
         return self.numpy().item()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """NumPy reads the value (a host copy), as for a CPU ``torch.Tensor``."""
+        v = self.numpy()
+        return v if dtype is None else v.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.type.size != 1:
+            from .._core.errors import ShapeError
+
+            raise ShapeError(f"bool: the truth value of a tensor of shape {self.type.shape} is "
+                             "ambiguous (only one-element tensors have one)")
+        return bool(self.item())
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
-    def backward(self, seed: Any = None) -> Any:
-        """Reverse sweep from this tensor; fills ``Param.grad`` and returns dense gradients."""
-        return self.session.backward(self, seed)
+    # -- DLPack (torch.from_dlpack(ref), np.from_dlpack(ref), cupy.from_dlpack(ref)) -------------
+    def __dlpack__(self, stream: Any = None, *, max_version: Any = None, dl_device: Any = None,
+                   copy: Any = None) -> Any:
+        """Export the value through DLPack, zero-copy on the tensor's device: the consumer's
+        array shares memory with this tensor (writing into it changes the tensor, and what a
+        later backward reads). Also for refs whose graph a backward released; a ref from
+        before a ``reset`` raises ``InvalidRefError``."""
+        from ..interop import export_dlpack
+
+        self.session._check_ref("__dlpack__", self, released_ok=True)
+        return export_dlpack(self._v, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[Any, int]:
+        """``(device type, device id)`` of the value, as DLPack numbers them (CPU: ``(1, 0)``)."""
+        self.session._check_ref("__dlpack_device__", self, released_ok=True)
+        v = self._v
+        return v.__dlpack_device__() if hasattr(v, "__dlpack_device__") else (1, 0)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> Any:
+        """PyTorch's ``Tensor.backward``: fills ``Param.grad`` and ``x.grad`` of leaves that
+        require a gradient (accumulating), and releases the recorded graph unless
+        ``retain_graph=True`` (so a loop needs no ``reset``). Returns the dense ``Gradients``
+        too (the seed's ``backwardDenseAll``). ``create_graph`` and ``inputs`` are not supported
+        on the eager tape (use ``tl.hvp``/``tl.jacrev``, which differentiate graphs)."""
+        from .._core.errors import ArgumentError
+
+        if create_graph:
+            raise ArgumentError("backward: create_graph=True is not supported on the eager tape; "
+                                "higher derivatives: tl.hvp / tl.jacfwd(tl.grad(...)) or tl.compile")
+        if inputs is not None:
+            raise ArgumentError("backward: inputs= is not supported; read the gradients you need "
+                                "from x.grad or the returned Gradients")
+        keep = bool(retain_graph) if retain_graph is not None else False
+        return self.session.backward(self, gradient, retain_graph=keep)
+
+    @property
+    def grad(self) -> Any:
+        """The gradient accumulated into this leaf by ``backward`` (PyTorch's ``x.grad``): an
+        array of the session's device, or None (not reached yet, or not a leaf)."""
+        return self.session.leaf_grad(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.prim is None
+
+    def requires_grad_(self, requires_grad: bool = True) -> TensorRef:
+        """Make a float leaf require a gradient (from the next op on); returns the tensor."""
+        from .._core.errors import DTypeError, TorchLeanError
+
+        self.session._check_ref("requires_grad_", self)
+        if self.prim is not None:
+            raise TorchLeanError("requires_grad_: only a leaf (an input) can change requires_grad; "
+                                 "use detach() to stop a gradient")
+        if requires_grad and self.type.dtype.kind != "f":
+            raise DTypeError(f"requires_grad_: only float tensors can require a gradient, got "
+                             f"{self.type.dtype.name}")
+        if requires_grad and not self.requires_grad and self.id is not None:
+            self.session.tape.grad_leaves.append(self.id)
+            self.session.tape.grad_leaves.sort()
+        self.requires_grad = bool(requires_grad)
+        return self
 
 
 class NatRef:

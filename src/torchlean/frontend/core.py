@@ -11,10 +11,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
-from .._core.errors import DTypeError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import (
+    as_shape,
     broadcast_shapes,
     check_broadcast,
     normalize_axes,
@@ -22,57 +25,94 @@ from .._core.shapes import (
     prod,
     right_aligned_axes,
 )
-from .._core.types import is_int
-from .base import _SCALARS, OpsBase
+from .._core.shapes import (
+    is_int as _is_int_value,
+)
+from .._core.types import int64, is_int
+from .base import _SCALARS, OpsBase, scalar_value
 
 P = REGISTRY
 _add, _sub, _mul, _div = P["add"], P["sub"], P["mul"], P["div"]
-_scale, _add_scalar = P["scale"], P["add_scalar"]
+_scale, _add_scalar, _div_scalar = P["scale"], P["add_scalar"], P["div_scalar"]
 
 
 class CoreOps(OpsBase):
     """Core op family (see module docstring)."""
 
     # -- elementwise binary ----------------------------------------------------------------
+    # A float tensor with a Python number is one scalar primitive (the fast path); anything
+    # else goes through ``_pair`` (type promotion as PyTorch: bool < int64 < float, and
+    # broadcasting). ``_kind`` reads the dtype kind without a hook call where it can.
+    def _kind(self, x: Any) -> str:
+        t = getattr(x, "type", None)  # TensorRef, Var, Param
+        if t is not None:
+            return t.dtype.kind
+        dt = getattr(x, "dtype", None)  # raw arrays (the array binder)
+        return dt.kind if dt is not None else self.type_of(x).dtype.kind
+
     def add(self, x: Any, y: Any) -> Any:
-        """x + y with broadcasting."""
+        """x + y with broadcasting and PyTorch's type promotion."""
+        if y.__class__ is float:  # the hot case: a float tensor plus a Python float
+            t = getattr(x, "type", None)
+            if t is not None and t.dtype.kind == "f":
+                return self.bind(_add_scalar, x, c=y)
         if type(y) in _SCALARS:
-            return self.bind(_add_scalar, x, c=float(y))
-        if type(x) in _SCALARS:
-            return self.bind(_add_scalar, y, c=float(x))
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("add", x, y)
-        return self.bind(_add, x, y)
+            if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
+                return self.bind(_add_scalar, x, c=_const(self, "add", x, y))
+        elif type(x) in _SCALARS:
+            return self.add(y, x)
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_add, x, y)
+        if _both_bool(self, x, y):  # PyTorch: bool + bool is logical or
+            return self.bitwise_or(x, y)
+        return self.bind(_add, *self._pair("add", x, y))
 
     def sub(self, x: Any, y: Any) -> Any:
-        """x - y with broadcasting."""
+        """x - y with broadcasting (``c - x`` is ``(-x) + c``, exact in IEEE arithmetic)."""
+        if y.__class__ is float:
+            t = getattr(x, "type", None)
+            if t is not None and t.dtype.kind == "f":
+                return self.bind(_add_scalar, x, c=-y)
         if type(y) in _SCALARS:
-            return self.bind(_add_scalar, x, c=-float(y))
-        if type(x) in _SCALARS:
-            return self.bind(_add_scalar, self.neg(y), c=float(x))
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("sub", x, y)
-        return self.bind(_sub, x, y)
+            if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
+                return self.bind(_add_scalar, x, c=-_const(self, "sub", x, y))
+        elif type(x) in _SCALARS:
+            if self._kind(y) == "f" or (self._kind(y) == "i" and type(x) is int):
+                c = _const(self, "sub", y, x)
+                return self.bind(_add_scalar, self.neg(y), c=c)
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_sub, x, y)
+        if _both_bool(self, x, y):
+            raise DTypeError("sub: subtracting two bool tensors is not supported (as in PyTorch); "
+                             "use ^ (xor) or ~ (not) instead")
+        return self.bind(_sub, *self._pair("sub", x, y))
 
     def mul(self, x: Any, y: Any) -> Any:
-        """x * y with broadcasting."""
+        """x * y with broadcasting and PyTorch's type promotion."""
+        if y.__class__ is float:
+            t = getattr(x, "type", None)
+            if t is not None and t.dtype.kind == "f":
+                return self.bind(_scale, x, c=y)
         if type(y) in _SCALARS:
-            return self.bind(_scale, x, c=float(y))
-        if type(x) in _SCALARS:
-            return self.bind(_scale, y, c=float(x))
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("mul", x, y)
-        return self.bind(_mul, x, y)
+            if self._kind(x) == "f" or (self._kind(x) == "i" and type(y) is int):
+                return self.bind(_scale, x, c=_const(self, "mul", x, y))
+        elif type(x) in _SCALARS:
+            return self.mul(y, x)
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_mul, x, y)
+        if _both_bool(self, x, y):  # PyTorch: bool * bool is logical and
+            return self.bitwise_and(x, y)
+        return self.bind(_mul, *self._pair("mul", x, y))
 
     def div(self, x: Any, y: Any) -> Any:
-        """x / y with broadcasting."""
-        if type(y) in _SCALARS:
-            return self.bind(_scale, x, c=1.0 / float(y))
-        if type(x) in _SCALARS:
-            return self.bind(_scale, self.inv(y), c=float(x))
-        if self.shape_of(x) != self.shape_of(y):
-            x, y = self._pair("div", x, y)
-        return self.bind(_div, x, y)
+        """x / y with broadcasting: true division (integers give floats, as PyTorch), IEEE
+        semantics (``x / 0`` is inf or NaN)."""
+        if type(y) in _SCALARS and self._kind(x) == "f":
+            return self.bind(_div_scalar, x, c=scalar_value("div", y))
+        if type(x) not in _SCALARS and type(y) not in _SCALARS \
+                and self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+            return self.bind(_div, x, y)
+        return self.bind(_div, *self._pair("div", x, y, "float"))
 
     def maximum(self, x: Any, y: Any) -> Any:
         """Elementwise max; ties split the gradient 1/2 - 1/2 (seed)."""
@@ -82,13 +122,16 @@ class CoreOps(OpsBase):
         """Elementwise min; ties split the gradient 1/2 - 1/2 (seed)."""
         return self.bind(P["minimum"], *self._pair("minimum", x, y))
 
-    def max(self, x: Any, y: Any) -> Any:
-        """The seed's ``max``: elementwise maximum of two tensors (not a reduction)."""
-        return self.maximum(x, y)
+    def max(self, x: Any, y: Any = None, keepdim: bool = False, *, dim: Any = None) -> Any:
+        """The seed's ``max(x, y)``: elementwise maximum of two tensors (or a tensor and a
+        float), ties split 1/2 - 1/2. Also ``torch.max``'s reductions: ``max(x)`` is the
+        maximum of all elements (ties share the gradient evenly), ``max(x, dim)`` (an int
+        second argument, or ``dim=``) the ``(values, indices)`` pair along ``dim``."""
+        return _max_min(self, "max", x, y, keepdim, dim)
 
-    def min(self, x: Any, y: Any) -> Any:
-        """The seed's ``min``: elementwise minimum of two tensors (not a reduction)."""
-        return self.minimum(x, y)
+    def min(self, x: Any, y: Any = None, keepdim: bool = False, *, dim: Any = None) -> Any:
+        """The seed's ``min(x, y)`` (elementwise), or ``torch.min``'s reductions (see ``max``)."""
+        return _max_min(self, "min", x, y, keepdim, dim)
 
     # -- elementwise unary -----------------------------------------------------------------
     def neg(self, x: Any) -> Any:
@@ -96,11 +139,15 @@ class CoreOps(OpsBase):
 
     def scale(self, x: Any, c: float) -> Any:
         """c * x for a Python scalar c."""
-        return self.bind(_scale, x, c=float(c))
+        return self.bind(_scale, x, c=scalar_value("scale", c))
 
     def add_scalar(self, x: Any, c: float) -> Any:
         """x + c for a Python scalar c."""
-        return self.bind(_add_scalar, x, c=float(c))
+        return self.bind(_add_scalar, x, c=scalar_value("add_scalar", c))
+
+    def div_scalar(self, x: Any, c: float) -> Any:
+        """x / c for a Python scalar c (one IEEE division, so ``x / 3`` equals PyTorch's)."""
+        return self.bind(_div_scalar, x, c=scalar_value("div_scalar", c))
 
     def abs(self, x: Any) -> Any:
         return self.bind(P["abs"], x)
@@ -128,6 +175,10 @@ class CoreOps(OpsBase):
     def relu(self, x: Any) -> Any:
         return self.bind(P["relu"], x)
 
+    def erf(self, x: Any) -> Any:
+        """The error function (PyTorch ``erf``), computed to float64 accuracy."""
+        return self.bind(P["erf"], x)
+
     def sigmoid(self, x: Any) -> Any:
         return self.bind(P["sigmoid"], x)
 
@@ -139,7 +190,11 @@ class CoreOps(OpsBase):
 
     def power(self, x: Any, p: float) -> Any:
         """x ** p for a Python scalar exponent."""
-        return self.bind(P["power"], x, p=float(p))
+        if type(p) not in _SCALARS:
+            from .._core.errors import DTypeError
+
+            raise DTypeError(f"power: the exponent must be a Python number, got {type(p).__name__}")
+        return self.bind(P["power"], x, p=scalar_value("power", p))
 
     def clamp(self, x: Any, lo: float | None = None, hi: float | None = None) -> Any:
         """min(hi, max(lo, x)); the gradient is 1 strictly inside (lo, hi) (seed)."""
@@ -149,10 +204,12 @@ class CoreOps(OpsBase):
 
     def safe_log(self, x: Any, eps: float = 1e-6) -> Any:
         """The seed's total log: ``log(softplus(x) + eps)`` (not ``log(clamp(x, eps))``)."""
+        _float_arg(self, "safe_log", x)
         return self.log(self.add_scalar(self.softplus(x), eps))
 
     def silu(self, x: Any) -> Any:
         """x * sigmoid(x)."""
+        _float_arg(self, "silu", x)
         return self.mul(x, self.sigmoid(x))
 
     def detach(self, x: Any) -> Any:
@@ -160,14 +217,19 @@ class CoreOps(OpsBase):
         return self.bind(P["detach"], x)
 
     # -- reductions and softmax ------------------------------------------------------------
-    def sum(self, x: Any) -> Any:
-        """Sum of all elements, a scalar."""
-        return self.reduce_sum(x, None)
+    def sum(self, x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        """Sum of all elements (the seed's ``sum``), or over ``dim`` as ``torch.sum``."""
+        return self.reduce_sum(x, dim, keepdim)
 
     def reduce_sum(self, x: Any, axis: int | Sequence[int] | None = None,
-                   keepdims: bool = False) -> Any:
-        """Sum over ``axis`` (int, tuple, or None for all); the axes are dropped (seed)."""
+                   keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
+        """Sum over ``axis`` (int, tuple, or None for all); the axes are dropped (seed) unless
+        ``keepdims``. PyTorch's ``dim``/``keepdim`` are accepted as aliases. A bool tensor sums
+        as int64 (a count), as PyTorch."""
+        axis, keepdims = _alias("reduce_sum", axis, dim, keepdims, keepdim)
         t = self.type_of(x)
+        if t.dtype.kind == "b":
+            x, t = self.cast(x, "int64"), t._replace(dtype=int64)
         axes = normalize_axes("reduce_sum", axis, t.ndim)
         y = self.bind(P["reduce_sum"], x, axes=axes) if axes else x
         if keepdims and axes:
@@ -175,24 +237,33 @@ class CoreOps(OpsBase):
         return y
 
     def reduce_mean(self, x: Any, axis: int | Sequence[int] | None = None,
-                    keepdims: bool = False) -> Any:
-        """Mean over ``axis``; the axes are dropped (seed)."""
+                    keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
+        """Mean over ``axis``; the axes are dropped (seed) unless ``keepdims`` (PyTorch's
+        ``dim``/``keepdim`` accepted). Integer tensors raise, as ``torch.mean``."""
+        axis, keepdims = _alias("reduce_mean", axis, dim, keepdims, keepdim)
         t = self.type_of(x)
+        if t.dtype.kind != "f":
+            raise DTypeError(f"reduce_mean: expected a float tensor, got {t.dtype.name} (cast it first, "
+                             "e.g. x.float())")
         axes = normalize_axes("reduce_mean", axis, t.ndim)
         count = prod(t.shape[a] for a in axes)
-        return self.scale(self.reduce_sum(x, axes, keepdims), 1.0 / count if count else math.nan)
+        return self.div_scalar(self.reduce_sum(x, axes, keepdims), float(count))
 
-    def mean(self, x: Any) -> Any:
-        """Mean of all elements, a scalar."""
-        return self.reduce_mean(x, None)
+    def mean(self, x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        """Mean of all elements (the seed's ``mean``), or over ``dim`` as ``torch.mean``."""
+        return self.reduce_mean(x, dim, keepdim)
 
-    def softmax(self, x: Any, axis: int = -1) -> Any:
-        """Stable softmax along ``axis`` (the last by default, as in the seed)."""
+    def softmax(self, x: Any, axis: int = -1, *, dim: int | None = None) -> Any:
+        """Stable softmax along ``axis`` (the last by default, as in the seed; ``dim=`` is
+        PyTorch's name for it)."""
+        axis = _alias("softmax", axis, dim, None, None, default_axis=-1)[0]
         t = self.type_of(x)
         return self.bind(P["softmax"], x, axis=normalize_axis("softmax", axis, t.ndim) if t.ndim else 0)
 
-    def log_softmax(self, x: Any, axis: int = -1, eps: float | None = None) -> Any:
-        """Stable log-softmax along ``axis``. ``eps`` is accepted and ignored, as in the seed."""
+    def log_softmax(self, x: Any, axis: int = -1, eps: float | None = None, *, dim: int | None = None) -> Any:
+        """Stable log-softmax along ``axis`` (``dim=`` accepted). ``eps`` is accepted and
+        ignored, as in the seed."""
+        axis = _alias("log_softmax", axis, dim, None, None, default_axis=-1)[0]
         t = self.type_of(x)
         ax = normalize_axis("log_softmax", axis, t.ndim) if t.ndim else 0
         return self.bind(P["log_softmax"], x, axis=ax)
@@ -203,7 +274,7 @@ class CoreOps(OpsBase):
         t = self.type_of(x)
         if shape == t.shape:
             return x
-        shape = tuple(int(d) for d in shape)
+        shape = as_shape("reshape", shape, allow_infer=True)
         if shape.count(-1) == 1:
             known = prod(d for d in shape if d != -1)
             if known == 0 or t.size % known:
@@ -255,7 +326,7 @@ class CoreOps(OpsBase):
         which also allows trailing-axis expansion such as (L,) -> (L, E) with ``axes=(0,)``.
         """
         src = self.shape_of(x)
-        shape = tuple(int(d) for d in shape)
+        shape = as_shape("broadcast_to", shape)
         if axes is None:
             if len(src) > len(shape):
                 raise ShapeError(f"broadcast_to: cannot broadcast {src} to {shape} (rank decreases)")
@@ -303,10 +374,14 @@ class CoreOps(OpsBase):
     def linear(self, w: Any, b: Any | None, x: Any) -> Any:
         """``W x + b`` (seed argument order). x may be (in,) or batched (..., in) as PyTorch."""
         sw, sx = self.shape_of(w), self.shape_of(x)
-        if len(sw) != 2 or not sx or sx[-1] != sw[1]:
-            raise ShapeError(f"linear: expected w (out, in) and x (..., in), got w {sw} and x {sx}")
-        if b is not None and self.shape_of(b) != sw[:1]:
-            raise ShapeError(f"linear: expected bias of shape {sw[:1]}, got {self.shape_of(b)}")
+        sb = None if b is None else self.shape_of(b)
+        if len(sw) != 2 or not sx or sx[-1] != sw[1] or (sb is not None and sb != sw[:1]):
+            hint = ""
+            if len(sx) == 1 and sb is not None and len(sb) == 2 and sb[1] == sw[-1] and sx == sb[:1]:
+                hint = ("; linear takes the seed's argument order linear(w, b, x): for PyTorch's "
+                        "linear(x, weight, bias) use torchlean.nn.functional.linear")
+            raise ShapeError(f"linear: expected w (out, in), b (out,) or None and x (..., in), got "
+                             f"w {sw}, b {sb} and x {sx}{hint}")
         dtypes = [self.type_of(v).dtype for v in (w, x, b) if v is not None]
         if any(d.kind != "f" or d != dtypes[0] for d in dtypes):
             raise DTypeError(f"linear: expected one float dtype, got {', '.join(d.name for d in dtypes)}")
@@ -317,6 +392,7 @@ class CoreOps(OpsBase):
     # -- losses ----------------------------------------------------------------------------
     def mse_loss(self, yhat: Any, target: Any) -> Any:
         """Mean squared error; the target receives a gradient too (seed)."""
+        _float_arg(self, "mse_loss", yhat)
         sy, st = self.shape_of(yhat), self.shape_of(target)
         if sy != st:
             raise ShapeError(f"mse_loss: prediction and target shapes differ: {sy} vs {st}")
@@ -326,30 +402,103 @@ class CoreOps(OpsBase):
     def one_hot(self, labels: Any, num_classes: int, dtype: Any = None) -> Any:
         """Float one-hot encoding of integer labels (out-of-range labels give zero rows)."""
         dt = self.dtype if dtype is None else dtype
-        return self.bind(P["one_hot"], labels, num_classes=int(num_classes), dtype=_dtype_name(dt))
+        n = _int_arg("one_hot", "num_classes", num_classes)
+        return self.bind(P["one_hot"], labels, num_classes=n, dtype=_dtype_name(dt))
 
-    def cross_entropy(self, logits: Any, target: Any) -> Any:
-        """Mean softmax cross-entropy over the batch, as ``F.cross_entropy``.
+    def cross_entropy(self, logits: Any, target: Any, ignore_index: int = -100) -> Any:
+        """Mean softmax cross-entropy over the batch, as ``F.cross_entropy`` (reduction 'mean').
 
         ``logits`` is (C,) or (N, C). ``target`` holds class indices (an integer tensor of
         shape logits.shape[:-1]) or class probabilities (a float tensor shaped like logits).
+        With indices, rows labelled ``ignore_index`` are left out of the mean, and any other
+        label outside [0, C) raises ``ArgumentError`` (checked when the op runs).
         """
         tl, tt = self.type_of(logits), self.type_of(target)
         if tl.ndim not in (1, 2):
             raise ShapeError(f"cross_entropy: expected logits (C,) or (N, C), got {tl.shape}")
         if is_int(tt.dtype):
-            return self.bind(P["cross_entropy"], logits, target)
+            return self.bind(P["cross_entropy"], logits, target, ignore_index=_int_arg(
+                "cross_entropy", "ignore_index", ignore_index))
+        if tt.dtype.kind == "b":
+            raise DTypeError("cross_entropy: target must hold class indices (int64) or "
+                             "probabilities (float), got bool")
         if tt.shape != tl.shape:
-            raise ShapeError(f"cross_entropy: expected probabilities of shape {tl.shape}, got {tt.shape}")
+            raise ShapeError(f"cross_entropy: expected probabilities of shape {tl.shape} (or class "
+                             f"indices of shape {tl.shape[:-1]}), got {tt.shape}")
         if tt.dtype != tl.dtype:
             raise DTypeError(f"cross_entropy: logits are {tl.dtype.name}, target is {tt.dtype.name}")
         nll = self.neg(self.mul(target, self.log_softmax(logits, -1)))
         n = tl.shape[0] if tl.ndim == 2 else 1
-        return self.scale(self.sum(nll), 1.0 / n)
+        return self.div_scalar(self.sum(nll), float(n))
 
-    def cross_entropy_grad(self, logits: Any, labels: Any) -> Any:
+    def cross_entropy_grad(self, logits: Any, labels: Any, ignore_index: int = -100) -> Any:
         """Gradient of ``cross_entropy(logits, labels)`` with respect to the logits."""
-        return self.bind(P["cross_entropy_grad"], logits, labels)
+        return self.bind(P["cross_entropy_grad"], logits, labels,
+                         ignore_index=_int_arg("cross_entropy_grad", "ignore_index", ignore_index))
+
+
+def _alias(op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any, default_axis: Any = None
+           ) -> tuple[Any, Any]:
+    """The seed's ``axis``/``keepdims`` or PyTorch's ``dim``/``keepdim`` (one of each pair)."""
+    if dim is not None:
+        if axis is not None and axis != default_axis:
+            raise ArgumentError(f"{op}: give the axis once, as axis= or as dim=, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if keepdims is None:
+        keepdims = False
+    elif keepdims.__class__ is not bool and not isinstance(keepdims, np.bool_):
+        raise ArgumentError(f"{op}: keepdim must be a bool, got {type(keepdims).__name__} {keepdims!r:.40}")
+    return axis, keepdims
+
+
+def _both_bool(ops: Any, x: Any, y: Any) -> bool:
+    return (type(x) not in _SCALARS and type(y) not in _SCALARS
+            and ops._kind(x) == "b" and ops._kind(y) == "b")
+
+
+def _float_arg(ops: Any, op: str, x: Any) -> None:
+    """A seed composite that needs a float tensor says so itself (not its first inner op)."""
+    dt = ops.type_of(x).dtype
+    if dt.kind != "f":
+        raise DTypeError(f"{op}: expected a float tensor, got {dt.name}")
+
+
+def _max_min(ops: Any, op: str, x: Any, y: Any, keepdim: Any, dim: Any) -> Any:
+    """Dispatch of ``max``/``min``: elementwise with a tensor or float ``y``, else a reduction."""
+    if y is not None and not _is_int_value(y):
+        if dim is not None or keepdim:
+            raise ArgumentError(f"{op}: dim/keepdim apply to the reduction max(x, dim), not to the "
+                                f"elementwise {op}(x, other)")
+        return ops.maximum(x, y) if op == "max" else ops.minimum(x, y)
+    if y is not None:
+        if dim is not None:
+            raise ArgumentError(f"{op}: give dim once, as the second argument or as dim=")
+        dim = y
+    if dim is None:
+        if keepdim:
+            raise ArgumentError(f"{op}: keepdim needs a dim (max(x) reduces every axis)")
+        return ops.amax(x) if op == "max" else ops.amin(x)
+    return ops.max_dim(x, dim, keepdim) if op == "max" else ops.min_dim(x, dim, keepdim)
+
+
+def _const(ops: Any, op: str, x: Any, c: Any) -> Any:
+    """A Python number for a scalar primitive on ``x``: a float for a float tensor, an int for
+    an int64 tensor (``bool`` counts as a number, as in PyTorch)."""
+    if ops._kind(x) == "f":
+        return scalar_value(op, c)
+    from .base import _scalar_as
+
+    return _scalar_as(op, c, int64)
+
+
+def _int_arg(op: str, what: str, v: Any) -> int:
+    if v.__class__ is int:
+        return v
+    if not _is_int_value(v):
+        raise ArgumentError(f"{op}: {what} must be an int, got {v!r}")
+    return int(v)
 
 
 def _dtype_name(dtype: Any) -> str:

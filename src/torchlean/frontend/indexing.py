@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
-from .._core.errors import DTypeError, ShapeError, TorchLeanError
+from .._core.errors import ArgumentError, DTypeError, ShapeError, TorchLeanError
 from .._core.registry import REGISTRY
-from .._core.shapes import normalize_axis
+from .._core.shapes import broadcast_shapes, normalize_axis, prod
 from .._core.types import TensorType, is_float, is_int
-from .base import OpsBase
+from .base import OpsBase, _scalar_as
+from .getitem import GetItemOps
 
 P = REGISTRY
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -37,7 +38,7 @@ def _is_int(v: Any) -> bool:
 
 def _static_int(op: str, what: str, v: Any) -> int:
     if not _is_int(v):
-        raise TorchLeanError(f"{op}: {what} must be an int, got {v!r}")
+        raise ArgumentError(f"{op}: {what} must be an int, got {v!r}")
     return int(v)
 
 
@@ -48,8 +49,10 @@ def _host_indices(op: str, value: Any) -> np.ndarray:
         return np.asarray(v if _INT64_MIN <= v <= _INT64_MAX else -1, dtype=np.int64)
     try:
         arr = np.asarray(value)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise TorchLeanError(f"{op}: cannot read indices from {value!r}: {e}") from None
+    except ValueError as e:
+        raise ShapeError(f"{op}: cannot read indices from {value!r} (ragged?): {e}") from None
+    except (TypeError, OverflowError) as e:
+        raise DTypeError(f"{op}: cannot read indices from {value!r}: {e}") from None
     if arr.size == 0 and arr.dtype.kind in "fO":  # [] is float64 to NumPy
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
@@ -65,7 +68,7 @@ def _move_back(ndim: int, axis: int) -> tuple[int, ...]:
     return (*range(1, axis + 1), 0, *range(axis + 1, ndim))
 
 
-class IndexOps(OpsBase):
+class IndexOps(GetItemOps, OpsBase):
     """Indexing, gather/scatter, concat, slice and axis permutations (see module docstring)."""
 
     # -- index arguments -------------------------------------------------------------------
@@ -82,7 +85,7 @@ class IndexOps(OpsBase):
             try:
                 t = self.type_of(idx)
             except TorchLeanError as e:  # say which op and argument, keep the error class
-                raise type(e)(f"{op}: index argument: {e}") from None
+                raise type(e)(f"{op}: index argument: {str(e).partition(': ')[2] or e}") from None
             if not is_int(t.dtype):
                 raise DTypeError(f"{op}: indices must be an integer tensor, got {t}")
             shape, make = t.shape, lambda: idx
@@ -113,25 +116,33 @@ class IndexOps(OpsBase):
         return self.add(x, self.bind(P["take_transpose"], v, make(), n=tx.shape[0]))
 
     # -- primitives ------------------------------------------------------------------------
-    def take(self, x: Any, idx: Any) -> Any:
+    def take(self, x: Any, idx: Any, mode: str = "zero") -> Any:
         """Rows of x (r, *rest) at integer indices idx (any shape): shape idx.shape + rest.
 
-        ``numpy.take(x, idx, axis=0)``, not the flat ``torch.take``. An index outside [0, r),
-        negative included, gives a zero row (no wraparound).
+        ``numpy.take(x, idx, axis=0)``, not the flat ``torch.take``. ``mode='zero'`` (the
+        seed's): an index outside [0, r), negative included, gives a zero row (no wraparound).
+        ``mode='checked'`` (PyTorch's): negative indices count from the end, anything else out
+        of range raises ``ArgumentError`` when the op runs.
         """
-        return self._gather("take", x, idx, vector=False, scalar=False)
+        tx = self.type_of(x)
+        if tx.ndim < 1:
+            raise ShapeError(f"take: expected x with at least one axis (r, *rest), got shape {tx.shape}")
+        _, make = self._index_plan("take", idx)
+        return self.bind(P["take"], x, make(), **({} if mode == "zero" else {"mode": mode}))
 
-    def take_transpose(self, g: Any, idx: Any, n: int) -> Any:
+    def take_transpose(self, g: Any, idx: Any, n: int, mode: str = "zero") -> Any:
         """Scatter-add g (idx.shape + rest) into n rows: ``zeros(n, *rest).index_add_(0, idx, g)``
-        with duplicates accumulating and out-of-range (or negative) indices dropped."""
+        with duplicates accumulating and out-of-range (or negative) indices dropped
+        (``mode='checked'``: negative indices wrap, others out of range raise)."""
         n = _static_int("take_transpose", "n", n)
         shape, make = self._index_plan("take_transpose", idx)
-        P["take_transpose"].shape(self.type_of(g), TensorType(shape, np.dtype(np.int64)), n=n)
-        return self.bind(P["take_transpose"], g, make(), n=n)
+        params = {"n": n} if mode == "zero" else {"n": n, "mode": mode}
+        P["take_transpose"].shape(self.type_of(g), TensorType(shape, np.dtype(np.int64)), **params)
+        return self.bind(P["take_transpose"], g, make(), **params)
 
-    def slice(self, x: Any, axis: int, start: int, stop: int | None = None) -> Any:
-        """x[start:stop] along ``axis`` (no step). Negative axis/start/stop count from the end
-        as in Python, but nothing is clamped: 0 <= start <= stop <= n must hold after that."""
+    def slice(self, x: Any, axis: int, start: int, stop: int | None = None, step: int = 1) -> Any:
+        """x[start:stop:step] along ``axis`` (step >= 1). Negative axis/start/stop count from the
+        end as in Python, but nothing is clamped: 0 <= start <= stop <= n must hold after that."""
         t = self.type_of(x)
         if t.ndim == 0:
             raise ShapeError(f"slice: expected a tensor with at least one axis, got shape {t.shape}")
@@ -139,29 +150,39 @@ class IndexOps(OpsBase):
         n = t.shape[ax]
         start = _static_int("slice", "start", start)
         stop = n if stop is None else _static_int("slice", "stop", stop)
+        step = _static_int("slice", "step", step)
         start, stop = start + n if start < 0 else start, stop + n if stop < 0 else stop
         if not 0 <= start <= stop <= n:
             raise ShapeError(f"slice: expected 0 <= start <= stop <= {n} on axis {ax} of {t.shape}, "
                              f"got start={start}, stop={stop}")
+        if step < 1:
+            raise ShapeError(f"slice: step must be a positive int, got {step}")
+        if step != 1 and stop - start > 1:
+            return self.bind(P["slice"], x, axis=ax, start=start, stop=stop, step=step)
         if start == 0 and stop == n:
             return x
         return self.bind(P["slice"], x, axis=ax, start=start, stop=stop)
 
-    def slice_transpose(self, g: Any, axis: int, start: int, size: int) -> Any:
-        """Zero-pad g into a length-``size`` axis at offset ``start`` (the transpose of slice)."""
+    def slice_transpose(self, g: Any, axis: int, start: int, size: int, step: int = 1) -> Any:
+        """Zero-fill a length-``size`` axis and put g at ``start, start + step, ...`` (the
+        transpose of slice)."""
         t = self.type_of(g)
         if t.ndim == 0:
             raise ShapeError(f"slice_transpose: expected a tensor with at least one axis, got {t.shape}")
         ax = normalize_axis("slice_transpose", axis, t.ndim)
         start = _static_int("slice_transpose", "start", start)
         size = _static_int("slice_transpose", "size", size)
+        step = _static_int("slice_transpose", "step", step)
+        if step != 1 and t.shape[ax] > 1:
+            return self.bind(P["slice_transpose"], g, axis=ax, start=start, size=size, step=step)
         if start == 0 and size == t.shape[ax]:
             return g
         return self.bind(P["slice_transpose"], g, axis=ax, start=start, size=size)
 
-    def concat(self, a: Any, b: Any, axis: int = 0) -> Any:
-        """Concatenate two tensors along ``axis`` (negative allowed); other axes must agree."""
-        return self._cat("concat", [a, b], axis)
+    def concat(self, a: Any, b: Any, axis: int = 0, *, dim: int | None = None) -> Any:
+        """Concatenate two tensors along ``axis`` (negative allowed; ``dim=`` accepted); other
+        axes must agree."""
+        return self._cat("concat", [a, b], axis if dim is None else dim)
 
     # -- gathers (seed names) --------------------------------------------------------------
     def gather_scalar(self, x: Any, i: Any) -> Any:
@@ -188,9 +209,10 @@ class IndexOps(OpsBase):
         idx.shape + rest. Out-of-range or negative rows are zero rows."""
         return self._gather("gather_rows_nat", x, idx, vector=False, scalar=False)
 
-    def index_select(self, x: Any, dim: int, index: Any) -> Any:
-        """``torch.index_select``: entries ``index`` (a vector) of axis ``dim``. Unlike PyTorch,
-        out-of-range or negative indices give zeros instead of raising."""
+    def index_select(self, x: Any, dim: int, index: Any, mode: str = "zero") -> Any:
+        """``torch.index_select``: entries ``index`` (a vector) of axis ``dim``. With the default
+        ``mode='zero'`` (unlike PyTorch) out-of-range or negative indices give zeros;
+        ``mode='strict'`` raises for them as PyTorch (``torch.index_select`` does that)."""
         t = self.type_of(x)
         if t.ndim == 0:
             raise ShapeError(f"index_select: expected a tensor with at least one axis, got {t.shape}")
@@ -201,10 +223,145 @@ class IndexOps(OpsBase):
         idx = make()
         if shape == ():
             idx = self.reshape(idx, (1,))
-        if d == 0:
-            return self.bind(P["take"], x, idx)
-        y = self.bind(P["take"], self.permute(x, _move_to_front(t.ndim, d)), idx)
-        return self.permute(y, _move_back(t.ndim, d))
+        return self._take_axis(x, d, idx, mode)
+
+    def _take_axis(self, x: Any, axis: int, idx: Any, mode: str = "zero") -> Any:
+        """take along ``axis`` (non-negative): the indexed axis is replaced by idx's axes."""
+        nd = len(self.shape_of(x))
+        params = {} if mode == "zero" else {"mode": mode}
+        if axis == 0:
+            return self.bind(P["take"], x, idx, **params)
+        y = self.bind(P["take"], self.permute(x, _move_to_front(nd, axis)), idx, **params)
+        k = len(self.shape_of(idx))
+        rest = list(range(k, k + nd - 1))
+        return self.permute(y, (*rest[:axis], *range(k), *rest[axis:]))
+
+    # -- gathers along an axis (the torch.gather family) ------------------------------------
+    def take_along(self, x: Any, idx: Any, axis: int, mode: str = "strict") -> Any:
+        """``torch.gather`` for idx of x's shape except along ``axis``: ``out[..., j, ...] =
+        x[..., idx[..., j, ...], ...]``. ``mode='strict'`` raises for indices outside [0, n);
+        ``'checked'`` wraps negatives first."""
+        t = self.type_of(x)
+        if t.ndim == 0:
+            raise ShapeError(f"take_along: expected a tensor with at least one axis, got {t.shape}")
+        ax = normalize_axis("take_along", axis, t.ndim)
+        _, make = self._index_plan("take_along", idx)
+        return self.bind(P["take_along"], x, make(), axis=ax, mode=mode)
+
+    def take_along_transpose(self, g: Any, idx: Any, axis: int, n: int, mode: str = "strict") -> Any:
+        """Scatter-add g into a length-``n`` axis at idx (the transpose of ``take_along``)."""
+        t = self.type_of(g)
+        if t.ndim == 0:
+            raise ShapeError(f"take_along_transpose: expected a tensor with at least one axis, got {t.shape}")
+        ax = normalize_axis("take_along_transpose", axis, t.ndim)
+        n = _static_int("take_along_transpose", "n", n)
+        _, make = self._index_plan("take_along_transpose", idx)
+        return self.bind(P["take_along_transpose"], g, make(), axis=ax, n=n, mode=mode)
+
+    def _gather_plan(self, op: str, x: Any, dim: int, index: Any, src: Any = None
+                     ) -> tuple[Any, Any, int, tuple[int, ...]]:
+        """Checks shared by gather and scatter_add: x and index (and src) of one rank, index
+        no larger than x off ``dim`` (and than src everywhere). 0-d tensors act as (1,):
+        returns (x, index tensor, dim, index shape), x and index made at least 1-d."""
+        tx = self.type_of(x)
+        shape, make = self._index_plan(op, index)
+        ts = None if src is None else self.type_of(src)
+        d = normalize_axis(op, dim, tx.ndim)
+        ranks = {max(tx.ndim, 1), max(len(shape), 1)} | (set() if ts is None else {max(ts.ndim, 1)})
+        xs, ishape = tx.shape or (1,), shape or (1,)
+        ss = None if ts is None else (ts.shape or (1,))
+        if len(ranks) > 1 or any(i > s for e, (i, s) in enumerate(zip(ishape, xs)) if e != d) \
+                or (ss is not None and any(i > s for i, s in zip(ishape, ss))):
+            extra = "" if ts is None else f", src {ts.shape}"
+            raise ShapeError(f"{op}: index must have the rank of input and no larger sizes (except "
+                             f"along dim {d}{'' if ts is None else '; none larger than src'}), got "
+                             f"input {tx.shape}, index {shape}{extra}")
+        idx = make()
+        if not shape:
+            idx = self.reshape(idx, (1,))
+        if tx.ndim == 0:
+            x = self.reshape(x, (1,))
+        return x, idx, d, shape
+
+    def gather(self, x: Any, dim: int, index: Any) -> Any:
+        """``torch.gather``: ``out[i][j] = x[index[i][j]][j]`` for dim 0 (any rank); index has x's
+        rank and sizes no larger than x's off ``dim``. Indices outside [0, n) raise, negative
+        ones included (as PyTorch). The gradient scatter-adds into x."""
+        tx, (shape, _) = self.type_of(x), self._index_plan("gather", index)
+        if prod(shape) == 0 and len(shape) != max(tx.ndim, 1):  # PyTorch skips the checks then
+            normalize_axis("gather", dim, tx.ndim)
+            return self.reshape(self.slice(self.reshape(x, (tx.size,)), 0, 0, 0), shape)
+        x, idx, d, shape = self._gather_plan("gather", x, dim, index)
+        xs, ishape = self.shape_of(x), self.shape_of(idx)
+        for e in range(len(xs)):
+            if e != d and ishape[e] < xs[e]:
+                x = self.slice(x, e, 0, ishape[e])
+        y = self.bind(P["take_along"], x, idx, axis=d, mode="strict")
+        return y if shape else self.reshape(y, ())
+
+    def scatter_add(self, x: Any, dim: int, index: Any, src: Any) -> Any:
+        """``torch.scatter_add`` (out of place): x with ``src[i][j]`` added at
+        ``[index[i][j]][j]`` for dim 0 (any rank); duplicates accumulate. Indices outside [0, n)
+        raise, negative ones included (as PyTorch). Float tensors only."""
+        tx, ts = self.type_of(x), self.type_of(src)
+        if tx.dtype.kind != "f" or ts.dtype != tx.dtype:
+            raise DTypeError(f"scatter_add: expected input and src of one float dtype, got "
+                             f"{tx.dtype.name} and {ts.dtype.name}")
+        x0 = x
+        x, idx, d, _ = self._gather_plan("scatter_add", x, dim, index, src)
+        if not ts.shape:
+            src = self.reshape(src, (1,))
+        xs, ishape, ss = self.shape_of(x), self.shape_of(idx), self.shape_of(src)
+        for e in range(len(xs)):
+            if ishape[e] < ss[e]:
+                src = self.slice(src, e, 0, ishape[e])
+        added = self.bind(P["take_along_transpose"], src, idx, axis=d, n=xs[d], mode="strict")
+        for e in range(len(xs)):
+            if e != d and ishape[e] < xs[e]:
+                added = self.slice_transpose(added, e, 0, xs[e])
+        if not tx.shape:
+            added = self.reshape(added, ())
+        return self.add(x0, added)
+
+    def take_along_dim(self, x: Any, indices: Any, dim: int | None = None) -> Any:
+        """``torch.take_along_dim``: with ``dim``, x and indices broadcast except along ``dim``
+        and are gathered there; without, the flattened x at the flattened indices. Negative
+        indices wrap; out-of-range ones raise (PyTorch reduces them modulo n instead)."""
+        tx = self.type_of(x)
+        shape, make = self._index_plan("take_along_dim", indices)
+        idx = make()
+        if dim is None:
+            return self.bind(P["take_along"], self.reshape(x, (tx.size,)), self.reshape(idx, (prod(shape),)),
+                             axis=0, mode="checked")
+        if tx.ndim != len(shape):
+            raise ShapeError(f"take_along_dim: input and indices must have the same rank, got {tx.shape} "
+                             f"and {shape}")
+        d = normalize_axis("take_along_dim", dim, tx.ndim)
+        if tx.ndim == 0:
+            return self.reshape(self.take_along_dim(self.reshape(x, (1,)), self.reshape(idx, (1,)), 0), ())
+        xs, ishape = list(tx.shape), list(shape)
+        xs[d] = ishape[d]
+        full = broadcast_shapes("take_along_dim", tuple(xs), tuple(ishape))
+        xt = list(full)
+        xt[d] = tx.shape[d]
+        return self.bind(P["take_along"], self.broadcast_to(x, tuple(xt)), self.broadcast_to(idx, full),
+                         axis=d, mode="checked")
+
+    def masked_fill(self, x: Any, mask: Any, value: Any) -> Any:
+        """``torch.masked_fill``: ``value`` where the bool ``mask`` is True, else x (broadcast
+        together). ``value`` is a Python number or a 0-d tensor, converted to x's dtype (a 0-d
+        float tensor gets the gradient summed over the filled positions)."""
+        tx, tm = self.type_of(x), self.type_of(mask)
+        if tm.dtype.kind != "b":
+            raise DTypeError(f"masked_fill: expected a bool mask, got {tm.dtype.name}")
+        if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+            value = _scalar_as("masked_fill", value.item() if isinstance(value, np.generic) else value, tx.dtype)
+        else:
+            tv = self.type_of(value)
+            if tv.shape != ():
+                raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tv.shape}")
+            value = self.cast(value, tx.dtype)
+        return self.where(mask, value, x)
 
     # -- scatters --------------------------------------------------------------------------
     def scatter_add_vec(self, x: Any, v: Any, i: Any) -> Any:
@@ -268,10 +425,12 @@ class IndexOps(OpsBase):
             xs = pairs + xs[len(xs) - len(xs) % 2:]
         return xs[0]
 
-    def cat(self, xs: Sequence[Any], axis: int = 0) -> Any:
-        """``torch.cat``: concatenate a list of tensors along ``axis``; a single tensor is
-        returned as is."""
-        return self._cat("cat", xs, axis)
+    def cat(self, xs: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Any:
+        """``torch.cat``: concatenate a list of tensors along ``axis`` (``dim=`` accepted); a
+        single tensor is returned as is."""
+        if not isinstance(xs, (list, tuple)):
+            raise DTypeError(f"cat: expected a list or tuple of tensors, got {type(xs).__name__}")
+        return self._cat("cat", xs, axis if dim is None else dim)
 
     def concat_vectors(self, a: Any, b: Any) -> Any:
         """(n,) + (m,) -> (n + m,) (seed ``concatVectors``)."""

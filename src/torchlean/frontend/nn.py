@@ -1,10 +1,12 @@
-"""Normalisation and attention ops: layer_norm, batchnorm_channel_first, multi_head_attention,
-masked_softmax, gelu.
+"""Normalisation, attention, activation and loss ops of the nn family: layer_norm,
+batchnorm_channel_first, multi_head_attention, masked_softmax, gelu (the seed's), and the
+primitives under ``torchlean.nn.functional``: elu, bce_loss, check_index.
 
-Two primitives back them (``normalize_last`` in ``ops/norm.py`` and ``masked_softmax`` in
-``ops/attention.py``, both for numerical stability); everything else here is a composite of
-existing ops (reshape, permute, matmul, broadcast_to, elementwise), differentiated through
-their rules. Every method checks its arguments and raises ``ShapeError``/``DTypeError`` naming
+Primitives: ``normalize_last`` (``ops/norm.py``) and ``masked_softmax`` (``ops/attention.py``)
+for numerical stability, ``elu`` (``ops/activation.py``) for accuracy, ``bce_loss`` and
+``check_index`` (``ops/loss.py``) for stability and PyTorch's value checks; everything else here
+is a composite of existing ops (reshape, permute, matmul, broadcast_to, elementwise),
+differentiated through their rules. Every method checks its arguments and raises ``ShapeError``/``DTypeError`` naming
 the op before anything is bound, so a failed call leaves the tape unchanged.
 """
 
@@ -14,10 +16,10 @@ import math
 from typing import Any
 
 from .. import ops as _ops  # noqa: F401  (registers every primitive)
-from .._core.errors import DTypeError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.registry import REGISTRY
 from .._core.shapes import prod
-from .._core.types import check_float
+from .._core.types import check_float, check_int
 from .base import OpsBase
 
 P = REGISTRY
@@ -28,8 +30,14 @@ _GELU_A = 0.044715
 
 def _check_eps(op: str, eps: Any) -> float:
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
-        raise ShapeError(f"{op}: eps must be a non-negative number, got {eps!r}")
+        raise ArgumentError(f"{op}: eps must be a non-negative number, got {eps!r}")
     return float(eps)
+
+
+def _number(op: str, what: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ArgumentError(f"{op}: {what} must be a finite number, got {v!r}")
+    return float(v)
 
 
 class NormAttentionOps(OpsBase):
@@ -99,7 +107,7 @@ class NormAttentionOps(OpsBase):
         op = "batchnorm_channel_first"
         eps = _check_eps(op, eps)
         if isinstance(spatial_dims, bool) or not isinstance(spatial_dims, int) or spatial_dims < 1:
-            raise ShapeError(f"{op}: spatial_dims must be a positive int, got {spatial_dims!r}")
+            raise ArgumentError(f"{op}: spatial_dims must be a positive int, got {spatial_dims!r}")
         sx = self.shape_of(x)
         if len(sx) not in (spatial_dims + 1, spatial_dims + 2) or any(d < 1 for d in sx):
             raise ShapeError(f"{op}: expected x (C, *spatial) or (N, C, *spatial) with "
@@ -120,6 +128,38 @@ class NormAttentionOps(OpsBase):
         """
         inner = self.scale(self.add(x, self.scale(self.mul(self.mul(x, x), x), _GELU_A)), _GELU_C)
         return self.mul(self.scale(x, 0.5), self.add_scalar(self.tanh(inner), 1.0))
+
+    def elu(self, x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Any:
+        """PyTorch's ELU kernel: ``scale * x`` where x > 0, else
+        ``scale * alpha * expm1(input_scale * x)`` (``F.elu``, ``F.selu`` and ``F.celu`` are
+        this with their constants). The derivative at 0 is the negative side's, as PyTorch."""
+        check_float("elu", self.type_of(x))
+        params = {k: _number("elu", k, v) for k, v in
+                  (("alpha", alpha), ("scale", scale), ("input_scale", input_scale))}
+        return self.bind(P["elu"], x, **params)
+
+    # -- losses and index checks -----------------------------------------------------------
+    def bce_loss(self, x: Any, target: Any) -> Any:
+        """Elementwise binary cross-entropy ``-(t log x + (1 - t) log(1 - x))``, each log
+        clamped at -100, as PyTorch's ``F.binary_cross_entropy(..., reduction='none')``. x and
+        target share one shape and float dtype; values outside [0, 1] raise ``ArgumentError``
+        when the op runs. Both inputs get PyTorch's gradients."""
+        tx, tt = self.type_of(x), self.type_of(target)
+        check_float("bce_loss", tx, tt)
+        if tx.shape != tt.shape:
+            raise ShapeError(f"bce_loss: expected input and target of one shape, got {tx.shape} "
+                             f"and {tt.shape}")
+        return self.bind(P["bce_loss"], x, target)
+
+    def check_index(self, idx: Any, n: int, ignore_index: int | None = None) -> Any:
+        """``idx`` (an integer tensor) unchanged, after checking when the op runs that every
+        value lies in [0, n) or equals ``ignore_index``; otherwise ``ArgumentError``."""
+        check_int("check_index", "indices", self.type_of(idx))
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ShapeError(f"check_index: n must be a non-negative int, got {n!r}")
+        if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
+            raise ArgumentError(f"check_index: ignore_index must be an int or None, got {ignore_index!r}")
+        return self.bind(P["check_index"], idx, n=n, ignore_index=ignore_index)
 
     # -- attention -------------------------------------------------------------------------
     def masked_softmax(self, x: Any, mask: Any) -> Any:
@@ -168,7 +208,7 @@ class NormAttentionOps(OpsBase):
         sx = tx.shape
         sq, sk, sv, so = (self.shape_of(w) for w in (wq, wk, wv, wo))
         if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads < 1:
-            raise ShapeError(f"{op}: num_heads must be a positive int, got {num_heads!r}")
+            raise ArgumentError(f"{op}: num_heads must be a positive int, got {num_heads!r}")
         if len(sx) < 2 or sx[-1] < 1 or sx[-2] < 1:
             raise ShapeError(f"{op}: expected x (n, D) or (*batch, n, D), got shape {sx}")
         n, d = sx[-2], sx[-1]

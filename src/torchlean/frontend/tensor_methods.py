@@ -1,11 +1,15 @@
 """PyTorch-style operators and methods shared by ``TensorRef`` (eager) and ``Var`` (traced).
 
 Both forward every call to ``self.session``: the binder that owns the value (the eager session
-or the graph builder), so ``x.relu()`` is ``ops.relu(x)`` on either path.
+or the graph builder), so ``x.relu()`` is ``ops.relu(x)`` on either path. ``CoreMethods``
+here holds the metadata, the operators and the casts; the op methods with ``torch.Tensor``'s
+signatures come from one mixin per family in ``torchlean/pt/`` (each next to the functions it
+calls).
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -18,12 +22,47 @@ def _scalar(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-class TensorMethods:
-    """Operators and op methods; subclasses provide ``session`` (the owning ``Ops`` binder)."""
+_SCALAR_UFUNCS = {
+    np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+    np.true_divide: operator.truediv, np.floor_divide: operator.floordiv, np.remainder: operator.mod,
+    np.power: operator.pow, np.matmul: operator.matmul, np.less: operator.lt,
+    np.less_equal: operator.le, np.greater: operator.gt, np.greater_equal: operator.ge,
+    np.equal: operator.eq, np.not_equal: operator.ne, np.bitwise_and: operator.and_,
+    np.bitwise_or: operator.or_, np.bitwise_xor: operator.xor,
+}
+
+
+class CoreMethods:
+    """Metadata, operators and casts; subclasses provide ``session`` (the owning binder)."""
 
     __slots__ = ()
+    __torchlean_tensor__ = True  # how torchlean recognises its tensors without an import
     session: Any
     type: Any
+
+    __hash__ = object.__hash__  # identity, as torch.Tensor (refs are dict keys in jvp/grad maps)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """A NumPy scalar operand (``np.float64(2) + x``) acts as the Python number it holds, as
+        in PyTorch; other NumPy ufuncs on a tensor (``np.exp(x)``, ``ndarray + x``) refuse with
+        one clear error instead of building an object array of tensors or a raw TypeError."""
+        from .._core.errors import DTypeError
+
+        op = _SCALAR_UFUNCS.get(ufunc)
+        if (op is not None and method == "__call__" and not kwargs
+                and all(isinstance(v, (np.generic, CoreMethods)) for v in inputs)):
+            return op(*(v.item() if isinstance(v, np.generic) else v for v in inputs))
+        kinds = " and ".join(type(v).__name__ for v in inputs)
+        raise DTypeError(f"numpy.{ufunc.__name__}: got {kinds}: torchlean tensors do not mix with NumPy "
+                         "arrays and ufuncs; use the tensor's own ops (x.exp(), x + s.input(arr)) or "
+                         "read the value with x.numpy()")
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from .._core.errors import DTypeError
+
+        name = getattr(func, "__name__", str(func))
+        raise DTypeError(f"numpy.{name}: torchlean tensors are not NumPy arrays; use the tensor's "
+                         f"own ops (x.sum(), s.matmul(a, b), ...) or read the value with x.numpy()")
 
     # -- metadata --------------------------------------------------------------------------
     @property
@@ -40,7 +79,11 @@ class TensorMethods:
 
     def size(self, dim: int | None = None) -> Any:
         """PyTorch ``size()``: the shape, or one dim of it."""
-        return self.type.shape if dim is None else self.type.shape[dim]
+        if dim is None:
+            return self.type.shape
+        from .._core.shapes import normalize_axis
+
+        return self.type.shape[normalize_axis("size", dim, self.ndim)] if self.ndim else 1
 
     def numel(self) -> int:
         return self.type.size
@@ -80,92 +123,186 @@ class TensorMethods:
         return self.session.neg(self)
 
     def __pow__(self, p: Any) -> Any:
-        return self.session.power(self, _scalar(p))
+        return self.session.pow(self, _scalar(p))
 
-    # -- op methods (PyTorch names) --------------------------------------------------------
-    def relu(self) -> Any:
-        return self.session.relu(self)
+    def __rpow__(self, b: Any) -> Any:
+        return self.session.pow(_scalar(b), self)
 
-    def sigmoid(self) -> Any:
-        return self.session.sigmoid(self)
+    def __floordiv__(self, o: Any) -> Any:
+        return self.session.floor_divide(self, _scalar(o))
 
-    def tanh(self) -> Any:
-        return self.session.tanh(self)
+    def __rfloordiv__(self, o: Any) -> Any:
+        return self.session.floor_divide(_scalar(o), self)
 
-    def exp(self) -> Any:
-        return self.session.exp(self)
+    def __mod__(self, o: Any) -> Any:
+        return self.session.remainder(self, _scalar(o))
 
-    def log(self) -> Any:
-        return self.session.log(self)
+    def __rmod__(self, o: Any) -> Any:
+        return self.session.remainder(_scalar(o), self)
 
-    def sqrt(self) -> Any:
-        return self.session.sqrt(self)
-
-    def abs(self) -> Any:
+    def __abs__(self) -> Any:
         return self.session.abs(self)
 
-    def neg(self) -> Any:
-        return self.session.neg(self)
+    def __pos__(self) -> Any:
+        return self
 
-    def reciprocal(self) -> Any:
-        return self.session.inv(self)
+    # comparisons give bool tensors (as torch.Tensor); __hash__ stays identity (see above)
+    def __lt__(self, o: Any) -> Any:
+        return self.session.lt(self, _scalar(o))
 
-    def softplus(self) -> Any:
-        return self.session.softplus(self)
+    def __le__(self, o: Any) -> Any:
+        return self.session.le(self, _scalar(o))
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Any:  # noqa: A002
-        return self.session.clamp(self, min, max)
+    def __gt__(self, o: Any) -> Any:
+        return self.session.gt(self, _scalar(o))
 
-    def maximum(self, o: Any) -> Any:
-        return self.session.maximum(self, o if o.__class__ is float else _scalar(o))
+    def __ge__(self, o: Any) -> Any:
+        return self.session.ge(self, _scalar(o))
 
-    def minimum(self, o: Any) -> Any:
-        return self.session.minimum(self, o if o.__class__ is float else _scalar(o))
+    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+        return self.session.eq(self, _scalar(o))
 
-    def softmax(self, dim: int = -1) -> Any:
-        return self.session.softmax(self, dim)
+    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+        return self.session.ne(self, _scalar(o))
 
-    def log_softmax(self, dim: int = -1) -> Any:
-        return self.session.log_softmax(self, dim)
+    def __invert__(self) -> Any:
+        return self.session.bitwise_not(self)
 
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return self.session.reduce_sum(self, dim, keepdim)
+    def __and__(self, o: Any) -> Any:
+        return self.session.bitwise_and(self, _scalar(o))
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return self.session.reduce_mean(self, dim, keepdim)
+    def __rand__(self, o: Any) -> Any:
+        return self.session.bitwise_and(_scalar(o), self)
 
-    def reshape(self, *shape: Any) -> Any:
-        if len(shape) == 1 and not isinstance(shape[0], int):
-            shape = tuple(shape[0])
-        return self.session.reshape(self, shape)
+    def __or__(self, o: Any) -> Any:
+        return self.session.bitwise_or(self, _scalar(o))
 
-    view = reshape
+    def __ror__(self, o: Any) -> Any:
+        return self.session.bitwise_or(_scalar(o), self)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
-        return self.session.flatten(self, start_dim, end_dim)
+    def __xor__(self, o: Any) -> Any:
+        return self.session.bitwise_xor(self, _scalar(o))
 
-    def permute(self, *dims: Any) -> Any:
-        if len(dims) == 1 and not isinstance(dims[0], int):
-            dims = tuple(dims[0])
-        return self.session.permute(self, dims)
+    def __rxor__(self, o: Any) -> Any:
+        return self.session.bitwise_xor(_scalar(o), self)
 
-    def transpose(self, dim0: int, dim1: int) -> Any:
-        return self.session.transpose(self, dim0, dim1)
+    # -- casts (torch.Tensor names) --------------------------------------------------------
+    # ``memory_format=`` takes torch.preserve_format / contiguous_format and has no effect:
+    # torchlean has one layout (contiguous).
+    def float(self, memory_format: Any = None) -> Any:
+        """float32 (torch's default float dtype)."""
+        _memory_format("float", memory_format)
+        return self.session.cast(self, "float32")
 
-    def t(self) -> Any:
-        return self.session.transpose2d(self)
+    def double(self, memory_format: Any = None) -> Any:
+        _memory_format("double", memory_format)
+        return self.session.cast(self, "float64")
 
-    @property
-    def T(self) -> Any:  # noqa: N802
-        return self.session.permute(self, tuple(reversed(range(self.ndim))))
+    def long(self, memory_format: Any = None) -> Any:
+        """int64; floats truncate toward zero, as torch."""
+        _memory_format("long", memory_format)
+        return self.session.cast(self, "int64")
 
-    def broadcast_to(self, shape: Any) -> Any:
-        return self.session.broadcast_to(self, shape)
+    def bool(self, memory_format: Any = None) -> Any:
+        _memory_format("bool", memory_format)
+        return self.session.cast(self, "bool")
 
-    expand = broadcast_to
+    def type_as(self, other: Any) -> Any:
+        return self.session.cast(self, other.dtype)
 
-    def matmul(self, o: Any) -> Any:
-        return self.session.matmul(self, o)
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        """``x.to(dtype)``, ``x.to(other)``, ``x.to(device)`` (the tensor's own device only: a
+        tensor cannot leave its session), ``x.to(device, dtype)``; ``copy``/``non_blocking``
+        are accepted."""
+        return _to(self, *args, **kwargs)
 
-    def detach(self) -> Any:
-        return self.session.detach(self)
+    # -- metadata (torch.Tensor names) -----------------------------------------------------
+    def dim(self) -> int:
+        return len(self.type.shape)
+
+    ndimension = dim
+
+    def is_floating_point(self) -> bool:
+        return self.type.dtype.kind == "f"
+
+    def __bool__(self) -> bool:
+        from .._core.errors import ShapeError
+
+        raise ShapeError("bool: a traced tensor has no value at trace time (use where/masks)")
+
+
+def _memory_format(op: str, memory_format: Any) -> None:
+    """torch.preserve_format / torch.contiguous_format (or None): values have one layout here."""
+    if memory_format is None or str(memory_format) in ("torch.preserve_format", "torch.contiguous_format"):
+        return
+    from .._core.errors import ArgumentError
+
+    raise ArgumentError(f"{op}: memory_format must be torch.preserve_format or torch.contiguous_format "
+                        f"(torchlean has one layout), got {memory_format!r:.60}")
+
+
+def _to(x: Any, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+        non_blocking: bool = False, memory_format: Any = None, **extra: Any) -> Any:
+    """torch's overloads: ``to(dtype, non_blocking, copy)``, ``to(device, dtype, non_blocking,
+    copy)``, ``to(other, non_blocking, copy)``; anything else raises naming the argument."""
+    from .._core.errors import ArgumentError, DeviceError
+    from .._core.types import as_dtype
+
+    if extra:
+        raise ArgumentError(f"to: unexpected keyword arguments {sorted(extra)}")
+    rest = list(args)
+    if rest and isinstance(rest[0], CoreMethods):
+        dtype = rest.pop(0).type.dtype
+    elif rest and _is_device(rest[0]):
+        device = rest.pop(0)
+        if rest and rest[0].__class__ is not bool:
+            dtype = rest.pop(0)
+    elif rest and rest[0].__class__ is not bool:
+        dtype = rest.pop(0)
+    flags = {"non_blocking": non_blocking, "copy": copy}
+    for name, v in zip(("non_blocking", "copy"), rest):
+        flags[name] = v
+    if len(rest) > 2:
+        raise ArgumentError(f"to: too many positional arguments {args!r:.80}")
+    for name, v in flags.items():
+        if v.__class__ is not bool:
+            raise ArgumentError(f"to: {name} must be a bool, got {type(v).__name__} {v!r:.40}")
+    _memory_format("to", memory_format)
+    if device is not None:
+        if not _is_device(device):
+            raise ArgumentError(f"to: device must be 'cpu' or 'cuda' (or a torch.device), got {device!r:.40}")
+        want = str(getattr(device, "value", device)).split(":")[0].lower()
+        have = _device_name(x)
+        if want != have:
+            raise DeviceError(f"to: the tensor lives on {have} in its session; a tensor cannot move "
+                              f"to {want} (make the data an input of a {want} session instead)")
+    if dtype is None:
+        return x  # values are immutable: a copy would be indistinguishable
+    return x.session.cast(x, as_dtype(dtype, "to"))
+
+
+def _is_device(a: Any) -> bool:
+    if not isinstance(a, str) and type(a).__name__ not in ("device", "Device"):
+        return False
+    name = str(getattr(a, "value", a)).split(":")[0].lower()
+    return name in ("cpu", "cuda")
+
+
+def _device_name(x: Any) -> str:
+    dev = getattr(x, "device", None)
+    return str(getattr(dev, "value", "cpu"))
+
+
+def _mixins() -> tuple[type, ...]:
+    from ..pt.index import IndexMethods
+    from ..pt.math import MathMethods
+    from ..pt.reduce import ReduceMethods
+    from ..pt.shape import ShapeMethods
+
+    return MathMethods, ReduceMethods, ShapeMethods, IndexMethods
+
+
+class TensorMethods(CoreMethods, *_mixins()):  # type: ignore[misc]
+    """Every tensor method: ``CoreMethods`` plus the family mixins of ``torchlean/pt``."""
+
+    __slots__ = ()

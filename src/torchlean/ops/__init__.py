@@ -1,16 +1,22 @@
 """Primitive definitions by family. Importing this package registers every primitive."""
 
 from . import (  # noqa: F401
+    activation,
     attention,
+    compare,
     conv,
     elementwise,
     indexing,
     linalg,
     loss,
+    mathops,
     movement,
     norm,
     pool,
     random,
     reduce,
+    reductions,
     shape,
+    shapeops,
+    special,
 )

@@ -7,23 +7,25 @@ numerically stable forms (the seed's later fix), so no input overflows.
 
 from __future__ import annotations
 
+import math
+
 from .._core.registry import ZERO, defop, set_impl_out
-from ._rules import binary_float, unary_float
+from ._rules import binary_float, binary_numeric, unary_float, unary_numeric
 
 
-def _unary(name: str, impl, deriv, doc: str = ""):
+def _unary(name: str, impl, deriv, doc: str = "", numeric: bool = False):
     """A unary op whose VJP and JVP both multiply by ``deriv(ops, out, x)`` = f'(x)."""
     return defop(
-        name, shape=unary_float(name), impl=impl, doc=doc,
+        name, shape=(unary_numeric if numeric else unary_float)(name), impl=impl, doc=doc,
         vjp=[lambda ops, g, out, x: ops.mul(g, deriv(ops, out, x))],
         jvp=[lambda ops, t, out, x: ops.mul(t, deriv(ops, out, x))],
     )
 
 
-def _linear_unary(name: str, impl, rule, doc: str = "", **param_names):
+def _linear_unary(name: str, impl, rule, doc: str = "", numeric: bool = False):
     """A linear unary op: both VJP and JVP apply ``rule`` (its own adjoint) to the seed."""
     return defop(
-        name, shape=unary_float(name), impl=impl, doc=doc,
+        name, shape=(unary_numeric if numeric else unary_float)(name), impl=impl, doc=doc,
         vjp=[lambda ops, g, out, x, **p: rule(ops, g, **p)],
         jvp=[lambda ops, t, out, x, **p: rule(ops, t, **p)],
     )
@@ -31,17 +33,17 @@ def _linear_unary(name: str, impl, rule, doc: str = "", **param_names):
 
 # ----- binary ------------------------------------------------------------------------------
 add_p = defop(
-    "add", shape=binary_float("add"), impl=lambda xp, a, b: xp.add(a, b),
+    "add", shape=binary_numeric("add"), impl=lambda xp, a, b: xp.add(a, b),
     vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: g],
     jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: t],
 )
 sub_p = defop(
-    "sub", shape=binary_float("sub"), impl=lambda xp, a, b: xp.subtract(a, b),
+    "sub", shape=binary_numeric("sub"), impl=lambda xp, a, b: xp.subtract(a, b),
     vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: ops.neg(g)],
     jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: ops.neg(t)],
 )
 mul_p = defop(
-    "mul", shape=binary_float("mul"), impl=lambda xp, a, b: xp.multiply(a, b),
+    "mul", shape=binary_numeric("mul"), impl=lambda xp, a, b: xp.multiply(a, b),
     vjp=[lambda ops, g, out, a, b: ops.mul(g, b), lambda ops, g, out, a, b: ops.mul(g, a)],
     jvp=[lambda ops, t, out, a, b: ops.mul(t, b), lambda ops, t, out, a, b: ops.mul(a, t)],
 )
@@ -55,13 +57,30 @@ div_p = defop(
 )
 
 
+def _max_share_impl(xp, a, b):
+    # (a > b) + (a >= b) is 2, 1 or 0; halved it is the share of a maximum's gradient that goes
+    # to a. Comparisons, unlike sign(a - b), are defined for equal infinities (inf - inf = nan).
+    out = xp.greater(a, b).astype(a.dtype)
+    out += xp.greater_equal(a, b)
+    out *= 0.5
+    return out
+
+
+max_share_p = defop(
+    "max_share", shape=binary_float("max_share"), impl=_max_share_impl, vjp=[ZERO, ZERO], jvp=[ZERO, ZERO],
+    doc="1 where a > b, 1/2 where a == b (equal infinities included), 0 where a < b or either is "
+        "NaN: the tie rule of maximum/minimum (seed: ties split 1/2 - 1/2). Piecewise constant. "
+        "A primitive for correctness: sign(a - b) is NaN for equal infinities.",
+)
+
+
 def _half_where_greater(ops, a, b):
-    """1 where a > b, 0 where a < b, 1/2 on ties: (sign(a - b) + 1) / 2."""
-    return ops.scale(ops.add_scalar(ops.sign(ops.sub(a, b)), 1.0), 0.5)
+    """1 where a > b, 0 where a < b, 1/2 on ties."""
+    return ops.max_share(a, b)
 
 
 maximum_p = defop(
-    "maximum", shape=binary_float("maximum"), impl=lambda xp, a, b: xp.maximum(a, b),
+    "maximum", shape=binary_numeric("maximum"), impl=lambda xp, a, b: xp.maximum(a, b),
     doc="Elementwise max; ties send half the gradient to each input (seed).",
     vjp=[lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, a, b)),
          lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, b, a))],
@@ -69,7 +88,7 @@ maximum_p = defop(
          lambda ops, t, out, a, b: ops.mul(t, _half_where_greater(ops, b, a))],
 )
 minimum_p = defop(
-    "minimum", shape=binary_float("minimum"), impl=lambda xp, a, b: xp.minimum(a, b),
+    "minimum", shape=binary_numeric("minimum"), impl=lambda xp, a, b: xp.minimum(a, b),
     doc="Elementwise min; ties send half the gradient to each input (seed).",
     vjp=[lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, b, a)),
          lambda ops, g, out, a, b: ops.mul(g, _half_where_greater(ops, a, b))],
@@ -78,17 +97,31 @@ minimum_p = defop(
 )
 
 # ----- linear unary ------------------------------------------------------------------------
-neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g))
+neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g), numeric=True)
 scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c),
-                        lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.")
+                        lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.",
+                        numeric=True)
+def _div_scalar_impl(xp, x, *, c):
+    if c != 0:
+        return xp.divide(x, c)
+    # x / 0 (IEEE, as PyTorch): +-inf with the sign of x times that of c, NaN for 0 and NaN;
+    # computed without the divide-by-zero warnings NumPy would print.
+    s = xp.copysign(xp.asarray(xp.inf, x.dtype), x) * (1.0 if math.copysign(1.0, c) > 0 else -1.0)
+    return xp.where((x == 0) | xp.isnan(x), xp.asarray(xp.nan, x.dtype), s).astype(x.dtype)
+
+
+div_scalar_p = _linear_unary(
+    "div_scalar", _div_scalar_impl, lambda ops, g, *, c: ops.div_scalar(g, c),
+    doc="x / c for a Python scalar c. A primitive for accuracy: one IEEE division, where "
+        "x * (1 / c) rounds twice; x / 0 gives inf or NaN as PyTorch.")
 add_scalar_p = defop(
-    "add_scalar", shape=unary_float("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
+    "add_scalar", shape=unary_numeric("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
     doc="x + c for a Python scalar c; a primitive for speed (one tape node instead of three).",
     vjp=[lambda ops, g, out, x, *, c: g], jvp=[lambda ops, t, out, x, *, c: t],
 )
 
 # ----- piecewise constant (derivative identically zero) ------------------------------------
-sign_p = defop("sign", shape=unary_float("sign"), impl=lambda xp, x: xp.sign(x),
+sign_p = defop("sign", shape=unary_numeric("sign"), impl=lambda xp, x: xp.sign(x),
                doc="-1, 0 or 1; sign(0) = 0.", vjp=[ZERO], jvp=[ZERO])
 step_p = defop("step", shape=unary_float("step"),
                impl=lambda xp, x: (x > 0).astype(x.dtype),
@@ -96,7 +129,7 @@ step_p = defop("step", shape=unary_float("step"),
 
 # ----- smooth and piecewise-smooth unary ---------------------------------------------------
 abs_p = _unary("abs", lambda xp, x: xp.abs(x), lambda ops, out, x: ops.sign(x),
-               doc="|x|, gradient sign(x) with sign(0) = 0.")
+               doc="|x|, gradient sign(x) with sign(0) = 0.", numeric=True)
 relu_p = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda ops, out, x: ops.step(x),
                 doc="max(x, 0), relu'(0) = 0.")
 exp_p = _unary("exp", lambda xp, x: xp.exp(x), lambda ops, out, x: out)
@@ -180,6 +213,20 @@ def _sigmoid_out(xp, out, x):
     return xp.exp(out, out=out)
 
 
+def _div_scalar_out(xp, out, x, *, c):
+    if c != 0:
+        return xp.divide(x, c, out=out)
+    out[...] = _div_scalar_impl(xp, x, c=c)
+    return out
+
+
+def _max_share_out(xp, out, a, b):
+    xp.greater(a, b, out=out)
+    out += xp.greater_equal(a, b)
+    out *= 0.5
+    return out
+
+
 def _clamp_out(xp, out, x, *, lo, hi):
     xp.maximum(x, lo, out=out)
     return xp.minimum(out, hi, out=out)
@@ -194,6 +241,8 @@ for _prim, _fn in [
     (minimum_p, lambda xp, out, a, b: xp.minimum(a, b, out=out)),
     (neg_p, lambda xp, out, x: xp.negative(x, out=out)),
     (scale_p, lambda xp, out, x, *, c: xp.multiply(x, c, out=out)),
+    (div_scalar_p, _div_scalar_out),
+    (max_share_p, _max_share_out),
     (add_scalar_p, lambda xp, out, x, *, c: xp.add(x, c, out=out)),
     (sign_p, lambda xp, out, x: xp.sign(x, out=out)),
     (step_p, lambda xp, out, x: xp.greater(x, 0, out=out)),

@@ -12,10 +12,11 @@ from .._core.registry import defop, set_impl_out
 from .._core.types import TensorType
 
 
-def _reduce_shape(op: str):
+def _reduce_shape(op: str, numeric: bool = False):
     def rule(x: TensorType, *, axes: tuple[int, ...]) -> TensorType:
-        if x.dtype.kind != "f":
-            raise DTypeError(f"{op}: expected a float tensor, got {x.dtype.name}")
+        if x.dtype.kind not in ("fi" if numeric else "f"):
+            want = "a float or int64" if numeric else "a float"
+            raise DTypeError(f"{op}: expected {want} tensor, got {x.dtype.name}")
         for a in axes:
             if not 0 <= a < x.ndim:
                 raise ShapeError(f"{op}: axis {a} is out of range for shape {x.shape}")
@@ -34,7 +35,7 @@ def _reduce_sum_vjp(ops, g, out, x, *, axes):
 
 
 reduce_sum_p = defop(
-    "reduce_sum", shape=_reduce_shape("reduce_sum"),
+    "reduce_sum", shape=_reduce_shape("reduce_sum", numeric=True),
     impl=lambda xp, x, *, axes: x.sum(axis=axes),
     vjp=[_reduce_sum_vjp], jvp=[lambda ops, t, out, x, *, axes: ops.reduce_sum(t, axes)],
     doc="Sum over ``axes`` (a sorted tuple), which are removed from the shape.",

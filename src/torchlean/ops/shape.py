@@ -1,10 +1,11 @@
 """Concatenation and slicing along one axis.
 
-``slice(x, axis, start, stop)`` keeps ``x[start:stop]`` along ``axis``; its transpose
-``slice_transpose(g, axis, start, size)`` zero-pads ``g`` back into a length-``size`` axis.
-Each is the other's VJP, and ``concat``'s VJP is two slices (its JVP two zero-pads), so the
-three are closed under differentiation. Axis permutations are the ``transpose`` primitive
-(``ops/movement.py``).
+``slice(x, axis, start, stop, step)`` keeps ``x[start:stop:step]`` along ``axis`` (``step``
+defaults to 1 and is then left out of the params, as the seed's slice has none); its transpose
+``slice_transpose(g, axis, start, size, step)`` zero-fills a length-``size`` axis and puts ``g``
+at ``start, start + step, ...``. Each is the other's VJP, and ``concat``'s VJP is two slices (its
+JVP two zero-pads), so the three are closed under differentiation. Axis permutations are the
+``transpose`` primitive (``ops/movement.py``).
 """
 
 from __future__ import annotations
@@ -19,51 +20,73 @@ def _check_axis(op: str, axis: int, t: TensorType) -> None:
         raise ShapeError(f"{op}: axis {axis!r} is out of range for shape {t.shape}")
 
 
-def _index(axis: int, start: int, stop: int) -> tuple[slice, ...]:
-    return (slice(None),) * axis + (slice(start, stop),)
+def _index(axis: int, start: int, stop: int, step: int = 1) -> tuple[slice, ...]:
+    return (slice(None),) * axis + (slice(start, stop, step if step != 1 else None),)
 
 
-def _slice_shape(x: TensorType, *, axis: int, start: int, stop: int) -> TensorType:
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def extent(m: int, step: int) -> int:
+    """Length of the range ``start, start + step, ..., start + (m - 1) * step`` (0 if m = 0)."""
+    return (m - 1) * step + 1 if m else 0
+
+
+def _slice_shape(x: TensorType, *, axis: int, start: int, stop: int, step: int = 1) -> TensorType:
     _check_axis("slice", axis, x)
     n = x.shape[axis]
-    if not (isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop <= n):
+    if not (_is_int(start) and _is_int(stop) and 0 <= start <= stop <= n):
         raise ShapeError(f"slice: expected 0 <= start <= stop <= {n} on axis {axis} of {x.shape}, "
                          f"got start={start!r}, stop={stop!r}")
-    return TensorType((*x.shape[:axis], stop - start, *x.shape[axis + 1:]), x.dtype)
+    if not _is_int(step) or step < 1:
+        raise ShapeError(f"slice: step must be a positive int, got {step!r}")
+    m = (stop - start + step - 1) // step
+    return TensorType((*x.shape[:axis], m, *x.shape[axis + 1:]), x.dtype)
 
 
-def _slice_transpose_shape(g: TensorType, *, axis: int, start: int, size: int) -> TensorType:
+def _slice_transpose_shape(g: TensorType, *, axis: int, start: int, size: int, step: int = 1) -> TensorType:
     check_float("slice_transpose", g)
     _check_axis("slice_transpose", axis, g)
     m = g.shape[axis]
-    if not (isinstance(start, int) and isinstance(size, int) and start >= 0 and start + m <= size):
-        raise ShapeError(f"slice_transpose: expected 0 <= start and start + {m} <= size on axis "
-                         f"{axis} of {g.shape}, got start={start!r}, size={size!r}")
+    if not _is_int(step) or step < 1:
+        raise ShapeError(f"slice_transpose: step must be a positive int, got {step!r}")
+    if not (_is_int(start) and _is_int(size) and start >= 0 and start + extent(m, step) <= size):
+        raise ShapeError(f"slice_transpose: expected 0 <= start and start + {extent(m, step)} <= size on "
+                         f"axis {axis} of {g.shape} (step {step}), got start={start!r}, size={size!r}")
     return TensorType((*g.shape[:axis], size, *g.shape[axis + 1:]), g.dtype)
 
 
-def _slice_transpose_impl(xp, g, *, axis, start, size):
+def _slice_transpose_impl(xp, g, *, axis, start, size, step=1):
     out = xp.zeros((*g.shape[:axis], size, *g.shape[axis + 1:]), g.dtype)
-    out[_index(axis, start, start + g.shape[axis])] = g
+    out[_index(axis, start, start + extent(g.shape[axis], step), step)] = g
     return out
+
+
+def _slice_vjp(ops, g, out, x, *, axis, start, stop, step=1):
+    return ops.slice_transpose(g, axis, start, ops.shape_of(x)[axis], step)
+
+
+def _slice_transpose_vjp(ops, g, out, x, *, axis, start, size, step=1):
+    return ops.slice(g, axis, start, start + extent(ops.shape_of(x)[axis], step), step)
 
 
 slice_p = defop(
     "slice", shape=_slice_shape,
-    impl=lambda xp, x, *, axis, start, stop: x[_index(axis, start, stop)],
-    vjp=[lambda ops, g, out, x, *, axis, start, stop:
-         ops.slice_transpose(g, axis, start, ops.shape_of(x)[axis])],
-    jvp=[lambda ops, t, out, x, *, axis, start, stop: ops.slice(t, axis, start, stop)],
-    doc="x[start:stop] along one axis (0 <= start <= stop <= n; a view). Primitive: a composite "
-        "would need a gather, which costs an index tensor and a copy.",
+    impl=lambda xp, x, *, axis, start, stop, step=1: x[_index(axis, start, stop, step)],
+    vjp=[_slice_vjp],
+    jvp=[lambda ops, t, out, x, *, axis, start, stop, step=1: ops.slice(t, axis, start, stop, step)],
+    doc="x[start:stop:step] along one axis (0 <= start <= stop <= n, step >= 1; a view). "
+        "Primitive: a composite would need a gather, which costs an index tensor and a copy.",
 )
 
 slice_transpose_p = defop(
     "slice_transpose", shape=_slice_transpose_shape, impl=_slice_transpose_impl,
-    vjp=[lambda ops, g, out, x, *, axis, start, size:
-         ops.slice(g, axis, start, start + ops.shape_of(x)[axis])],
-    jvp=[lambda ops, t, out, x, *, axis, start, size: ops.slice_transpose(t, axis, start, size)],
-    doc="Zero-pad g into a length-size axis at offset start: the transpose of slice (its VJP).",
+    vjp=[_slice_transpose_vjp],
+    jvp=[lambda ops, t, out, x, *, axis, start, size, step=1:
+         ops.slice_transpose(t, axis, start, size, step)],
+    doc="Zero-fill a length-size axis and put g at start, start + step, ...: the transpose of "
+        "slice (its VJP).",
 )
 
 
@@ -104,9 +127,9 @@ concat_p = defop(
 
 
 # ----- out-variants (the compiled path writes into preallocated buffers) ----------------------
-def _slice_transpose_out(xp, out, g, *, axis, start, size):
+def _slice_transpose_out(xp, out, g, *, axis, start, size, step=1):
     out.fill(0)
-    out[_index(axis, start, start + g.shape[axis])] = g
+    out[_index(axis, start, start + extent(g.shape[axis], step), step)] = g
     return out
 
 

@@ -1,5 +1,13 @@
-"""Optimizers: SGD, momentum SGD, Adam and AdamW with the seed's formulas and defaults."""
+"""``torchlean.optim``: torch.optim's optimizers (signatures, defaults, parameter groups, state
+dicts in torch's layout) over ``Param`` objects, the seed's ``MomentumSGD``, and
+``torchlean.optim.lr_scheduler``."""
 
-from .optimizers import SGD, Adam, AdamW, MomentumSGD, Optimizer
+from . import lr_scheduler
+from .adam import Adam, Adamax, AdamW, NAdam, RAdam
+from .adaptive import Adadelta, Adagrad, RMSprop
+from .base import Optimizer
+from .groups import ParamGroup
+from .sgd import SGD, MomentumSGD
 
-__all__ = ["SGD", "Adam", "AdamW", "MomentumSGD", "Optimizer"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "MomentumSGD", "NAdam", "Optimizer",
+           "ParamGroup", "RAdam", "RMSprop", "lr_scheduler"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from ..opspec import OpSpec
-from . import conv, core, indexing, nn, random
+from . import compare, conv, core, functional, indexing, loss, math, nn, pt_linear, random, reduce, shape
 
-ALL_SPECS: list[OpSpec] = [*core.SPECS, *conv.SPECS, *nn.SPECS, *indexing.SPECS, *random.SPECS]
+ALL_SPECS: list[OpSpec] = [
+    *core.SPECS, *compare.SPECS, *math.SPECS, *reduce.SPECS, *conv.SPECS, *nn.SPECS, *loss.SPECS,
+    *functional.SPECS, *pt_linear.SPECS, *indexing.SPECS, *shape.SPECS, *random.SPECS,
+]
 
 __all__ = ["ALL_SPECS"]

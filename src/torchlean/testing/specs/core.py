@@ -67,9 +67,9 @@ SPECS: list[OpSpec] = [
         Sample((normal(rng, 3, 4),), {"axis": 1}), Sample((normal(rng, 2, 3, 4),), {"axis": -2}),
         Sample((normal(rng, 2, 3, 4),), {"axis": (0, 1), "keepdims": True})],
         torch=lambda t, x, axis, keepdims=False: t.mean(x, dim=axis, keepdim=keepdims),
-        binds=("reduce_sum", "scale")),
+        binds=("reduce_sum", "div_scalar")),
     OpSpec("mean", unary_samples(N, shapes=[(5,), (3, 4)]), torch=lambda t, x: t.mean(x),
-           binds=("reduce_sum", "scale")),
+           binds=("reduce_sum", "div_scalar")),
     OpSpec("softmax", lambda rng: [Sample((normal(rng, *s) * 3,), {"axis": a})
                                    for s, a in [((5,), -1), ((3, 4), -1), ((2, 3, 4), 1), ((4, 3), 0)]],
            torch=lambda t, x, axis: t.softmax(x, dim=axis)),
@@ -126,13 +126,16 @@ SPECS: list[OpSpec] = [
         Sample((normal(rng, 6, 4) * 2, rng.integers(0, 4, 6)), {}, "labels"),
         Sample((normal(rng, 5) * 2, np.array(3)), {}, "unbatched")],
         torch=lambda t, logits, target: t.nn.functional.cross_entropy(logits, target)),
-    OpSpec("cross_entropy_out_of_range", lambda rng: [
-        Sample((normal(rng, 5, 3), np.array([0, 3, 2, -1, 1])), {}, "labels")],
-        call=lambda ops, z, labels: ops.cross_entropy(z, labels), binds=("cross_entropy",),
-        numpy=lambda z, labels: -np.sum(np.where(
-            (labels >= 0) & (labels < z.shape[1]),
-            (z - np.log(np.exp(z).sum(1, keepdims=True)))[np.arange(len(z)), np.clip(labels, 0, 2)],
-            0.0)) / len(z)),
+    OpSpec("cross_entropy_ignore_index", lambda rng: [
+        Sample((normal(rng, 5, 3), np.array([0, -100, 2, -100, 1])), {}, "default-ignore"),
+        Sample((normal(rng, 6, 4), np.array([1, 3, 1, 0, 2, 1])), {"ignore_index": 1}, "in-range-ignore")],
+        call=lambda ops, z, labels, **kw: ops.cross_entropy(z, labels, **kw), binds=("cross_entropy",),
+        torch=lambda t, z, labels, **kw: t.nn.functional.cross_entropy(z, labels, **kw)),
+    # Every row ignored: the mean is 0/0 = NaN (as PyTorch) and the logits' gradient is zero.
+    OpSpec("cross_entropy_all_ignored", lambda rng: [
+        Sample((normal(rng, 3, 2), np.array([-100, -100, -100])), {}, "all-ignored")],
+        call=lambda ops, z, labels: ops.cross_entropy(z, labels), binds=("cross_entropy",), fd=False,
+        torch=lambda t, z, labels: t.nn.functional.cross_entropy(z, labels)),
     OpSpec("cross_entropy_probs", lambda rng: [
         Sample((normal(rng, 3, 4), rng.dirichlet(np.ones(4), 3)), {}, "probabilities")],
         call=lambda ops, z, p: ops.cross_entropy(z, p), nondiff=(1,), binds=("log_softmax",),
@@ -142,10 +145,11 @@ SPECS: list[OpSpec] = [
         Sample((normal(rng, 5), np.array(1)), {}, "unbatched")],
         torch=lambda t, z, labels: t.autograd.grad(t.nn.functional.cross_entropy(z, labels), z,
                                                    create_graph=True)[0]),
-    OpSpec("cross_entropy_grad_out_of_range", lambda rng: [
-        Sample((normal(rng, 4, 3), np.array([0, 7, 2, 1])), {}, "labels")],
-        call=lambda ops, z, labels: ops.cross_entropy_grad(z, labels), binds=("cross_entropy_grad",),
-        numpy=lambda z, labels: (np.exp(z) / np.exp(z).sum(1, keepdims=True)
-                                 * ((labels >= 0) & (labels < 3))[:, None]
-                                 - (labels[:, None] == np.arange(3))) / len(z)),
+    OpSpec("cross_entropy_grad_ignore_index", lambda rng: [
+        Sample((normal(rng, 4, 3), np.array([0, -100, 2, 1])), {}, "default-ignore"),
+        Sample((normal(rng, 5, 3), np.array([0, 2, 2, 1, 0])), {"ignore_index": 2}, "in-range-ignore")],
+        call=lambda ops, z, labels, **kw: ops.cross_entropy_grad(z, labels, **kw),
+        binds=("cross_entropy_grad",),
+        torch=lambda t, z, labels, **kw: t.autograd.grad(t.nn.functional.cross_entropy(z, labels, **kw), z,
+                                                         create_graph=True)[0]),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...pt import index as pti
 from ..opspec import OpSpec, Sample, normal
 
 
@@ -74,6 +75,13 @@ SPECS: list[OpSpec] = [
         Sample((normal(rng, 4, 3), np.array([[-2, 1], [4, 1]])), {}, "rows"),
         Sample((normal(rng, 3, 2), np.array(-1)), {}, "0d-negative")],
         call=lambda ops, x, idx: ops.take(x, idx), binds=("take",), numpy=_np_take),
+    # PyTorch's semantics (mode="checked"): negative indices wrap; out-of-range ones raise, which
+    # tests/unit/test_index_modes.py checks.
+    OpSpec("take_checked", lambda rng: [
+        Sample((normal(rng, 5), _idx(0, -1, 3, -5, 3)), {}, "negatives"),
+        Sample((normal(rng, 4, 3), np.array([[-2, 1], [3, -4]])), {}, "rows")],
+        call=lambda ops, x, idx: ops.take(x, idx, mode="checked"), binds=("take",),
+        torch=lambda t, x, idx: x[idx]),
     OpSpec("take_transpose", lambda rng: [
         Sample((normal(rng, 4), _idx(0, 3, 3, 1)), {"n": 5}, "dup"),
         Sample((normal(rng, 2, 2, 3), np.array([[0, 2], [2, 3]])), {"n": 4}, "2d-idx"),
@@ -216,4 +224,144 @@ SPECS: list[OpSpec] = [
         Sample((normal(rng, 2, 3),), {"depth": -1}, "negative"),
         Sample((normal(rng, 4),), {"depth": 0}, "vector")],
         call=lambda ops, x, depth: ops.swap_adjacent_at_depth(x, depth), torch=_swap_ref, binds=()),
+]
+
+
+# ----- PyTorch's gathers: take_along primitives, torch.gather family, masked_fill, x[...] -------
+class _A:
+    """In a getitem spec's key: the sample's i-th index argument (a tensor at run time)."""
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __repr__(self) -> str:
+        return f"arg{self.i}"
+
+
+def _key(key, idx, wrap=lambda v: v):
+    """The key with markers replaced by index tensors, host masks wrapped (torch.tensor for torch)."""
+    def one(v):
+        if isinstance(v, _A):
+            return idx[v.i]
+        if isinstance(v, np.ndarray):
+            return wrap(v)
+        return v
+
+    return tuple(one(v) for v in key) if isinstance(key, tuple) else one(key)
+
+
+def _ints(rng, hi, *shape, lo=0):
+    return rng.integers(lo, hi, shape)
+
+
+def _t_wrap(t, idx, n):
+    return t.where(idx < 0, idx + n, idx)
+
+
+SPECS += [
+    OpSpec("take_along", lambda rng: [
+        Sample((normal(rng, 10, 5), _ints(rng, 10, 7, 5)), {"axis": 0}, "dim0-dup"),
+        Sample((normal(rng, 4, 6), _ints(rng, 6, 4, 2)), {"axis": -1}, "dim1"),
+        Sample((normal(rng, 2, 3, 4), _ints(rng, 3, 2, 5, 4)), {"axis": 1}, "3d"),
+        Sample((normal(rng, 5), _ints(rng, 5, 0)), {"axis": 0}, "empty")],
+        torch=lambda t, x, idx, axis: t.gather(x, axis, idx)),
+    OpSpec("take_along_checked", lambda rng: [
+        Sample((normal(rng, 5, 4), _ints(rng, 5, 6, 4, lo=-5)), {"axis": 0}, "negatives")],
+        call=lambda ops, x, idx, axis: ops.take_along(x, idx, axis, mode="checked"), binds=("take_along",),
+        torch=lambda t, x, idx, axis: t.gather(x, axis, _t_wrap(t, idx, x.shape[axis]))),
+    OpSpec("take_along_transpose", lambda rng: [
+        Sample((normal(rng, 7, 5), _ints(rng, 10, 7, 5)), {"axis": 0, "n": 10}, "dim0-dup"),
+        Sample((normal(rng, 4, 2), _ints(rng, 6, 4, 2)), {"axis": 1, "n": 6}, "dim1"),
+        Sample((normal(rng, 2, 5, 4), _ints(rng, 3, 2, 5, 4)), {"axis": -2, "n": 3}, "3d"),
+        Sample((normal(rng, 0, 3), _ints(rng, 4, 0, 3)), {"axis": 0, "n": 4}, "empty")],
+        torch=lambda t, g, idx, axis, n: t.zeros(
+            (*g.shape[:axis % g.ndim], n, *g.shape[axis % g.ndim + 1:]), dtype=g.dtype).scatter_add(axis, idx, g)),
+    OpSpec("slice_step", lambda rng: [
+        Sample((normal(rng, 7),), {"axis": 0, "start": 1, "stop": 7, "step": 2}),
+        Sample((normal(rng, 3, 8),), {"axis": 1, "start": 0, "stop": 8, "step": 3}),
+        Sample((normal(rng, 9, 2),), {"axis": 0, "start": -8, "stop": -1, "step": 4}, "negative")],
+        call=lambda ops, x, axis, start, stop, step: ops.slice(x, axis, start, stop, step), binds=("slice",),
+        torch=lambda t, x, axis, start, stop, step: x[(slice(None),) * (axis % x.ndim) + (slice(start, stop, step),)]),
+    OpSpec("slice_transpose_step", lambda rng: [
+        Sample((normal(rng, 3),), {"axis": 0, "start": 1, "size": 7, "step": 2}),
+        Sample((normal(rng, 2, 3),), {"axis": 1, "start": 0, "size": 8, "step": 3})],
+        call=lambda ops, g, axis, start, size, step: ops.slice_transpose(g, axis, start, size, step),
+        binds=("slice_transpose",),
+        torch=lambda t, g, axis, start, size, step: t.zeros(
+            (*g.shape[:axis], size, *g.shape[axis + 1:]), dtype=g.dtype).index_add(
+            axis, t.arange(start, start + (g.shape[axis] - 1) * step + 1, step), g)),
+    OpSpec("torch.gather", lambda rng: [
+        Sample((normal(rng, 10, 5), _ints(rng, 10, 5, 5)), {"dim": 0}, "dim0-smaller"),
+        Sample((normal(rng, 10, 5), _ints(rng, 5, 10, 2)), {"dim": 1}, "dim1"),
+        Sample((normal(rng, 4, 5), _ints(rng, 5, 3, 7)), {"dim": -1}, "larger-along-dim"),
+        Sample((normal(rng, 5), _ints(rng, 5, 0)), {"dim": 0}, "empty"),
+        Sample((normal(rng), np.array([0, 0])), {"dim": 0}, "0d-input"),
+        Sample((normal(rng), np.array(0)), {"dim": 0}, "0d")],
+        call=lambda ops, x, idx, dim: pti.gather(x, dim, idx), torch=lambda t, x, idx, dim: t.gather(x, dim, idx),
+        binds=("take_along",)),
+    OpSpec("torch.scatter_add", lambda rng: [
+        Sample((normal(rng, 10, 5), _ints(rng, 10, 5, 5), normal(rng, 5, 5)), {"dim": 0}, "dim0"),
+        Sample((normal(rng, 10, 5), _ints(rng, 5, 10, 2), normal(rng, 10, 2)), {"dim": -1}, "dim-1"),
+        Sample((normal(rng, 6, 5), _ints(rng, 5, 4, 3), normal(rng, 4, 3)), {"dim": 1}, "index-smaller"),
+        Sample((normal(rng), np.array(0), normal(rng)), {"dim": 0}, "0d")],
+        call=lambda ops, x, idx, src, dim: pti.scatter_add(x, dim, idx, src),
+        torch=lambda t, x, idx, src, dim: t.scatter_add(x, dim, idx, src), binds=("take_along_transpose",)),
+    OpSpec("torch.index_select", lambda rng: [
+        Sample((normal(rng, 5, 5), _ints(rng, 5, 7)), {"dim": -1}, "dup"),
+        Sample((normal(rng, 3, 4, 2), np.array(2)), {"dim": 1}, "0d-index"),
+        Sample((normal(rng), np.array([0])), {"dim": 0}, "0d-input"),
+        Sample((normal(rng, 1), np.array([0])), {"dim": 0}, "one")],
+        call=lambda ops, x, idx, dim: pti.index_select(x, dim, idx),
+        torch=lambda t, x, idx, dim: t.index_select(x, dim, idx), binds=("take",)),
+    OpSpec("torch.take_along_dim", lambda rng: [
+        Sample((normal(rng, 5, 5), _ints(rng, 5, 5, 5)), {"dim": 0}),
+        Sample((normal(rng, 5, 5), _ints(rng, 5, 1, 2)), {"dim": 1}, "broadcast-indices"),
+        Sample((normal(rng, 1, 5), _ints(rng, 5, 5, 2)), {"dim": 1}, "broadcast-input"),
+        Sample((normal(rng, 5, 5), _ints(rng, 25, 5, 2)), {}, "flat"),
+        Sample((normal(rng, 4, 3), _ints(rng, 3, 4, 2, lo=-3)), {"dim": -1}, "negatives")],
+        call=lambda ops, x, idx, **k: pti.take_along_dim(x, idx, **k),
+        torch=lambda t, x, idx, **k: t.take_along_dim(x, idx, **k), binds=("take_along",)),
+    OpSpec("torch.masked_fill", lambda rng: [
+        Sample((normal(rng, 5, 5), rng.random((5, 5)) > 0.5), {"value": 10}),
+        Sample((normal(rng, 5, 5), rng.random(5) > 0.5), {"value": -2.5}, "broadcast-mask"),
+        Sample((normal(rng, 5), rng.random((5, 5)) > 0.5), {"value": 10}, "broadcast-input"),
+        Sample((normal(rng), np.array(True)), {"value": 1.5}, "0d")],
+        call=lambda ops, x, m, value: pti.masked_fill(x, m, value),
+        torch=lambda t, x, m, value: t.masked_fill(x, m, value), binds=("where",)),
+    OpSpec("torch.masked_fill_tensor_value", lambda rng: [
+        Sample((normal(rng, 5, 5), rng.random((5, 5)) > 0.5, normal(rng)), {}),
+        Sample((normal(rng, 4), rng.random((3, 4)) > 0.3, normal(rng)), {}, "broadcast")],
+        call=lambda ops, x, m, v: pti.masked_fill(x, m, v),
+        torch=lambda t, x, m, v: t.masked_fill(x, m, v), binds=("where",)),
+    OpSpec("Tensor.__getitem__", lambda rng: [
+        Sample((normal(rng, 5, 5, 5), *idx), {"key": key}, label)
+        for label, key, idx in [
+            ("int", 1, ()), ("negative-int", (-1, 2), ()), ("slice", slice(0, 3), ()),
+            ("slice-int", (slice(0, 3), 1), ()), ("steps", (slice(None, None, 2), slice(1, 5, 3)), ()),
+            ("clamped", (slice(-10, 2), slice(3, 99)), ()), ("empty-slice", slice(3, 1), ()),
+            ("none-ellipsis", (None, Ellipsis, None, 0), ()), ("list", [1, 2], ()),
+            ("lists", ([0, 2, 3], [1, 3, 3], [0, 0, 2]), ()),
+            ("dup-lists", ([0, 0, 3], [1, 1, 3], [0, 0, 2]), ()),
+            ("last-list", (slice(None), slice(None), [0, 3]), ()),
+            ("middle-list", (slice(None), [0, 3], slice(None)), ()),
+            ("two-lists", ([0, 3], [1, 2], slice(None)), ()),
+            ("list-ellipsis", ([0, 3], Ellipsis), ()),
+            ("lists-and-tensor", ([0, 2, 3], [1, 3, 3], _A(0)), (np.array([0, 0, 2]),)),
+            ("tensor", _A(0), (np.array([3, -1]),)),
+            ("tensor-2d", (slice(None), _A(0)), (np.array([[0, 4], [-2, 1]]),)),
+            ("non-adjacent", (_A(0), slice(None), _A(1)), (np.array([0, 4]), np.array([[1], [-3]]))),
+            ("split-by-none", (None, _A(0), None, [1, 2]), (np.array([0, 1]),)),
+            ("int-then-list", (0, slice(None), [0, 1]), ()),
+            ("int-between", ([0, 1], 2, [1, 2]), ()),
+            ("0d-tensor", (slice(None), _A(0)), (np.array(-2),)),
+            ("host-mask", np.eye(5, dtype=bool), ()),
+            ("host-mask-after-slice", (slice(1, 3), np.array([True, False, True, False, True])), ()),
+            ("bool-list", [True, False, True, False, True], ()),
+            ("true", True, ()), ("false", (Ellipsis, False), ())]] + [
+        Sample((normal(rng, 3, 4, 5, 6), np.array([0, 1]), np.array([2, 3])), {"key": (slice(None), _A(0),
+                                                                                       slice(None), _A(1))},
+               "4d-non-adjacent"),
+        Sample((normal(rng), ), {"key": (None, Ellipsis)}, "0d")],
+        call=lambda ops, x, *idx, key: x[_key(key, idx)],
+        torch=lambda t, x, *idx, key: x[_key(key, idx, t.tensor)], binds=()),
 ]

@@ -1,4 +1,6 @@
-"""Specs of the nn ops: normalisation, attention, gelu.
+"""Specs of the nn ops: normalisation, attention, gelu (the seed's), and of
+``torchlean.nn.functional``'s activations, normalisation and attention (``nn_activation.py``,
+``nn_norm.py``, appended below).
 
 References are PyTorch float64: ``F.layer_norm``/``F.instance_norm`` with the seed's eps 1e-6,
 ``F.gelu(approximate="tanh")``, and attention written out with torch ops (standard head split),
@@ -13,6 +15,8 @@ import math
 import numpy as np
 
 from ..opspec import OpSpec, Sample, normal
+from .nn_activation import SPECS as _ACTIVATION_SPECS
+from .nn_norm import SPECS as _NORM_SPECS
 
 N = lambda rng, s: normal(rng, *s)
 
@@ -148,3 +152,4 @@ SPECS: list[OpSpec] = [
            call=lambda ops, *args, **kw: ops.multi_head_attention(*args, **kw),
            binds=("matmul", "masked_softmax", "transpose"), torch=_t_mha),
 ]
+SPECS += [*_ACTIVATION_SPECS, *_NORM_SPECS]

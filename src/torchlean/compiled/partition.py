@@ -1,0 +1,69 @@
+"""Split a reverse-mode graph into a forward part that saves residuals and a backward part.
+
+``vjp_graph`` builds one joint graph (inputs ``(*x, *cotangents)``, outputs ``(*y, *dx)``) in
+which the forward equations are replayed. Running it in backward would compute the forward
+twice; ``split`` cuts it instead: the equations that do not depend on any cotangent form the
+forward graph, which also returns every value the rest needs (the residuals), and the rest form
+the backward graph, whose inputs are the residuals followed by the cotangents. Constants go
+where they are used. This is what ``tl.compile`` records on an eager tape: the forward runs
+once, and backward runs only the backward graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .ir import Graph, Var, prune
+
+
+def split(joint: Graph, n_primal_inputs: int, n_outputs: int) -> tuple[Graph, Graph, list[Var]]:
+    """``(forward, backward, residuals)`` of a joint VJP graph whose first ``n_primal_inputs``
+    inputs are primals (the rest cotangents) and whose first ``n_outputs`` outputs are values
+    (the rest input cotangents)."""
+    primals = joint.inputs[:n_primal_inputs]
+    cotangents = joint.inputs[n_primal_inputs:]
+    tainted: set[Var] = set(cotangents)  # values that depend on a cotangent
+    fwd_eqns, bwd_eqns = [], []
+    for e in joint.eqns:
+        if any(v in tainted for v in e.inputs):
+            tainted.add(e.out)
+            bwd_eqns.append(e)
+        else:
+            fwd_eqns.append(e)
+    values, grads = joint.outputs[:n_outputs], joint.outputs[n_outputs:]
+    defined_fwd = set(primals) | {e.out for e in fwd_eqns}
+    needed: list[Var] = []
+    seen: set[Var] = set()
+    for e in bwd_eqns:
+        for v in e.inputs:
+            if v in defined_fwd and v not in seen:
+                seen.add(v)
+                needed.append(v)
+    for v in grads:  # an input cotangent that is a forward value (e.g. zeros, or x itself)
+        if v in defined_fwd and v not in seen:
+            seen.add(v)
+            needed.append(v)
+
+    fwd = Graph()
+    fwd.inputs = list(primals)
+    fwd.eqns = fwd_eqns
+    fwd.outputs = [*values, *needed]
+    fwd.consts = {v: c for v, c in joint.consts.items()}
+    fwd._next = joint._next
+    prune(fwd)
+
+    bwd = Graph()
+    bwd.inputs = [*needed, *cotangents]
+    bwd.eqns = bwd_eqns
+    bwd.outputs = list(grads)
+    bwd.consts = {v: c for v, c in joint.consts.items()}
+    bwd._next = joint._next
+    prune(bwd)
+    return fwd, bwd, needed
+
+
+def residual_count(fwd: Graph, n_outputs: int) -> int:
+    return len(fwd.outputs) - n_outputs
+
+
+__all__: Sequence[str] = ["residual_count", "split"]

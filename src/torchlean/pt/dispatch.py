@@ -1,0 +1,109 @@
+"""How a PyTorch-shaped function finds its binder and runs as one public op."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .._core.errors import ArgumentError, DTypeError, TorchLeanError
+from ..frontend.frame import run
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_tensor(v: Any) -> bool:
+    """A torchlean tensor: an eager ``TensorRef`` or a traced ``Var``. Read from the class flag
+    ``__torchlean_tensor__`` (not an import of ``TensorMethods``, whose family mixins import
+    this module)."""
+    return getattr(type(v), "__torchlean_tensor__", False) is True
+
+
+def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    """The binder of the first tensor among the arguments (one level into lists and tuples,
+    for ``cat``/``stack``); a ``Param`` (which belongs to no session) only if nothing else is
+    there, through the current binder. None if there is no tensor at all."""
+    fallback = None
+    for v in (*args, *kwargs.values()):
+        for u in (v if isinstance(v, (list, tuple)) else (v,)):
+            if is_tensor(u):
+                if not getattr(u, "_is_param", False):
+                    return u.session
+                fallback = u
+    if fallback is None:
+        return None
+    from .._core.current import current
+
+    return current()  # a Param's binder: the current one (None before any session took an input)
+
+
+def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
+    """Decorator: the function runs as public op ``name`` (default: its own name) in a frame
+    of the binder of its first tensor argument."""
+
+    def deco(fn: F) -> F:
+        op = name or fn.__name__.rstrip("_")
+        flags = _bool_parameters(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if flags:
+                _check_flags(op, flags, args, kwargs)
+            binder = find_binder(args, kwargs)
+            if binder is None:
+                raise DTypeError(f"{op}: expected a torchlean tensor argument (make one with "
+                                 "s.input(...)), got " + ", ".join(type(a).__name__ for a in args))
+            return run(binder, op, fn, args, kwargs)
+
+        wrapper.__torchlean_op__ = op  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return deco(fn) if fn is not None else deco
+
+
+def _bool_parameters(fn: Callable[..., Any]) -> tuple[tuple[int, str, bool], ...]:
+    """``(position, name, None allowed)`` of the parameters annotated ``bool`` / ``bool | None``:
+    PyTorch's flags (``keepdim``, ``ceil_mode``, ``training``...), which torch's argument parser
+    refuses when they are not bools. Read from the annotations once, at decoration."""
+    out = []
+    for i, p in enumerate(inspect.signature(fn).parameters.values()):
+        ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+        if ann in ("bool", "bool | None"):
+            pos = i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else -1
+            out.append((pos, p.name, ann != "bool"))
+    return tuple(out)
+
+
+def _check_flags(op: str, flags: tuple[tuple[int, str, bool], ...], args: tuple[Any, ...],
+                 kwargs: Mapping[str, Any]) -> None:
+    for pos, pname, none_ok in flags:
+        if 0 <= pos < len(args):
+            v = args[pos]
+        elif pname in kwargs:
+            v = kwargs[pname]
+        else:
+            continue
+        if v.__class__ is bool or isinstance(v, np.bool_) or (none_ok and v is None):
+            continue
+        raise ArgumentError(f"{op}: {pname} must be a bool{' or None' if none_ok else ''}, got "
+                            f"{type(v).__name__} {v!r:.40}")
+
+
+def ops_of(op: str, *values: Any) -> Any:
+    """The binder of the first tensor among ``values`` (``TorchLeanError`` if there is none)."""
+    for v in values:
+        if is_tensor(v):
+            return v.session
+    raise TorchLeanError(f"{op}: expected a torchlean tensor, got "
+                         + ", ".join(type(v).__name__ for v in values))
+
+
+def tensor(op: str, what: str, v: Any) -> Any:
+    """``v`` if it is a torchlean tensor, else a ``TorchLeanError`` naming the argument."""
+    if is_tensor(v):
+        return v
+    hint = "; make one with s.input(...)" if hasattr(v, "__array__") or isinstance(v, (list, tuple)) else ""
+    raise TorchLeanError(f"{op}: {what} must be a torchlean tensor, got {type(v).__name__}{hint}")
