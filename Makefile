@@ -21,7 +21,7 @@ $(TRAIN_STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.train-* && touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	@echo "make test: installing torchlean with its test extra (pytest, hypothesis, ruff, torch 2.13 CPU as the oracle, scikit-learn, safetensors, tqdm, matplotlib) into $(VENV)"
+	@echo "make test: installing torchlean with its test extra (pytest, hypothesis, ruff, torch 2.13 CPU as the oracle, numba, scikit-learn, safetensors, tqdm, matplotlib) into $(VENV)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,examples]"
 	rm -f $(VENV)/.test-* && touch $@
 
