@@ -137,3 +137,13 @@ def test_momentum_graph_equals_the_momentum_optimizer():
         assert bitwise_equal(p, q.value)
     for b, q in zip(bufs, eager_params):
         assert bitwise_equal(b, opt.state[q]["momentum_buffer"])
+
+
+def test_compiled_adam_falls_back_to_the_eager_optimizer_where_the_state_is_not_its_own():
+    comp, eager, data = trainers(np.float64, False)
+    for t in (comp, eager):
+        st = t.optimizer("adam").state
+        st[t.params[0]] = {"step": 3, "exp_avg": np.full((6, 4), 0.1), "exp_avg_sq": np.full((6, 4), 0.2)}
+    _compare(comp, eager, data, "adam_step", {}, False)  # step counts differ between parameters
+    assert not [k for k in comp.compiled._graphs if k.startswith("adam:")]
+    assert comp.optimizer("adam").state[comp.params[0]]["step"] == 11
