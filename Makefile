@@ -21,7 +21,7 @@ $(TRAIN_STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.train-* && touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	@echo "make test: installing torchlean with its test extra (pytest, hypothesis, ruff, torch 2.13 CPU as the oracle, scikit-learn, safetensors, tqdm, matplotlib, gymnasium) into $(VENV)"
+	@echo "make test: installing torchlean with its test extra (pytest, hypothesis, ruff, torch 2.13 CPU as the oracle, numba, scikit-learn, safetensors, tqdm, matplotlib, gymnasium) into $(VENV)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,examples]"
 	rm -f $(VENV)/.test-* && touch $@
 
@@ -36,6 +36,7 @@ test: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_eager.py
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_cnn.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_chain.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/python -m ruff check src tests bench scripts

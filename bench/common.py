@@ -74,7 +74,9 @@ def env_note() -> str:
 
     keys = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
     env = ", ".join(f"{k}={os.environ[k]}" for k in keys if k in os.environ) or "no BLAS overrides"
-    return f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, {env}"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, {env}; "
+            f"load average {load} (other work on the machine skews every figure)")
 
 
 if __name__ == "__main__":  # child: time one candidate, print {"seconds": ...}

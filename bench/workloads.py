@@ -57,11 +57,14 @@ def w1_torchlean_eager():
     return eager_sgd_step(mlp_loss, _mlp_init(), _digits_batches())
 
 
-def torch_sgd_step(forward, init, batches):
-    """A PyTorch eager training step: ``forward(params, x, y) -> loss``, backward, manual SGD 0.1
-    under no_grad, ``p.grad = None``."""
+def torch_sgd_step(forward, init, batches, compiled=False):
+    """A PyTorch training step: ``forward(params, x, y) -> loss``, backward, manual SGD 0.1
+    under no_grad, ``p.grad = None``. With ``compiled`` the forward (and with it the backward,
+    through AOTAutograd) is ``torch.compile``d; its compilation happens in the warm-up."""
     import torch
 
+    if compiled:
+        forward = torch.compile(forward)
     batches = _cycle([(torch.tensor(x), torch.tensor(y)) for x, y in batches])
     params = [torch.tensor(v, requires_grad=True) for v in init]
 
@@ -76,16 +79,21 @@ def torch_sgd_step(forward, init, batches):
     return step
 
 
-def w1_pytorch_eager():
+def _w1_torch_forward(params, xb, yb):
     import torch
     import torch.nn.functional as F
 
-    def forward(params, xb, yb):
-        w1, b1, w2, b2, w3, b3 = params
-        h = torch.relu(F.linear(torch.relu(F.linear(xb, w1, b1)), w2, b2))
-        return F.cross_entropy(F.linear(h, w3, b3), yb)
+    w1, b1, w2, b2, w3, b3 = params
+    h = torch.relu(F.linear(torch.relu(F.linear(xb, w1, b1)), w2, b2))
+    return F.cross_entropy(F.linear(h, w3, b3), yb)
 
-    return torch_sgd_step(forward, _mlp_init(), _digits_batches())
+
+def w1_pytorch_eager():
+    return torch_sgd_step(_w1_torch_forward, _mlp_init(), _digits_batches())
+
+
+def w1_torch_compile():
+    return torch_sgd_step(_w1_torch_forward, _mlp_init(), _digits_batches(), compiled=True)
 
 
 def w1_numpy_hand():
@@ -137,20 +145,33 @@ def w2_torchlean_eager():
     return step
 
 
-def w2_pytorch_eager():
+def _w2_torch(compiled):
     import torch
 
     x = torch.tensor(_x16(), requires_grad=True)
 
-    def step():
+    def chain(x):
         y = x
         for i in range(CHAIN):
             k = i % 3
             y = y + 0.1 if k == 0 else (y * 0.9 if k == 1 else torch.tanh(y))
-        y.sum().backward()
+        return y.sum()
+
+    f = torch.compile(chain) if compiled else chain
+
+    def step():
+        f(x).backward()
         x.grad = None
 
     return step
+
+
+def w2_pytorch_eager():
+    return _w2_torch(False)
+
+
+def w2_torch_compile():
+    return _w2_torch(True)
 
 
 # ----- compiled candidates ----------------------------------------------------------------------

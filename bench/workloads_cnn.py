@@ -67,14 +67,19 @@ def w3_torchlean_compiled():
     return step
 
 
-def w3_pytorch_eager():
+def _w3_torch_forward(params, xb, yb):
     import torch
     import torch.nn.functional as F
 
-    def forward(params, xb, yb):
-        w1, b1, w2, b2, w3, b3 = params
-        h = F.max_pool2d(torch.relu(F.conv2d(xb, w1, b1, padding=1)), 2)
-        h = torch.relu(F.conv2d(h, w2, b2, padding=1))
-        return F.cross_entropy(F.linear(h.mean((2, 3)), w3, b3), yb)
+    w1, b1, w2, b2, w3, b3 = params
+    h = F.max_pool2d(torch.relu(F.conv2d(xb, w1, b1, padding=1)), 2)
+    h = torch.relu(F.conv2d(h, w2, b2, padding=1))
+    return F.cross_entropy(F.linear(h.mean((2, 3)), w3, b3), yb)
 
-    return torch_sgd_step(forward, cnn_init(), digits_images())
+
+def w3_pytorch_eager():
+    return torch_sgd_step(_w3_torch_forward, cnn_init(), digits_images())
+
+
+def w3_torch_compile():
+    return torch_sgd_step(_w3_torch_forward, cnn_init(), digits_images(), compiled=True)

@@ -16,6 +16,7 @@ from ._core.errors import ArgumentError
 from ._core.guard import guard_methods
 from ._core.types import TensorType
 from .backends import get_backend
+from .compiled import updates as _updates
 from .compiled.api import compile_scalar, input_array
 from .compiled.trace import as_type
 from .compiled.transforms import extend_graph
@@ -67,6 +68,7 @@ class ScalarTrainer:
             types = [TensorType(p.shape, p.dtype) for p in self.params] + self.input_types
             wrt = self.params.requires_grad + [False] * len(self.input_types)
             self.compiled = compile_scalar(loss, types, self.options, wrt=wrt)
+            self._wrt = list(self.params.requires_grad)
             self.session = None
         else:
             self.compiled = None
@@ -123,6 +125,11 @@ class ScalarTrainer:
             dict.update(opt.param_groups[0], new)
             self._optimizers[key] = opt
             return value
+        if self.compiled is not None:  # Adam / AdamW: the update runs inside the step graph
+            value = self._compiled_adam(key, opt, new, inputs)
+            if value is not None:
+                self._optimizers[key] = opt
+                return value
         value, grads = self._value_and_grads(inputs)
         _steps.run(opt, _METHOD[key], new, [(p, g) for p, g in zip(self.params, grads) if p.requires_grad])
         self._optimizers[key] = opt
@@ -163,6 +170,59 @@ class ScalarTrainer:
         for p, new in zip([p for p in self.params if p.requires_grad], outs[1:]):
             p.assign(self._backend, new)
         return outs[0]
+
+    def _compiled_adam(self, key: str, opt: Any, new: dict[str, Any], inputs: Sequence[Any]) -> Any:
+        """One run of the step graph with the Adam/AdamW update (``compiled/updates.py``), the
+        state kept in ``opt.state`` in the optimizer's own format; equal bit for bit to the eager
+        step. None (nothing changed) where the fused step does not apply: the optimizer's groups
+        or state are not what this trainer made (then the eager optimizer steps)."""
+        group = opt.param_groups[0]
+        hp = {**group, **new}
+        ps = [p for p in self.params if p.requires_grad]
+        if (len(opt.param_groups) != 1 or [id(p) for p in group["params"]] != [id(p) for p in self.params]
+                or self.params.requires_grad != self._wrt or any(p.dtype != self.options.dtype for p in ps)):
+            return None
+        amsgrad = bool(hp["amsgrad"])
+        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+        olds = [opt.state.get(p) or {} for p in ps]
+        steps = {st.get("step", 0) for st in olds}
+        if len(steps) > 1 or any(st and any(k not in st for k in keys) for st in olds):
+            return None
+        opt._cross_check(_METHOD[key], hp, "the step's hyperparameters")
+        step = steps.pop() + 1 if steps else 1
+        beta1, beta2 = hp["betas"]
+        wd, decoupled = hp["weight_decay"], bool(hp["decoupled_weight_decay"])
+        flags = (beta1, beta2, hp["eps"], wd, amsgrad, bool(hp["maximize"]), decoupled)
+        name = f"{key}:" + ":".join(repr(f) for f in flags)
+        c = self.compiled
+        dtype = self.options.dtype
+        trainable = [i for i, p in enumerate(self.params) if p.requires_grad]
+        if name not in c._graphs:
+            c.add_graph(name, _updates.adam_graph(c.graph_of("grad"), trainable, dtype, beta1=beta1, beta2=beta2,
+                                                  eps=hp["eps"], weight_decay=wd, amsgrad=amsgrad,
+                                                  maximize=flags[5], decoupled=decoupled))
+        states = [[self._state_array(st, k, p) for p, st in zip(ps, olds)] for k in keys]
+        scalars = _updates.adam_scalars(step, hp["lr"], beta1, beta2, wd, decoupled)
+        stype = TensorType((), dtype)
+        extra = ([(a, TensorType(p.shape, p.dtype)) for arrays in states for a, p in zip(arrays, ps)]
+                 + [(self._backend.asarray(x, dtype), stype) for x in scalars])
+        outs = c.run(name, [*self._param_arrays(), *self._inputs(inputs)], extra)
+        n = len(ps)
+        dict.update(group, new)  # commit: nothing below can fail
+        for j, (p, st) in enumerate(zip(ps, olds)):
+            p.assign(self._backend, outs[1 + j])
+            opt.state[p] = {**st, "step": step, **{k: outs[1 + (1 + ki) * n + j] for ki, k in enumerate(keys)}}
+        opt._opt_called = True
+        return outs[0]
+
+    def _state_array(self, state: dict[str, Any], key: str, p: Any) -> Any:
+        """A state array on the trainer's device (zeros for a parameter without state)."""
+        v = state.get(key)
+        if v is None:
+            return self._backend.zeros(p.shape, p.dtype)
+        if not self._backend.is_array(v):  # a host copy from load_state_dict
+            v = state[key] = self._backend.asarray(v, v.dtype)
+        return v
 
     def get_params(self) -> list[Any]:
         """Host copies of the parameters (syncs device mirrors)."""

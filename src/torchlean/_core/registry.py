@@ -11,6 +11,11 @@ Rule contract (read before adding a primitive):
   the eager tape, becomes IR in a compiled graph, and can be differentiated again.
 * ``jvp[i](ops, t, out, *primals, **params)``: the contribution of input ``i``'s tangent ``t``
   to the output tangent; contributions of several inputs are summed by the interpreter.
+* ``impl_out(xp, out, *arrays, **params)`` (optional): the same kernel writing into a
+  preallocated ``out`` (used by the compiled path's memory-planned executor). It must store
+  exactly the values ``impl`` returns, given an ``out`` with the shape, dtype and memory layout
+  (axis order) of ``impl``'s own result; ``out`` never overlaps an input unless the primitive
+  is elementwise and ``out`` is laid out exactly like that input.
 * ``None`` marks an input that is not differentiable (indices, masks, detach): no gradient
   flows, and asking for one raises. ``ZERO`` marks an input whose derivative is identically
   zero (sign, step): it is differentiable, its gradient is simply zero. Neither is a silent
@@ -45,15 +50,16 @@ ZERO: Any = _ZeroRule()
 class Primitive:
     """One primitive op: shape rule, xp kernel, and a VJP and JVP rule per tensor input."""
 
-    __slots__ = ("doc", "float_identity", "grad_mask", "impl", "jvp", "name", "nargs", "portable", "shape",
-                 "vjp")
+    __slots__ = ("doc", "float_identity", "grad_mask", "impl", "impl_out", "jvp", "name", "nargs", "portable",
+                 "shape", "vjp")
 
     def __init__(self, name: str, shape: Callable[..., Any], impl: Callable[..., Any],
                  vjp: tuple[Rule | None, ...], jvp: tuple[Rule | None, ...], portable: bool,
-                 doc: str) -> None:
+                 doc: str, impl_out: Callable[..., Any] | None = None) -> None:
         self.name = name
         self.shape = shape
         self.impl = impl
+        self.impl_out = impl_out
         self.vjp = vjp
         self.jvp = jvp
         self.nargs = len(vjp)
@@ -75,16 +81,19 @@ REGISTRY: dict[str, Primitive] = {}
 
 def defop(name: str, *, shape: Callable[..., Any], impl: Callable[..., Any],
           vjp: Sequence[Rule | None], jvp: Sequence[Rule | None], portable: bool = True,
-          doc: str = "") -> Primitive:
+          doc: str = "", impl_out: Callable[..., Any] | None = None) -> Primitive:
     """Define and register a primitive, refusing anything incomplete.
 
     ``portable=False`` declares that ``impl`` only runs on NumPy; a device backend must then
     supply an override or the op raises ``DeviceError`` there (never a silent CPU fallback).
+    ``impl_out`` is the optional out-variant of ``impl`` (see the module docstring).
     """
     if name in REGISTRY:
         raise RegistryError(f"primitive {name!r} is already registered")
     if not callable(shape) or not callable(impl):
         raise RegistryError(f"{name}: shape rule and kernel must both be given")
+    if impl_out is not None and not callable(impl_out):
+        raise RegistryError(f"{name}: impl_out must be callable, got {impl_out!r}")
     vjp, jvp = tuple(vjp), tuple(jvp)
     if len(vjp) != len(jvp) or not vjp:
         raise RegistryError(f"{name}: vjp and jvp must list one rule (or None/ZERO) per input")
@@ -95,6 +104,16 @@ def defop(name: str, *, shape: Callable[..., Any], impl: Callable[..., Any],
         if (b is None) != (f is None) or (b is ZERO) != (f is ZERO):
             raise RegistryError(f"{name}: input {i} must be non-differentiable (None) or zero "
                                 f"(ZERO) in both vjp and jvp, got {b!r} and {f!r}")
-    prim = Primitive(name, shape, impl, vjp, jvp, portable, doc)
+    prim = Primitive(name, shape, impl, vjp, jvp, portable, doc, impl_out)
     REGISTRY[name] = prim
+    return prim
+
+
+def set_impl_out(prim: Primitive, impl_out: Callable[..., Any]) -> Primitive:
+    """Attach the out-variant of ``prim``'s kernel (see the module docstring); returns ``prim``."""
+    if not callable(impl_out):
+        raise RegistryError(f"{prim.name}: impl_out must be callable, got {impl_out!r}")
+    if prim.impl_out is not None:
+        raise RegistryError(f"{prim.name}: impl_out is already set")
+    prim.impl_out = impl_out
     return prim

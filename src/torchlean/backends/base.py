@@ -29,6 +29,8 @@ class ArrayBackend:
         self.kernels: dict[Primitive, Callable[..., Any]] = {}
         self.overrides: dict[str, Callable[..., Any]] = {}
         self.gemm_names: frozenset[str] = frozenset()  # kernels under the BLAS thread policy
+        # Out-variants ``kernel(out, *arrays, **params)`` of overridden kernels, by name.
+        self.out_overrides: dict[str, Callable[..., Any]] = {}
 
     # -- kernels -----------------------------------------------------------------------------
     def resolve(self, prim: Primitive) -> Callable[..., Any]:
@@ -46,6 +48,22 @@ class ArrayBackend:
                                   "override is registered); torchlean never falls back to the CPU")
             self.kernels[prim] = kernel
         return kernel
+
+    def resolve_out(self, prim: Primitive) -> Callable[..., Any] | None:
+        """Out-variant ``kernel(out, *arrays, **params)`` of ``prim`` on this device, or None.
+
+        An overridden kernel has an out-variant only if one is registered next to it (the
+        override's behaviour, e.g. a thread policy, must not be bypassed); a backend that wraps
+        ``resolve`` itself offers none unless it also overrides this method.
+        """
+        kernel = self.out_overrides.get(prim.name)
+        if kernel is not None:
+            return kernel
+        if (prim.impl_out is None or prim.name in self.overrides
+                or type(self).resolve is not ArrayBackend.resolve
+                or not (prim.portable or self.device is Device.CPU)):
+            return None
+        return partial(prim.impl_out, self.xp)
 
     # -- arrays ------------------------------------------------------------------------------
     def is_array(self, value: Any) -> bool:

@@ -47,6 +47,20 @@ def _gemm_overrides() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _gemm_out(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
+    """The out-variant twin of ``_gemm`` (built by it, so it follows the same thread policy):
+    ``kernel(out, *args, **params)``."""
+    return _gemm(impl_out, lambda out, *args, **params: macs(*args, **params))
+
+
+def _gemm_out_overrides() -> dict[str, Callable[..., Any]]:
+    R = REGISTRY
+    return {
+        "matmul": _gemm_out(R["matmul"].impl_out, lambda a, b: a.size * b.shape[-1]),
+        "linear": _gemm_out(R["linear"].impl_out, lambda w, b, x: x.size * w.shape[0]),
+    }
+
+
 class NumpyBackend(ArrayBackend):
     """NumPy kernels; the GEMM-based ones choose OpenBLAS's thread count by size first
     (``blas_threads``), then run the primitive's own xp kernel unchanged."""
@@ -57,6 +71,7 @@ class NumpyBackend(ArrayBackend):
     def __init__(self) -> None:
         super().__init__()
         gemms = _gemm_overrides()
+        self.out_overrides.update(_gemm_out_overrides())
         self.overrides.update(gemms)
         self.gemm_names = frozenset(gemms)
         apply_from_environment()

@@ -1,138 +1,159 @@
-"""Lower a graph to a straight-line Python function over one backend's kernels.
+"""Lower a graph to a memory-planned executable over one backend's kernels.
 
-The generated code calls each equation's kernel (the backend's override or the primitive's xp
-kernel) with its params written as literals, and deletes each value after its last use, so
-memory is released as soon as possible. Constants are uploaded to the device once, at lowering.
-``Executable.source`` holds the generated code for inspection.
+``Executable(graph, backend)`` keeps the traced graph; ``run(*inputs)`` executes it. The
+first call with a given input layout (the inputs' strides) builds a plan:
 
-One rewrite happens here, below the graph's semantics: a ``broadcast_to`` whose only uses are
-operands of elementwise binary kernels is replaced by a reshape of its source, and the array
-library broadcasts natively (NumPy and CuPy ufuncs give the identical result without
-materialising or even viewing the replicated array).
+1. **Static passes** (``passes.py``; switchable): dead code, common subexpressions,
+   constant folding.
+2. **Recording run** (``facts.py``): the plain kernels run once, recording every value's
+   layout and which values are views of others.
+3. **Layout-guarded simplification** (``passes.simplify``): identities such as ``x * 1``,
+   double transposes, trivial reshapes, each applied only where the replacement has the
+   value's exact layout, so results stay bitwise equal to eager.
+4. **Fusion** (``fusion.py`` + ``codegen_numba.py``, when numba is installed): runs of
+   elementwise ops become one generated kernel each.
+5. **Memory plan** (``plan.py``): buffers preallocated once and reused, out-variant kernels
+   writing into them, views made once where their base is fixed; outputs never aliased.
+6. **Runner** (``runner.py``): straight-line generated Python, or an interpreter for very
+   long schedules.
+
+The plan (``plans[layout]``, a ``Schedule``) is an explicit data structure: the fixed
+buffers and the ordered steps a CUDA-graph capture replays.
 """
 
 from __future__ import annotations
 
-import ast
-from functools import partial
+import threading
+from collections.abc import Sequence
 from typing import Any
 
-from .._core.shapes import expand_for_broadcast
 from ..backends.base import ArrayBackend
 from ..backends.blas_threads import enter_scope, exit_scope
-from .ir import Graph, Var
-
-_ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "maximum", "minimum"})
-
-
-def foldable_broadcasts(graph: Graph) -> set[Var]:
-    """broadcast_to outputs used only as one operand of elementwise binary ops whose other
-    operand already has the full output shape."""
-    producers = {e.out: e for e in graph.eqns}
-    ok: dict[Var, bool] = {}
-    for e in graph.eqns:
-        for i, v in enumerate(e.inputs):
-            p = producers.get(v)
-            if p is None or p.prim.name != "broadcast_to":
-                continue
-            other = e.inputs[1 - i] if len(e.inputs) == 2 else None
-            good = (e.prim.name in _ELEMENTWISE and other is not None and other is not v
-                    and other.type.shape == e.out.type.shape
-                    and (producers.get(other) is None or producers[other].prim.name != "broadcast_to"))
-            ok[v] = ok.get(v, True) and good
-    outputs = set(graph.outputs)  # a set: `in` on a list would call Var.__eq__ (a comparison op)
-    return {v for v, good in ok.items() if good and v not in outputs}
+from ..options import Device
+from . import passes
+from .config import CompileOptions, current_options
+from .facts import record
+from .fusion import form_regions, fusion_order
+from .ir import Eqn, Graph, Var
+from .patterns import pair_cross_entropy
+from .plan import Schedule, build
+from .runner import generate, interpreter
 
 
-def _literal(v: Any) -> bool:
-    try:
-        return ast.literal_eval(repr(v)) == v and type(ast.literal_eval(repr(v))) is type(v)
-    except (ValueError, SyntaxError):
-        return False
+class Plan:
+    """What one input layout runs: the optimised graph, its items, schedule and runner."""
 
+    def __init__(self, graph: Graph, items: list[Any], schedule: Schedule, run: Any, source: str | None,
+                 stats: dict[str, int]) -> None:
+        self.graph, self.items, self.schedule, self.run = graph, items, schedule, run
+        self.source, self.stats = source, stats
 
-def _root(a: Any) -> Any:
-    """The array that owns ``a``'s memory (``a`` itself when it is not a view)."""
-    while getattr(a, "base", None) is not None:
-        a = a.base
-    return a
-
-
-def _unshare(out: Any, sources: tuple[Any, ...]) -> Any:
-    """``out`` (a view), or a copy of it where its memory belongs to one of ``sources``."""
-    root = id(_root(out))
-    return out.copy() if any(id(_root(s)) == root for s in sources) else out
+    def describe(self) -> str:
+        """The optimised graph with its fused regions, then the schedule."""
+        lines = [f"passes: {self.stats}"]
+        ins = ", ".join(f"v{v.id}: {v.type}" for v in self.graph.inputs)
+        lines.append(f"graph({ins}) {{")
+        for v in self.graph.consts:
+            lines.append(f"  v{v.id}: {v.type} = const")
+        for item in self.items:
+            lines.append(f"  {item}")
+        lines.append(f"  return {', '.join(f'v{v.id}' for v in self.graph.outputs)}")
+        lines.append("}")
+        return "\n".join(lines) + "\n" + str(self.schedule)
 
 
 class Executable:
     """A graph lowered for one backend: ``run(*inputs) -> list of outputs``."""
 
-    def __init__(self, graph: Graph, backend: ArrayBackend) -> None:
+    def __init__(self, graph: Graph, backend: ArrayBackend, options: CompileOptions | None = None) -> None:
         self.graph = graph
         self.backend = backend
-        names: dict[Any, str] = {}
-        env: dict[str, Any] = {"xp": backend.xp}
-        for i, v in enumerate(graph.inputs):
-            names[v] = f"a{i}"
-        for j, (v, value) in enumerate(graph.consts.items()):
-            names[v] = f"c{j}"
-            env[f"c{j}"] = backend.asarray(value, value.dtype)
-        last_use: dict[Any, int] = {}
-        for k, eqn in enumerate(graph.eqns):
-            for v in eqn.inputs:
-                last_use[v] = k
-        outputs = set(graph.outputs)
-        folded = foldable_broadcasts(graph)
-        lines = [f"def run({', '.join(names[v] for v in graph.inputs)}):"]
-        for k, eqn in enumerate(graph.eqns):
-            names[eqn.out] = f"v{eqn.out.id}"
-            if eqn.out in folded:
-                src = eqn.inputs[0]
-                shape = expand_for_broadcast(src.type.shape, eqn.params["shape"], eqn.params["axes"])
-                rhs = names[src] if shape == src.type.shape else f"{names[src]}.reshape({shape!r})"
-                lines.append(f"    {names[eqn.out]} = {rhs}")
-                continue
-            kernel = backend.resolve(eqn.prim)
-            if isinstance(kernel, partial) and kernel.args == (backend.xp,) and not kernel.keywords:
-                env[f"f{k}"] = kernel.func
-                call = [f"f{k}(xp"]
-            else:
-                env[f"f{k}"] = kernel
-                call = [f"f{k}("]
-            args = [names[v] for v in eqn.inputs]
-            for p, value in eqn.params.items():
-                if _literal(value):
-                    args.append(f"{p}={value!r}")
-                else:
-                    env[f"p{k}_{p}"] = value
-                    args.append(f"{p}=p{k}_{p}")
-            sep = ", " if call[0].endswith("xp") and args else ""
-            lines.append(f"    {names[eqn.out]} = {call[0]}{sep}{', '.join(args)})")
-            dead = [names[v] for v in set(eqn.inputs) if last_use.get(v) == k and v not in outputs
-                    and v not in graph.consts]
-            if dead:
-                lines.append(f"    del {', '.join(sorted(dead))}")
-        # Outputs never share memory with an input or a constant: the outputs that are those
-        # values are copied, and an output that is a view (reshape, transpose, slice, ...) is
-        # copied when its memory overlaps one of them.
-        # An output that owns its memory shares it only if it is a source itself (a kernel that
-        # returned its input), checked by id; a view goes to _unshare. Both cost nanoseconds.
-        aliased = set(graph.inputs) | set(graph.consts)
-        sources = [names[v] for v in graph.inputs] + [names[v] for v in graph.consts]
-        env["_unshare"], env["_getattr"] = _unshare, getattr
-        lines[1:1] = [f"    _src = ({', '.join(sources)}{',' if len(sources) == 1 else ''})",
-                      f"    _ids = {{{', '.join(f'id({n})' for n in sources)}}}" if sources else "    _ids = set()"]
-        outs = []
-        for v in graph.outputs:
-            n = names[v]
-            outs.append(f"{n}.copy()" if v in aliased else
-                        f"({n} if _getattr({n}, 'base', None) is None and id({n}) not in _ids "
-                        f"else _unshare({n}, _src))")
-        lines.append(f"    return [{', '.join(outs)}]")
-        if any(e.prim.name in backend.gemm_names for e in graph.eqns):  # one BLAS thread scope
-            env["_enter"], env["_exit"] = enter_scope, exit_scope
-            lines = [lines[0], "    _enter()", "    try:", *["    " + ln for ln in lines[1:]],
-                     "    finally:", "        _exit()"]
-        self.source = "\n".join(lines)
-        exec(compile(self.source, f"<torchlean graph {id(graph):x}>", "exec"), env)
-        self.run = env["run"]
+        self.options = options or current_options()
+        self.stats: dict[str, int] = {}
+        self.static_graph = passes.static_pipeline(graph, backend, self.options.passes, self.stats)
+        xp = backend.xp
+        self.consts = {v: backend.asarray(value, value.dtype) for v, value in self.static_graph.consts.items()}
+        self._xp = xp
+        self.plans: dict[tuple[Any, ...], Plan] = {}
+        self.last_plan: Plan | None = None
+        self._owner = threading.get_ident()
+        self._local = threading.local()
+        # one BLAS thread-count switch per run for a graph of small products (blas_threads)
+        self._blas_scope = any(e.prim.name in backend.gemm_names for e in graph.eqns)
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, *args: Any) -> list[Any]:
+        """Outputs for ``args``. A plan's buffers belong to one thread: the thread that made the
+        executable uses ``plans``; any other thread plans (and keeps) its own."""
+        key = tuple([a.strides for a in args])
+        plans = self.plans if threading.get_ident() == self._owner else self._thread_plans()
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = self._plan(args)
+        if not self._blas_scope:
+            return plan.run(*args)
+        enter_scope()
+        try:
+            return plan.run(*args)
+        finally:
+            exit_scope()
+
+    def _thread_plans(self) -> dict[tuple[Any, ...], Plan]:
+        plans = getattr(self._local, "plans", None)
+        if plans is None:
+            plans = self._local.plans = {}
+        return plans
+
+    @property
+    def source(self) -> str:
+        """Generated code of the latest plan ('' before the first call or when interpreted)."""
+        return (self.last_plan.source or "") if self.last_plan else ""
+
+    @property
+    def schedule(self) -> Schedule | None:
+        return self.last_plan.schedule if self.last_plan else None
+
+    def describe(self) -> str:
+        return self.last_plan.describe() if self.last_plan else str(self.static_graph)
+
+    # -- planning -----------------------------------------------------------------------------
+    def _plan(self, args: Sequence[Any]) -> Plan:
+        opts = self.options
+        g = self.static_graph
+        facts, _ = record(g, self.backend, self.consts, args)
+        stats = dict(self.stats)
+        if "simplify" in opts.passes:
+            g = passes.simplify(g, facts, stats)
+        if "dce" in opts.passes:
+            g = passes.dce(g, stats)
+        consts = {v: self.consts[v] for v in g.consts}
+        items: list[Eqn | Any] = list(g.eqns)
+        kernels = _fusion_backend(opts, self.backend)
+        if kernels is not None:
+            order = fusion_order(g, opts.fuse_inexact)
+            items = form_regions(order, g.outputs, opts.fuse_inexact, opts.fuse_min_ops, opts.fuse_max_ops,
+                                 opts.fuse_max_args)
+            kernels.compile_regions(items, facts)
+            stats["fused_regions"] = sum(1 for i in items if not isinstance(i, Eqn))
+        if self.backend.device is Device.CPU:
+            items = pair_cross_entropy(items, self._xp, facts)
+        sch = build(g, items, facts, consts, self.backend, opts.persistent_outputs)
+        if len(sch.steps) > opts.interpret_above:
+            run, source = interpreter(sch, self._xp), None
+        else:
+            run, source = generate(sch, self._xp)
+        plan = Plan(g, items, sch, run, source, stats)
+        self.last_plan = plan
+        return plan
+
+
+def _fusion_backend(opts: CompileOptions, backend: ArrayBackend) -> Any:
+    """The kernel generator for fused regions on this backend, or None (plain kernels)."""
+    if not opts.fusion or backend.device is not Device.CPU:
+        return None
+    from . import codegen_numba
+
+    return codegen_numba if codegen_numba.available() else None
+
+
+__all__ = ["Executable", "Plan", "Var"]

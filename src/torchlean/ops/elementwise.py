@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._core.registry import ZERO, defop
+from .._core.registry import ZERO, defop, set_impl_out
 from ._rules import binary_float, binary_numeric, unary_float, unary_numeric
 
 
@@ -202,3 +202,73 @@ power_p = defop(
     vjp=[lambda ops, g, out, x, *, p: ops.mul(g, _power_deriv(ops, out, x, p))],
     jvp=[lambda ops, t, out, x, *, p: ops.mul(t, _power_deriv(ops, out, x, p))],
 )
+
+
+# ----- out-variants: the same ufuncs writing into a preallocated buffer ---------------------
+# (the compiled path's memory-planned executor; each stores exactly what the kernel returns)
+def _sigmoid_out(xp, out, x):
+    xp.negative(x, out=out)
+    xp.logaddexp(0, out, out=out)
+    xp.negative(out, out=out)
+    return xp.exp(out, out=out)
+
+
+def _div_scalar_out(xp, out, x, *, c):
+    if c != 0:
+        return xp.divide(x, c, out=out)
+    out[...] = _div_scalar_impl(xp, x, c=c)
+    return out
+
+
+def _max_share_out(xp, out, a, b):
+    xp.greater(a, b, out=out)
+    out += xp.greater_equal(a, b)
+    out *= 0.5
+    return out
+
+
+def _clamp_out(xp, out, x, *, lo, hi):
+    xp.maximum(x, lo, out=out)
+    return xp.minimum(out, hi, out=out)
+
+
+for _prim, _fn in [
+    (add_p, lambda xp, out, a, b: xp.add(a, b, out=out)),
+    (sub_p, lambda xp, out, a, b: xp.subtract(a, b, out=out)),
+    (mul_p, lambda xp, out, a, b: xp.multiply(a, b, out=out)),
+    (div_p, lambda xp, out, a, b: xp.divide(a, b, out=out)),
+    (maximum_p, lambda xp, out, a, b: xp.maximum(a, b, out=out)),
+    (minimum_p, lambda xp, out, a, b: xp.minimum(a, b, out=out)),
+    (neg_p, lambda xp, out, x: xp.negative(x, out=out)),
+    (scale_p, lambda xp, out, x, *, c: xp.multiply(x, c, out=out)),
+    (div_scalar_p, _div_scalar_out),
+    (max_share_p, _max_share_out),
+    (add_scalar_p, lambda xp, out, x, *, c: xp.add(x, c, out=out)),
+    (sign_p, lambda xp, out, x: xp.sign(x, out=out)),
+    (step_p, lambda xp, out, x: xp.greater(x, 0, out=out)),
+    (abs_p, lambda xp, out, x: xp.abs(x, out=out)),
+    (relu_p, lambda xp, out, x: xp.maximum(x, 0, out=out)),
+    (exp_p, lambda xp, out, x: xp.exp(x, out=out)),
+    (log_p, lambda xp, out, x: xp.log(x, out=out)),
+    (inv_p, lambda xp, out, x: xp.reciprocal(x, out=out)),
+    (sigmoid_p, _sigmoid_out),
+    (tanh_p, lambda xp, out, x: xp.tanh(x, out=out)),
+    (softplus_p, lambda xp, out, x: xp.logaddexp(0, x, out=out)),
+    (sqrt_p, lambda xp, out, x: xp.sqrt(x, out=out)),
+    (clamp_p, _clamp_out),
+    (power_p, lambda xp, out, x, *, p: xp.power(x, p, out=out)),
+]:
+    set_impl_out(_prim, _fn)
+
+# The out-variants above that are one ufunc call, as ``(ufunc name, operands)``: an operand is
+# "a"/"b" (the inputs), a param name, or a literal. The compiled path's code generator emits
+# ``xp.<ufunc>(*operands, out)`` directly for these (tests check it matches ``impl_out``).
+UFUNC_FORMS: dict[str, tuple[str, tuple[object, ...]]] = {
+    "add": ("add", ("a", "b")), "sub": ("subtract", ("a", "b")), "mul": ("multiply", ("a", "b")),
+    "div": ("divide", ("a", "b")), "maximum": ("maximum", ("a", "b")), "minimum": ("minimum", ("a", "b")),
+    "neg": ("negative", ("a",)), "scale": ("multiply", ("a", "c")), "add_scalar": ("add", ("a", "c")),
+    "sign": ("sign", ("a",)), "step": ("greater", ("a", 0)), "abs": ("abs", ("a",)),
+    "relu": ("maximum", ("a", 0)), "exp": ("exp", ("a",)), "log": ("log", ("a",)),
+    "inv": ("reciprocal", ("a",)), "tanh": ("tanh", ("a",)), "softplus": ("logaddexp", (0, "a")),
+    "sqrt": ("sqrt", ("a",)), "power": ("power", ("a", "p")),
+}

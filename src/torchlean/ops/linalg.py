@@ -4,7 +4,7 @@ operands and broadcasts batch axes explicitly (PyTorch's ``torch.matmul`` semant
 from __future__ import annotations
 
 from .._core.errors import ShapeError
-from .._core.registry import defop
+from .._core.registry import defop, set_impl_out
 from .._core.types import TensorType, check_float
 
 
@@ -85,3 +85,21 @@ linear_p = defop(
     doc="x @ w.T + b for x (..., in); a primitive for speed: one node and one fused kernel "
         "instead of transpose, matmul, broadcast and add.",
 )
+
+
+# ----- out-variants (the compiled path writes into preallocated buffers) ----------------------
+def _linear_out(xp, out, w, b, x):
+    # ``out`` is laid out like _linear_impl's result: for 2-D x the transpose of a C-contiguous
+    # (out, N) array, so the product is written by the same (N, N)-layout GEMM.
+    if x.ndim == 2:
+        xp.matmul(w, x.T, out=out.T)
+    elif x.ndim == 1:
+        xp.matmul(w, x, out=out)
+    else:  # the kernel's reshape copies; keep its exact sequence (one temporary)
+        out[...] = xp.matmul(w, x.reshape(-1, x.shape[-1]).T).T.reshape(out.shape)
+    out += b
+    return out
+
+
+set_impl_out(matmul_p, lambda xp, out, a, b: xp.matmul(a, b, out=out))
+set_impl_out(linear_p, _linear_out)

@@ -204,3 +204,28 @@ bce_loss_p = defop(
         "stability: the clamped logs and PyTorch's gradient (x - t) / max(x (1 - x), 1e-12), "
         "finite at x = 0 and 1 where a composite's would be 0 * inf = NaN.",
 )
+
+
+def ce_and_grad_impl(xp, loss_out, grad_out, z, labels, *, ignore_index=-100):
+    """``cross_entropy(z, labels)`` into the 0-d ``loss_out`` and ``cross_entropy_grad(z,
+    labels)`` into ``grad_out`` (laid out like that kernel's result), sharing one label check,
+    one max, one exp and one row sum: exactly the two kernels' values, for the compiled path,
+    which pairs the two equations when a graph has both (a training step always does)."""
+    valid, count = _valid(xp, "cross_entropy", z, labels, ignore_index)
+    m = z.max(axis=-1, keepdims=True)
+    xp.subtract(z, m, out=grad_out)
+    xp.exp(grad_out, out=grad_out)
+    s = grad_out.sum(axis=-1, keepdims=True)
+    lse = xp.log(s[..., 0]) + m[..., 0]
+    rows = (xp.arange(z.shape[0]),) if z.ndim == 2 else ()
+    grad_out /= s
+    if valid is None:
+        loss_out[...] = ((lse - _pick(xp, z, labels)).sum() / count).astype(z.dtype)
+        grad_out[(*rows, labels)] -= 1
+    else:
+        idx = xp.where(valid, labels, 0)
+        total = xp.where(valid, lse - _pick(xp, z, idx), 0).sum()
+        loss_out[...] = xp.nan if count == 0 else (total / count).astype(z.dtype)
+        grad_out *= valid[..., None]
+        grad_out[(*rows, idx)] -= valid
+    grad_out /= max(count, 1)

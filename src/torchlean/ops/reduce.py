@@ -8,7 +8,7 @@ Reductions drop the reduced axes (the seed's ``shapeAfterSum``); the front end a
 from __future__ import annotations
 
 from .._core.errors import DTypeError, ShapeError
-from .._core.registry import defop
+from .._core.registry import defop, set_impl_out
 from .._core.types import TensorType
 
 
@@ -99,3 +99,18 @@ log_softmax_p = defop(
     jvp=[lambda ops, t, out, x, *, axis: ops.sub(t, _sum_back(ops, ops.mul(ops.exp(out), t), axis))],
     doc="x - max - log(sum(exp(x - max))) along one axis; a scalar gives 0.",
 )
+
+
+# ----- out-variants (the compiled path writes into preallocated buffers) ----------------------
+def _softmax_out(xp, out, x, *, axis):
+    if x.ndim == 0 or x.shape[axis] == 0:
+        out[...] = _softmax_impl(xp, x, axis=axis)
+        return out
+    xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
+    xp.exp(out, out=out)
+    out /= out.sum(axis=axis, keepdims=True)
+    return out
+
+
+set_impl_out(reduce_sum_p, lambda xp, out, x, *, axes: x.sum(axis=axes, out=out))
+set_impl_out(softmax_p, _softmax_out)

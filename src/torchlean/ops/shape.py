@@ -11,7 +11,7 @@ JVP two zero-pads), so the three are closed under differentiation. Axis permutat
 from __future__ import annotations
 
 from .._core.errors import DTypeError, ShapeError
-from .._core.registry import defop
+from .._core.registry import defop, set_impl_out
 from .._core.types import TensorType, check_float
 
 
@@ -124,3 +124,14 @@ concat_p = defop(
     doc="Concatenate two tensors along one axis (other axes equal). Primitive: one copy, where "
         "a composite would pad both operands and add.",
 )
+
+
+# ----- out-variants (the compiled path writes into preallocated buffers) ----------------------
+def _slice_transpose_out(xp, out, g, *, axis, start, size, step=1):
+    out.fill(0)
+    out[_index(axis, start, start + extent(g.shape[axis], step), step)] = g
+    return out
+
+
+set_impl_out(slice_transpose_p, _slice_transpose_out)
+set_impl_out(concat_p, lambda xp, out, a, b, *, axis: xp.concatenate((a, b), axis=axis, out=out))

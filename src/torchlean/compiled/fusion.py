@@ -1,0 +1,228 @@
+"""Elementwise fusion: group runs of elementwise equations into regions, one kernel each.
+
+A **region** is a backend-neutral description (its equations in order, the arrays it reads,
+the values it writes, one shape and dtype); ``codegen_numba`` turns it into a CPU kernel and
+a GPU backend can turn the same region into one CuPy kernel.
+
+How regions are found, in time linear in the graph:
+
+1. **Order.** The equations are re-listed in a topological order that keeps going with
+   elementwise equations of the current shape while any is ready (Kahn's algorithm with a
+   preference), so that, e.g., a gradient graph's backward chain follows its forward chain
+   instead of being cut by the loss's reduction.
+2. **Runs.** A region is a maximal run of consecutive equations of that order that are
+   elementwise, of one shape and float dtype, and fusable in that dtype (transcendental ops
+   only where ``fuse_inexact`` allows). ``broadcast_to`` equations of sources made before the
+   run may sit inside it, and any operand made by ``broadcast_to`` is read from its source
+   with broadcast indexing (the broadcast is never materialised). Because a run is contiguous
+   in a topological order, no path leaves it and comes back: fusing it never creates a cycle.
+3. **Outputs** are the run's values used after it or returned by the graph; the others live
+   only in registers. A run ends at ``fuse_max_ops`` equations, or earlier where its kernel
+   would take more than ``fuse_max_args`` arrays; pieces of equal structure share one compiled
+   kernel. Runs shorter than ``fuse_min_ops`` stay plain kernels.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any
+
+from .ir import Eqn, Graph, Var
+
+UNARY = frozenset({"neg", "scale", "div_scalar", "add_scalar", "sign", "step", "abs", "relu", "exp", "log", "inv",
+                   "sigmoid", "tanh", "softplus", "sqrt", "clamp", "power"})
+BINARY = frozenset({"add", "sub", "mul", "div", "maximum", "minimum", "max_share"})
+ELEMENTWISE = UNARY | BINARY
+# Ops whose numba result may differ from NumPy's in the last bits (another libm).
+INEXACT = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "power"})
+
+
+class Region:
+    """A fused group: ``eqns`` in order; ``inputs``, the arrays it reads (``reads[i]``: the
+    region axis each axis of input ``i`` runs along, as ``broadcast_to``'s ``axes``; an input
+    axis of length one is read at index 0; ``arg_of``: which input an equation operand from
+    outside the region reads); ``outputs``, the values it writes."""
+
+    __slots__ = ("arg_of", "dtype", "eqns", "flat", "inputs", "kernel", "outputs", "reads", "shape")
+
+    def __init__(self, eqns: list[Eqn], inputs: list[Var], reads: list[tuple[int, ...]], outputs: list[Var],
+                 arg_of: dict[Var, int]) -> None:
+        self.eqns, self.inputs, self.reads, self.outputs = eqns, inputs, reads, outputs
+        self.arg_of = arg_of
+        self.shape = eqns[0].out.type.shape
+        self.dtype = eqns[0].out.type.dtype
+        self.kernel: Any = None
+        # Axis order in which every full-shape array of the region is dense, when they all
+        # agree: the kernel then loops once over flat views in memory order (set by codegen).
+        self.flat: tuple[int, ...] | None = None
+
+    def label(self) -> str:
+        return "fused[" + ", ".join(e.prim.name for e in self.eqns) + "]"
+
+    def __str__(self) -> str:
+        ins = ", ".join(f"v{v.id}" for v in self.inputs)
+        outs = ", ".join(f"v{v.id}" for v in self.outputs)
+        reads = [f"    v{v.id} = broadcast_to[axes={self.reads[i]!r}](v{self.inputs[i].id})  (read in place)"
+                 for v, i in self.arg_of.items() if v is not self.inputs[i]]
+        body = "\n".join([*reads, *(f"    {e}" for e in self.eqns)])
+        return f"{outs} = fused({ins}) {{\n{body}\n  }}"
+
+
+def fusable(e: Eqn, inexact_ok: frozenset[str]) -> bool:
+    t = e.out.type
+    if e.prim.name not in ELEMENTWISE or t.dtype.kind != "f":
+        return False
+    return e.prim.name not in INEXACT or t.dtype.name in inexact_ok
+
+
+def fusion_order(graph: Graph, inexact_ok: frozenset[str]) -> list[Eqn]:
+    """A topological order of ``graph.eqns`` that continues elementwise runs (see above).
+
+    Among the ready equations it takes one of the current run's shape and dtype (fusable or
+    a broadcast to that shape) while there is one, else the earliest in the original order.
+    """
+    eqns = graph.eqns
+    producer = {e.out: k for k, e in enumerate(eqns)}
+    users: list[list[int]] = [[] for _ in eqns]
+    waiting = [0] * len(eqns)
+    for k, e in enumerate(eqns):
+        deps = {producer[v] for v in e.inputs if v in producer}
+        waiting[k] = len(deps)
+        for d in deps:
+            users[d].append(k)
+    key = [_run_key(e, inexact_ok) for e in eqns]
+    ready: dict[Any, list[int]] = {}  # run key (None: not fusable) -> heap of indices
+    for k in range(len(eqns)):
+        if waiting[k] == 0:
+            heapq.heappush(ready.setdefault(key[k], []), k)
+    order: list[Eqn] = []
+    current: Any = None
+    for _ in range(len(eqns)):
+        heap = ready.get(current) if current is not None else None
+        if not heap:
+            heap = min((h for h in ready.values() if h), key=lambda h: h[0])
+        k = heapq.heappop(heap)
+        current = key[k]
+        order.append(eqns[k])
+        for u in users[k]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready.setdefault(key[u], []), u)
+    return order
+
+
+def _run_key(e: Eqn, inexact_ok: frozenset[str]) -> Any:
+    if fusable(e, inexact_ok) or e.prim.name == "broadcast_to":
+        return (e.out.type.shape, e.out.type.dtype)
+    return None
+
+
+def form_regions(order: Sequence[Eqn], outputs: Sequence[Var], inexact_ok: frozenset[str],
+                 min_ops: int = 3, max_ops: int = 64, max_args: int = 32) -> list[Eqn | Region]:
+    """Cut ``order`` into plain equations and regions (see the module docstring).
+
+    A run also ends before its kernel would take more than ``max_args`` arrays (inputs plus
+    outputs): every array argument costs numba dispatch time on each call and compile time.
+    """
+    users_after: dict[Var, int] = {}  # value -> position of its last use
+    bcast = {e.out: e for e in order if e.prim.name == "broadcast_to"}
+    for k, e in enumerate(order):
+        for v in e.inputs:
+            users_after[v] = k
+    for v in outputs:
+        users_after[v] = len(order)
+    items: list[Eqn | Region] = []
+    k = 0
+    n = len(order)
+    while k < n:
+        e = order[k]
+        if not fusable(e, inexact_ok):
+            items.append(e)
+            k += 1
+            continue
+        shape, dtype = e.out.type.shape, e.out.type.dtype
+        run: list[Eqn] = []
+        bcasts: list[tuple[int, Eqn]] = []
+        inside: set[Var] = set()
+        reads: set[Var] = set()  # arrays read from outside the run
+        live: set[Var] = set()  # values made in the run and read after the current end
+        best = 0  # length of the longest prefix whose kernel takes at most max_args arrays
+        best_j = k
+        j = k
+        while j < n and len(run) < max_ops:
+            f = order[j]
+            if fusable(f, inexact_ok) and f.out.type.shape == shape and f.out.type.dtype == dtype:
+                reads.update(bcast[v].inputs[0] if v in bcast else v for v in f.inputs if v not in inside)
+                if len(reads) > max_args and run:
+                    break
+                live.difference_update([v for v in f.inputs if v in live and users_after[v] == j])
+                if users_after.get(f.out, -1) > j:
+                    live.add(f.out)
+                run.append(f)
+                inside.add(f.out)
+                if len(reads) + len(live) <= max_args or best == 0:
+                    best, best_j = len(run), j + 1
+                elif len(reads) + len(live) > 2 * max_args:  # unlikely to come back under: stop looking
+                    break
+            elif (f.prim.name == "broadcast_to" and f.out.type.shape == shape and f.out.type.dtype == dtype
+                  and f.inputs[0] not in inside):
+                bcasts.append((j, f))
+                inside.add(f.out)
+            else:
+                break
+            j += 1
+        j = best_j  # the run ends on its last fusable equation that keeps within max_args
+        del run[best:]
+        kept = [b for pos, b in bcasts if pos < j]
+        if len(run) < min_ops:
+            items.extend(order[k:j])
+            k = j
+            continue
+        items.extend(b for b in kept if users_after.get(b.out, -1) >= j)
+        items.append(_region(run, bcast, j, users_after))
+        k = j
+    return _drop_dead(items, outputs)
+
+
+def _drop_dead(items: list[Eqn | Region], outputs: Sequence[Var]) -> list[Eqn | Region]:
+    """Remove equations no later item or output reads (broadcasts now read by regions)."""
+    needed = set(outputs)
+    keep: list[Eqn | Region] = []
+    for item in reversed(items):
+        if isinstance(item, Region) or item.out in needed:
+            needed.update(item.inputs)
+        else:
+            continue
+        keep.append(item)
+    keep.reverse()
+    return keep
+
+
+def _region(run: list[Eqn], bcast: dict[Var, Eqn], stop: int, users_after: dict[Var, int]) -> Region:
+    """The region of ``run``; an operand made by ``broadcast_to`` is read from its source."""
+    made = {e.out for e in run}
+    source_of = bcast
+    shape = run[0].out.type.shape
+    inputs: list[Var] = []
+    reads: list[tuple[int, ...]] = []
+    full = tuple(range(len(shape)))
+    arg_of: dict[Var, int] = {}
+    index: dict[tuple[Var, tuple[int, ...]], int] = {}
+    for e in run:
+        for v in e.inputs:
+            if v in made or v in arg_of:
+                continue
+            b = source_of.get(v)
+            if b is not None:
+                src, read = b.inputs[0], tuple(b.params["axes"])
+            else:
+                src, read = v, full
+            i = index.get((src, read))
+            if i is None:
+                i = index[(src, read)] = len(inputs)
+                inputs.append(src)
+                reads.append(read)
+            arg_of[v] = i
+    outputs = [e.out for e in run if users_after.get(e.out, -1) >= stop]
+    return Region(run, inputs, reads, outputs, arg_of)
