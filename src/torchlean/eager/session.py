@@ -67,6 +67,7 @@ class Session(NatRefOps, SessionState, Ops):
     """
 
     _frame: str | None = None
+    note_module = None  # a trace records the modules it calls (their modes key its cache); a session does not
 
     def __init__(self, options: Options | None = None, **kwargs: Any) -> None:
         if options is not None and not isinstance(options, Options):

@@ -294,10 +294,12 @@ class Module:
         binder = _binder_of(args, kwargs)
         if binder is None:
             return self.forward(*args, **kwargs)
-        note = getattr(binder, "note_module", None)  # a trace: this module's mode is in its signature
+        note = getattr(binder, "note_module", None)  # a trace records the modules it calls
         if note is not None:
             note(self)
         stack = current_stack  # active(binder), inlined: one module call per layer per step
+        if stack and stack[-1] is binder:  # a submodule: its parent made the binder current
+            return self.forward(*args, **kwargs)
         stack.append(binder)
         try:
             return self.forward(*args, **kwargs)
@@ -323,6 +325,10 @@ class Module:
 
 
 def _binder_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if args and not kwargs:  # the common call: module(x)
+        a = args[0]
+        if a.__class__ is not Param and getattr(a, "__torchlean_tensor__", False):
+            return a.session
     for v in (*args, *kwargs.values()) if kwargs else args:
         if getattr(v, "__torchlean_tensor__", False) and not isinstance(v, Param):
             return v.session

@@ -26,8 +26,12 @@ def find_binder(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     """The binder of the first tensor among the arguments (one level into lists and tuples,
     for ``cat``/``stack``); a ``Param`` (which belongs to no session) only if nothing else is
     there, through the current binder. None if there is no tensor at all."""
+    if args:  # the common case: the first argument is a session's tensor
+        a = args[0]
+        if getattr(type(a), "__torchlean_tensor__", False) is True and not getattr(a, "_is_param", False):
+            return a.session
     fallback = None
-    for v in (*args, *kwargs.values()):
+    for v in (*args, *kwargs.values()) if kwargs else args:
         for u in (v if isinstance(v, (list, tuple)) else (v,)):
             if is_tensor(u):
                 if not getattr(u, "_is_param", False):

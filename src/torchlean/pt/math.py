@@ -326,7 +326,12 @@ class MathMethods:
             return reciprocal(self)
 
     def relu(self) -> Any:
-        return self.session.relu(self)
+        try:
+            return self.session.relu(self)
+        except DTypeError:  # an int64 tensor: F.relu keeps it int64, as PyTorch
+            from .nn_activation import relu
+
+            return relu(self)
 
     def abs(self) -> Any:
         return self.session.abs(self)

@@ -29,9 +29,13 @@ def _activation(name: str, fn: str, params: tuple[tuple[str, Any], ...] = (), do
         for k, v in values.items():
             setattr(self, k, v)
 
+    function = getattr(F, fn)
+    passed = [k for k in names if k != "inplace"]
+
     def forward(self: Any, input: Any) -> Any:  # noqa: A002
-        kw = {k: getattr(self, k) for k in names if k != "inplace"}
-        return getattr(F, fn)(input, **kw)
+        if not passed:
+            return function(input)
+        return function(input, **{k: getattr(self, k) for k in passed})
 
     def extra_repr(self: Any) -> str:
         return ", ".join(f"{k}={getattr(self, k)}" for k in names)
