@@ -128,6 +128,12 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     applies to class indices only. For probabilities, ``'mean'`` divides by the number of
     positions (``N * d1 * ...``), whatever the weights."""
     op = "cross_entropy"
+    if (weight is None and size_average is None and reduce is None and reduction == "mean"
+            and ignore_index.__class__ is int and label_smoothing.__class__ in (float, int) and label_smoothing == 0
+            and _plain_pair(input, target)):
+        # the common call (logits (N, C), int64 labels (N,)): what the checks below would pass on
+        # to, the fused primitive, which checks the labels itself
+        return input.session.cross_entropy(input, target, ignore_index)
     x, t, w, ignore, red, c = _common(op, input, target, weight, ignore_index, reduction, size_average, reduce)
     ls = number(op, "label_smoothing", label_smoothing, lo=0.0, hi=1.0)
     ops = x.session
@@ -150,6 +156,15 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     smooth = ops.where(valid, smooth, 0.0)
     smooth = _reduce_terms(ops, smooth, wt, red, want)
     return ops.add(ops.scale(nll, 1.0 - ls), ops.scale(smooth, ls / c))
+
+
+def _plain_pair(x: Any, t: Any) -> bool:
+    """Float logits (N, C) with C >= 1 and int64 labels (N,), both tensors of one session."""
+    xt, tt = getattr(x, "type", None), getattr(t, "type", None)
+    if xt is None or tt is None or getattr(x, "_is_param", False) or getattr(t, "_is_param", False):
+        return False
+    return (getattr(x, "session", None) is getattr(t, "session", 0) and xt.dtype.kind == "f"
+            and len(xt.shape) == 2 and xt.shape[1] >= 1 and tt.dtype == np.int64 and tt.shape == xt.shape[:1])
 
 
 def _cross_entropy_probs(op: str, ops: Any, x: Any, t: Any, w: Any, red: str, ls: float, c: int,
