@@ -95,36 +95,67 @@ class ModuleTrainer:
         """One optimizer step on ``batch``; returns the loss before the step (a 0-d array on the
         trainer's device). A module in eval mode is put in train mode first, as ``model.train()``
         before a PyTorch loop."""
-        if not self.module.training:  # a submodule the user put in eval (a frozen BatchNorm) stays so
-            self.module.train()
-        if self._fused is not None:  # plain SGD, compiled: one graph with the update inside
-            value = self._fused("ScalarTrainer.step", self._batch(batch))
-            if value is not None:
-                return value
-        loss = self._loss_of(batch)
-        loss.backward()
-        self.optimizer.step()
-        self.optimizer.zero_grad()
-        return loss._v
+        snap = self._snapshot()
+        try:
+            if not self.module.training:  # a submodule the user put in eval (a frozen BatchNorm) stays so
+                self.module.train()
+            if self._fused is not None:  # plain SGD, compiled: one graph with the update inside
+                value = self._fused("ScalarTrainer.step", self._batch(batch))
+                if value is not None:
+                    return value
+            loss = self._loss_of(batch)
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            return loss._v
+        except BaseException:
+            self._restore(snap)
+            raise
 
     def forward(self, *batch: Any) -> Any:
         """The loss on ``batch`` without recording a graph (the module's current mode)."""
-        with self.session.no_grad():
-            return self._loss_of(batch)._v
+        snap = self._snapshot()
+        try:
+            with self.session.no_grad():
+                return self._loss_of(batch)._v
+        except BaseException:
+            self._restore(snap)
+            raise
 
     def backward(self, *batch: Any) -> list[Any]:
         """Gradients of the loss aligned with ``module.parameters()`` (``None`` for frozen ones);
         no step, and ``Param.grad`` is left as it was."""
-        params = list(self.module.parameters())
-        before = [p.grad for p in params]
-        loss = self._loss_of(batch)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        grads = [None if p.grad is None else p.grad for p in params]
-        for p, g in zip(params, before):
-            p.grad = g
+        snap = self._snapshot()
+        try:
+            loss = self._loss_of(batch)
+            for p, _ in snap[1]:
+                p.grad = None
+            loss.backward()
+            grads = [p.grad for p, _ in snap[1]]
+        except BaseException:
+            self._restore(snap)
+            raise
+        self._restore(snap, grads_only=True)
         return grads
+
+    # -- atomicity: a failed call leaves the module, its gradients and the stream as they were --
+    def _snapshot(self) -> tuple[list[Any], list[Any], int, list[Any]]:
+        bufs = [(b, b._host, b._host_current, b._mirror, b._mirror_backend) for b in self.module.buffers()]
+        grads = [(p, p.grad) for p in self.module.parameters()]
+        modes = [(m, m.training) for m in self.module.modules()]
+        return bufs, grads, self.session.rng_counter, modes
+
+    def _restore(self, snap: tuple[list[Any], list[Any], int, list[Any]], grads_only: bool = False) -> None:
+        bufs, grads, counter, modes = snap
+        for p, g in grads:
+            p.grad = g
+        if grads_only:
+            return
+        for b, host, current, mirror, backend in bufs:  # assign replaces arrays: the old ones are intact
+            b._host, b._host_current, b._mirror, b._mirror_backend = host, current, mirror, backend
+        for m, training in modes:
+            object.__setattr__(m, "training", training)
+        self.session.rng_counter = counter
 
     def get_params(self) -> list[Any]:
         """Host copies of the parameters, in ``module.parameters()`` order."""

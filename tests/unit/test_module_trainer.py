@@ -191,3 +191,27 @@ def test_fused_sgd_step_with_batchnorm_buffers_param_groups_and_frozen_params():
     tl.manual_seed(1)
     np.testing.assert_array_equal(fused_model[3].bias.value, build()[3].bias.value)
     assert all(p.grad is None for p in fused_model.parameters())
+
+
+@pytest.mark.parametrize("backend", ["eager", "compiled"])
+@pytest.mark.parametrize("method", ["step", "forward", "backward"])
+def test_a_failed_call_leaves_module_buffers_gradients_stream_and_modes_as_they_were(backend, method):
+    tl.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 10), nn.BatchNorm1d(10), nn.Dropout(0.2))
+    model.eval()
+    tr = tl.ScalarTrainer(model, F.cross_entropy, optimizer=tl.optim.SGD(model.parameters(), lr=0.1),
+                          options=tl.Options(backend=backend))
+    tr.step(X[:8], Y[:8])  # a first good step (train mode): running statistics and the stream move
+    model.eval()
+    bad_calls = [((X[:4], Y[:4] + 20), tl.ArgumentError), ((X[:4], -Y[:4] - 1), tl.ArgumentError),
+                 ((X[:4, :3], Y[:4]), tl.ShapeError)]
+    for args, error in bad_calls:
+        state = {k: v.copy() for k, v in model.state_dict().items()}
+        rng = tr.session.rng_state()
+        with pytest.raises(error):
+            getattr(tr, method)(*args)
+        for k, v in model.state_dict().items():
+            np.testing.assert_array_equal(v, state[k], err_msg=k)
+        assert all(p.grad is None for p in model.parameters())
+        assert tr.session.rng_state() == rng
+        assert not any(m.training for m in model.modules())
