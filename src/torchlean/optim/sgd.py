@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .._core.errors import ArgumentError
 from . import rules, validate
-from .base import DIFFERENTIABLE, FOREACH, FUSED, Optimizer, on_device
+from .base import _CPU, DIFFERENTIABLE, FOREACH, FUSED, Optimizer, on_device
 
 
 class SGD(Optimizer):
@@ -39,6 +41,22 @@ class SGD(Optimizer):
 
     def _state_spec(self, group):
         return (), ("momentum_buffer",), {}
+
+    def _apply(self, work):
+        """Plain SGD on host arrays (no momentum, decay or maximize: no state) in one tight loop,
+        ``(-lr) g + p`` as ``_update`` computes it; anything else takes the general path."""
+        for hp, p, g in work:
+            if (g.__class__ is not np.ndarray or hp["momentum"] != 0 or hp["weight_decay"] != 0 or hp["maximize"]
+                    or p in self.state):
+                return super()._apply(work)
+        new = []
+        for hp, p, g in work:
+            t = np.multiply(g, -hp["lr"])
+            t += p.array_on(_CPU)
+            new.append(t)
+        for (_, p, _), t in zip(work, new):  # commit: nothing below can fail
+            p.assign(_CPU, t)
+        self._opt_called = True
 
     def _update(self, ops, hp, p, g, state):
         lr, momentum, wd = hp["lr"], hp["momentum"], hp["weight_decay"]
