@@ -158,15 +158,17 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
         roots[s] = (s,)
         return s
 
-    def flat_view(s: int, perm: tuple[int, ...]) -> int:
-        """A 1-D view of slot ``s`` in memory order (made once for fixed arrays)."""
+    def flat_view(s: int, perm: tuple[int, ...], written: bool) -> int:
+        """A 1-D view of slot ``s`` in memory order (made once for fixed arrays). A fresh output
+        the fused step writes is allocated by its view; one it reads was computed earlier."""
         fn = _flatten(perm)
         if kind[s] in static_kinds:
             f = sch.new_slot(STATIC, None)
             pending.append((f, fn, s))
         else:
             f = sch.new_slot(RUNTIME, None)
-            steps.append(Step("view", fn, (s,), (f,), {}, "flatten", (s,) if kind[s] == FRESH else ()))
+            alloc = (s,) if written and kind[s] == FRESH else ()
+            steps.append(Step("view", fn, (s,), (f,), {}, "flatten", alloc))
         roots[f] = roots.get(s, ())
         return f
 
@@ -180,8 +182,8 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
                                   tuple([s for s in outs if kind[s] == FRESH])))
                 continue
             shape = item.shape
-            args = tuple([flat_view(s, flat) if v.type.shape == shape else s
-                          for s, v in zip(ins, item.inputs)] + [flat_view(s, flat) for s in outs])
+            args = tuple([flat_view(s, flat, False) if v.type.shape == shape else s
+                          for s, v in zip(ins, item.inputs)] + [flat_view(s, flat, True) for s in outs])
             steps.append(Step("fused", item.kernel, ins, outs, {}, item.label() + "(flat)", args=args))
             continue
         e = item
