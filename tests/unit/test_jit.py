@@ -167,3 +167,25 @@ def test_a_function_closing_over_a_module_retraces_when_its_mode_changes():
     model.train()
     f(x)
     assert f.cache_size == 2 and f.traces == 2
+
+
+def test_inputs_and_parameters_the_outputs_do_not_reach_get_no_gradient_as_in_pytorch():
+    import torchlean.nn as nn
+
+    s = tl.Session(dtype=np.float64)
+    a = s.input(np.ones((2, 3)), requires_grad=True)
+    b = s.input(np.ones(3), requires_grad=True)
+    tl.compile(lambda a, b: (a * 2).sum())(a, b).backward()
+    np.testing.assert_array_equal(a.grad, np.full((2, 3), 2.0))
+    assert b.grad is None  # not zeros: unused
+
+    tl.manual_seed(0)
+    lin = nn.Linear(3, 2).double()
+    scale = nn.Linear(3, 1).double()
+    f = tl.compile(lambda x: lin(x) * scale(x).detach())  # scale's parameters only through detach
+    f(s.input(np.ones((4, 3)))).sum().backward()
+    assert lin.weight.grad is not None and scale.weight.grad is None and scale.bias.grad is None
+    opt = tl.optim.AdamW(list(lin.parameters()) + list(scale.parameters()), lr=0.1)
+    before = scale.weight.value.copy()
+    opt.step()  # AdamW skips a parameter without a gradient (its decay too), as torch.optim
+    np.testing.assert_array_equal(scale.weight.value, before)

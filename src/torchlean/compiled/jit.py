@@ -63,13 +63,19 @@ class _Entry:
         return exe
 
     def vjp_parts(self) -> tuple[Graph, Graph, list[Var], list[bool]]:
-        """Forward-with-residuals and backward graphs, differentiating every float input."""
+        """Forward-with-residuals and backward graphs, differentiating every float input the
+        float outputs depend on (an input they do not reach gets no gradient, ``None`` as in
+        PyTorch, rather than zeros: an optimizer then skips an unused parameter)."""
         if self.split is None:
             g = self.graph
-            wrt = [v.type.dtype.kind == "f" for v in g.inputs]
+            floats = [v for v in g.outputs[:self.n_out] if v.type.dtype.kind == "f"]
+            reached = {id(v) for v in floats}  # by id: Var overloads ==
+            for eqn in reversed(g.eqns):
+                if id(eqn.out) in reached:
+                    reached.update(id(v) for v, m in zip(eqn.inputs, eqn.prim.grad_mask) if m)
+            wrt = [v.type.dtype.kind == "f" and id(v) in reached for v in g.inputs]
             if self.rng_ops:
                 wrt[-1] = False
-            floats = [v for v in g.outputs[:self.n_out] if v.type.dtype.kind == "f"]
             updates = g.outputs[self.n_out:]
             # differentiate the float outputs only (buffer updates are values): a view of the graph
             view = Graph()
