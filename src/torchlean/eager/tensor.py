@@ -43,23 +43,29 @@ class TensorRef(TensorMethods):
     type: TensorType
 
     # -- the hot operators -----------------------------------------------------------------
-    # A float tensor with a Python float, or two float tensors of one shape, is one primitive
-    # (the session's own fast case): bound directly, without the public op's frame, since a
-    # single bind records nothing unless it succeeds. Anything else, and any failure, takes the
-    # session's public op, which applies PyTorch's promotion and raises the error naming it.
+    # A float tensor with a Python float, or two float tensors of one shape, all of the current
+    # generation of one session, is one primitive (the session's own fast case): bound directly,
+    # without the public op's frame, since such a bind changes nothing unless it succeeds (no
+    # argument needs adopting). Anything else, and any failure, takes the session's public op,
+    # which applies PyTorch's promotion and raises the error naming it.
+    def _fast_pair(self, o: Any) -> bool:
+        s = self.session
+        return (o.__class__ is TensorRef and o.session is s and o.epoch == self.epoch == s.tape.epoch
+                and o.type.shape == self.type.shape)
+
     def __add__(self, o: Any) -> Any:
         if self.type.dtype.kind == "f":
             try:
-                if o.__class__ is float:
+                if o.__class__ is float and self.epoch == self.session.tape.epoch:
                     return self.session.bind(_ADD_SCALAR, self, c=o)
-                if o.__class__ is TensorRef and o.type.shape == self.type.shape:
+                if self._fast_pair(o):
                     return self.session.bind(_ADD, self, o)
             except Exception:  # redone below as the public op, which names it
                 pass
         return TensorMethods.__add__(self, o)
 
     def __radd__(self, o: Any) -> Any:
-        if o.__class__ is float and self.type.dtype.kind == "f":
+        if o.__class__ is float and self.type.dtype.kind == "f" and self.epoch == self.session.tape.epoch:
             try:
                 return self.session.bind(_ADD_SCALAR, self, c=o)
             except Exception:
@@ -69,9 +75,9 @@ class TensorRef(TensorMethods):
     def __sub__(self, o: Any) -> Any:
         if self.type.dtype.kind == "f":
             try:
-                if o.__class__ is float:
+                if o.__class__ is float and self.epoch == self.session.tape.epoch:
                     return self.session.bind(_ADD_SCALAR, self, c=-o)
-                if o.__class__ is TensorRef and o.type.shape == self.type.shape:
+                if self._fast_pair(o):
                     return self.session.bind(_SUB, self, o)
             except Exception:
                 pass
@@ -80,16 +86,16 @@ class TensorRef(TensorMethods):
     def __mul__(self, o: Any) -> Any:
         if self.type.dtype.kind == "f":
             try:
-                if o.__class__ is float:
+                if o.__class__ is float and self.epoch == self.session.tape.epoch:
                     return self.session.bind(_SCALE, self, c=o)
-                if o.__class__ is TensorRef and o.type.shape == self.type.shape:
+                if self._fast_pair(o):
                     return self.session.bind(_MUL, self, o)
             except Exception:
                 pass
         return TensorMethods.__mul__(self, o)
 
     def __rmul__(self, o: Any) -> Any:
-        if o.__class__ is float and self.type.dtype.kind == "f":
+        if o.__class__ is float and self.type.dtype.kind == "f" and self.epoch == self.session.tape.epoch:
             try:
                 return self.session.bind(_SCALE, self, c=o)
             except Exception:
@@ -249,7 +255,7 @@ def _unary_fast(name: str) -> Any:
     prim, slow = P[name], getattr(TensorMethods, name)
 
     def method(self: TensorRef) -> Any:
-        if self.type.dtype.kind == "f":
+        if self.type.dtype.kind == "f" and self.epoch == self.session.tape.epoch:
             try:
                 return self.session.bind(prim, self)
             except Exception:  # redone below as the public op, which names it
