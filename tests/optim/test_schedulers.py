@@ -29,6 +29,11 @@ SCHEDULERS = {
     "OneCycleLR-three-phase-linear": lambda L, o: L.OneCycleLR(o, 0.05, total_steps=60, three_phase=True,
                                                                anneal_strategy="linear", pct_start=0.25),
     "ReduceLROnPlateau": lambda L, o: L.ReduceLROnPlateau(o, patience=2, cooldown=1, factor=0.5, threshold=1e-3),
+    "PolynomialLR": lambda L, o: L.PolynomialLR(o, total_iters=30, power=1.5),
+    "CosineAnnealingWarmRestarts": lambda L, o: L.CosineAnnealingWarmRestarts(o, T_0=6, T_mult=2, eta_min=0.001),
+    "CyclicLR": lambda L, o: L.CyclicLR(o, [0.01, 0.005], [0.05, 0.02], step_size_up=5, mode="triangular2"),
+    "CyclicLR-exp-range": lambda L, o: L.CyclicLR(o, 0.01, 0.05, step_size_up=4, step_size_down=7, mode="exp_range",
+                                                  gamma=0.95),
     "SequentialLR": lambda L, o: L.SequentialLR(
         o, [L.LinearLR(o, 0.1, total_iters=5), L.CosineAnnealingLR(o, 20), L.ExponentialLR(o, 0.9)], [5, 25]),
 }

@@ -12,7 +12,8 @@ import torchlean.nn.utils as tl_utils
 
 OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
 SCHEDULERS = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "LambdaLR", "OneCycleLR",
-              "ReduceLROnPlateau", "SequentialLR", "LRScheduler"]
+              "ReduceLROnPlateau", "SequentialLR", "LRScheduler", "PolynomialLR", "CosineAnnealingWarmRestarts",
+              "CyclicLR"]
 
 
 def _shape(fn):

@@ -3,10 +3,12 @@ signatures, formulas and state dicts; every constructor, step and ``load_state_d
 succeeds or changes nothing."""
 
 from .base import LRScheduler
+from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, PolynomialLR
 from .onecycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
 from .schedules import CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
 from .sequential import SequentialLR
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
-           "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR"]
+__all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ExponentialLR", "LRScheduler",
+           "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
+           "StepLR"]
