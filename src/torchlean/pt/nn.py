@@ -10,17 +10,29 @@ in ``docs/for-pytorch-users/nn.md``.
 
 from __future__ import annotations
 
-from . import nn_activation, nn_attention, nn_batchnorm, nn_dropout, nn_loss, nn_loss_class, nn_norm, nn_sparse
+from . import (
+               nn_activation,
+               nn_attention,
+               nn_batchnorm,
+               nn_dropout,
+               nn_extra,
+               nn_loss,
+               nn_loss_class,
+               nn_norm,
+               nn_sparse,
+)
 from .nn_activation import *  # noqa: F403
 from .nn_attention import *  # noqa: F403
 from .nn_batchnorm import *  # noqa: F403
 from .nn_dropout import *  # noqa: F403
+from .nn_extra import *  # noqa: F403
 from .nn_loss import *  # noqa: F403
 from .nn_loss_class import *  # noqa: F403
 from .nn_norm import *  # noqa: F403
 from .nn_sparse import *  # noqa: F403
 
 __all__: list[str] = sorted({
-    *nn_activation.__all__, *nn_attention.__all__, *nn_batchnorm.__all__, *nn_dropout.__all__, *nn_loss.__all__,
+    *nn_activation.__all__, *nn_attention.__all__, *nn_batchnorm.__all__, *nn_dropout.__all__, *nn_extra.__all__,
+    *nn_loss.__all__,
     *nn_loss_class.__all__, *nn_norm.__all__, *nn_sparse.__all__,
 })
