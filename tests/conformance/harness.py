@@ -365,7 +365,9 @@ def _check_jvp_fd(ctx: Context, s: Any, refs: list[Any], got: Any, want: Any, ou
                   diff: list[int], res: SampleResult, result: VariantResult) -> None:
     import torch
 
-    tangents = {i: ctx.rng.standard_normal(ctx.leaves[i].array.shape) for i in diff}
+    tangents = {i: ctx.rng.standard_normal(ctx.leaves[i].array.shape) for i in diff if i not in ctx.entry.fixed}
+    if not tangents:
+        return
 
     def fd(h: float) -> list[np.ndarray]:
         def at(sign: float) -> list[Any]:
@@ -383,7 +385,7 @@ def _check_jvp_fd(ctx: Context, s: Any, refs: list[Any], got: Any, want: Any, ou
         result.fd_nonsmooth += 1
         return
     gots = flat(got)
-    tmap = {refs[i]: tangents[i] for i in diff}
+    tmap = {refs[i]: tangents[i] for i in diff if i in tangents}
     for k, want_t in zip(outs, d1):
         o = gots[k]
         if not o.requires_grad:  # torchlean says no derivative: its JVP is zero

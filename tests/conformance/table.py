@@ -114,7 +114,10 @@ class Entry:
     ``dtype``: the sample dtype (float64 unless the op has no float64 samples: the bitwise ops
     take bool, ``one_hot`` int64). ``random(sample) -> bool`` marks samples whose result is
     random (dropout in training): those are checked by ``prop`` (or for shape and dtype only),
-    not against PyTorch's numbers. ``rtol``/``atol`` override the forward/VJP tolerances."""
+    not against PyTorch's numbers. ``rtol``/``atol`` override the forward/VJP tolerances.
+    ``fixed``: tensor arguments (by position among the sample's tensors) that the JVP check does
+    not perturb, where the op branches on their values (the +-1 targets of the margin losses:
+    finite differences would step across the branch, which no derivative describes)."""
 
     opinfo: str
     variants: tuple[Variant, ...]
@@ -123,6 +126,7 @@ class Entry:
     prop: str = ""
     rtol: float | None = None
     atol: float | None = None
+    fixed: tuple[int, ...] = ()  # tensor arguments the finite-difference JVP check keeps fixed
 
 
 def _where(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -233,7 +237,11 @@ _FUNCTIONAL = [Entry("nn.functional." + n, (F(n.split(".")[0]),)) for n in (
     "binary_cross_entropy_with_logits", "kl_div", "interpolate.nearest", "interpolate.linear",
     "interpolate.bilinear", "interpolate.nearest-exact", "interpolate.bicubic", "interpolate.trilinear",
     "interpolate.area", "upsample_nearest", "upsample_bilinear", "unfold", "pixel_shuffle", "pixel_unshuffle",
-    "adaptive_max_pool3d", "glu", "bilinear", "feature_alpha_dropout.without_train")]
+    "adaptive_max_pool3d", "glu", "bilinear", "feature_alpha_dropout.without_train", "softsign", "tanhshrink",
+    "hardshrink", "softshrink", "threshold", "prelu", "soft_margin_loss", "margin_ranking_loss",
+    "triplet_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss")]
+_FUNCTIONAL += [Entry("nn.functional.hinge_embedding_loss", (F("hinge_embedding_loss"),), fixed=(1,)),
+                Entry("nn.functional.cosine_embedding_loss", (F("cosine_embedding_loss"),), fixed=(2,))]
 _FUNCTIONAL += [
     Entry("nn.functional.dropout", (F("dropout"),), random=_dropout_random, prop="dropout"),
     Entry("nn.functional.dropout2d", (F("dropout2d"),), random=_dropout_random, prop="dropout"),

@@ -78,8 +78,7 @@ def prelu(input: Any, weight: Any) -> Any:  # noqa: A002
         channels = x.shape[1] if x.ndim >= 2 else 1
         raise ShapeError(f"{op}: weight must have 1 element or one per channel ({channels}), got shape "
                          f"{tuple(w.shape)} for input {tuple(x.shape)}")
-    if w.numel() != 1:
-        w = w.reshape((1, w.numel()) + (1,) * (x.ndim - 2))
+    w = w.reshape(()) if w.numel() == 1 else w.reshape((1, w.numel()) + (1,) * (x.ndim - 2))
     return where(x >= 0, x, w * x)
 
 
