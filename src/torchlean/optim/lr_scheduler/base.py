@@ -75,6 +75,59 @@ def lr_list(name: str, n: int) -> Field:
     return check
 
 
+def choice(name: str, options: tuple[str, ...]) -> Field:
+    """A field holding one of ``options``."""
+
+    def check(op: str, v: Any) -> str:
+        if v not in options:
+            raise ArgumentError(f"{op}: {name} must be one of {list(options)}, got {v!r}")
+        return v
+
+    return check
+
+
+def set_momentum(group: Any, value: float, use_beta1: bool) -> None:
+    """A group's momentum: SGD's ``momentum`` or the first of Adam's ``betas``."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+def momentum_bounds(op: str, optimizer: Optimizer, base_momentum: Any, max_momentum: Any
+                    ) -> tuple[list[float], list[float]]:
+    """``(highs, lows)`` per group for ``cycle_momentum``, checked (beta1 in [0, 1])."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ArgumentError(f"{op}: cycle_momentum needs an optimizer with momentum or betas, got "
+                            f"{type(optimizer).__name__}")
+    check = validate.unit_interval if "betas" in optimizer.defaults else validate.non_negative
+    return (per_group(op, "max_momentum", optimizer, max_momentum, check("max_momentum")),
+            per_group(op, "base_momentum", optimizer, base_momentum, check("base_momentum")))
+
+
+def start_momenta(optimizer: Optimizer, highs: list[float], lows: list[float], use_beta1: bool) -> None:
+    """Start each group at its high momentum and record both bounds in it (torch's keys)."""
+    for g, hi, lo in zip(optimizer.param_groups, highs, lows):
+        set_momentum(g, hi, use_beta1)
+        g.update(max_momentum=hi, base_momentum=lo)
+
+
+class CyclesMomentum:
+    """Mixin of the schedulers that move the momentum with the rate: ``get_lr`` leaves the new
+    momenta in ``_momenta`` (or None), ``_commit`` writes both."""
+
+    _momenta: list[float] | None
+    use_beta1: bool
+    optimizer: Optimizer
+
+    def _commit(self, lrs: list[float]) -> None:
+        moms, self._momenta = self._momenta, None
+        for i, g in enumerate(self.optimizer.param_groups):
+            g["lr"] = lrs[i]
+            if moms is not None:
+                set_momentum(g, moms[i], self.use_beta1)
+
+
 def run_user(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a user's function; its errors pass through unrenamed."""
     from ..._core.guard import mark_user

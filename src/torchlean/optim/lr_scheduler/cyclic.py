@@ -19,7 +19,17 @@ from typing import Any, ClassVar
 from ..._core.errors import ArgumentError
 from .. import validate
 from ..base import Optimizer
-from .base import LRScheduler, atomic, check_optimizer, per_group, run_user
+from .base import (
+    CyclesMomentum,
+    LRScheduler,
+    atomic,
+    check_optimizer,
+    choice,
+    momentum_bounds,
+    per_group,
+    run_user,
+    start_momenta,
+)
 
 
 class PolynomialLR(LRScheduler):
@@ -106,23 +116,14 @@ def _floats(name: str, n: int) -> Any:
     return check
 
 
-def _choice(name: str, options: tuple[str, ...]) -> Any:
-    def check(op: str, v: Any) -> str:
-        if v not in options:
-            raise ArgumentError(f"{op}: {name} must be one of {list(options)}, got {v!r}")
-        return v
-
-    return check
-
-
-class CyclicLR(LRScheduler):
+class CyclicLR(CyclesMomentum, LRScheduler):
     """Cyclical learning rates (and inverse momentum) between ``base_lr`` and ``max_lr``; call
     ``step()`` after every batch. A custom ``scale_fn`` is saved in the state dict only when it
     is a callable object (its attributes), as torch."""
 
     _fields: ClassVar = {"total_size": validate.positive("total_size"), "step_ratio": validate.real("step_ratio"),
-                         "mode": _choice("mode", _MODES), "gamma": validate.real("gamma"),
-                         "scale_mode": _choice("scale_mode", ("cycle", "iterations")),
+                         "mode": choice("mode", _MODES), "gamma": validate.real("gamma"),
+                         "scale_mode": choice("scale_mode", ("cycle", "iterations")),
                          "cycle_momentum": validate.flag("cycle_momentum"), "use_beta1": validate.flag("use_beta1")}
 
     def __init__(self, optimizer: Optimizer, base_lr: float | list[float], max_lr: float | list[float],
@@ -139,19 +140,14 @@ class CyclicLR(LRScheduler):
         if scale_fn is not None and not callable(scale_fn):
             raise ArgumentError(f"{op}: scale_fn must be callable or None, got {type(scale_fn).__name__}")
         if scale_fn is None:
-            mode = _choice("mode", _MODES)(op, mode)
+            mode = choice("mode", _MODES)(op, mode)
             scale_mode = "iterations" if mode == "exp_range" else "cycle"
         else:
-            scale_mode = _choice("scale_mode", ("cycle", "iterations"))(op, scale_mode)
+            scale_mode = choice("scale_mode", ("cycle", "iterations"))(op, scale_mode)
         cycle = validate.flag("cycle_momentum")(op, cycle_momentum)
         use_beta1 = "betas" in optimizer.defaults
         if cycle:
-            if "momentum" not in optimizer.defaults and not use_beta1:
-                raise ArgumentError(f"{op}: cycle_momentum needs an optimizer with momentum or betas, got "
-                                    f"{type(optimizer).__name__}")
-            check = validate.unit_interval if use_beta1 else validate.non_negative
-            self.base_momentums = per_group(op, "base_momentum", optimizer, base_momentum, check("base_momentum"))
-            self.max_momentums = per_group(op, "max_momentum", optimizer, max_momentum, check("max_momentum"))
+            self.max_momentums, self.base_momentums = momentum_bounds(op, optimizer, base_momentum, max_momentum)
         self.max_lrs = max_lrs
         self.total_size = float(up) + float(down)
         self.step_ratio = float(up) / self.total_size
@@ -164,12 +160,7 @@ class CyclicLR(LRScheduler):
                 for g, lr in zip(optimizer.param_groups, base_lrs):
                     g["lr"] = lr
                 if cycle:
-                    for g, hi, lo in zip(optimizer.param_groups, self.max_momentums, self.base_momentums):
-                        if use_beta1:
-                            g["betas"] = (hi, *g["betas"][1:])
-                        else:
-                            g["momentum"] = hi
-                        g.update(max_momentum=hi, base_momentum=lo)
+                    start_momenta(optimizer, self.max_momentums, self.base_momentums, use_beta1)
             super().__init__(optimizer, last_epoch)
             self.base_lrs = base_lrs
 
@@ -195,15 +186,6 @@ class CyclicLR(LRScheduler):
             self._momenta = [hi - (hi - lo) * factor * scale for lo, hi in zip(self.base_momentums, self.max_momentums)]
         return lrs
 
-    def _commit(self, lrs: list[float]) -> None:
-        moms, self._momenta = self._momenta, None
-        for i, g in enumerate(self.optimizer.param_groups):
-            g["lr"] = lrs[i]
-            if moms is not None:
-                if self.use_beta1:
-                    g["betas"] = (moms[i], *g["betas"][1:])
-                else:
-                    g["momentum"] = moms[i]
 
     def _all_fields(self) -> dict[str, Any]:
         n = len(self.optimizer.param_groups)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from ..._core.errors import ArgumentError
 from .. import validate
 from ..base import Optimizer
-from .base import LRScheduler, atomic, check_optimizer, per_group
+from .base import CyclesMomentum, LRScheduler, atomic, check_optimizer, momentum_bounds, per_group, start_momenta
 
 _KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
@@ -46,7 +46,7 @@ def _strategy(op: str, v: Any) -> str:
     return v
 
 
-class OneCycleLR(LRScheduler):
+class OneCycleLR(CyclesMomentum, LRScheduler):
     """The 1cycle learning-rate (and momentum) policy; call ``step()`` after every batch."""
 
     _fields: ClassVar = {"total_steps": validate.integer("total_steps", 1), "_schedule_phases": _phases,
@@ -95,12 +95,7 @@ class OneCycleLR(LRScheduler):
         cycle = validate.flag("cycle_momentum")(op, cycle_momentum)
         use_beta1 = "betas" in optimizer.defaults
         if cycle:
-            if "momentum" not in optimizer.defaults and not use_beta1:
-                raise ArgumentError(f"{op}: cycle_momentum needs an optimizer with momentum or betas, got "
-                                    f"{type(optimizer).__name__}")
-            check = validate.unit_interval if use_beta1 else validate.non_negative
-            max_moms = per_group(op, "max_momentum", optimizer, max_momentum, check("max_momentum"))
-            base_moms = per_group(op, "base_momentum", optimizer, base_momentum, check("base_momentum"))
+            max_moms, base_moms = momentum_bounds(op, optimizer, base_momentum, max_momentum)
         self.total_steps = total
         self._schedule_phases = phases
         self._anneal_func_type = strategy
@@ -113,12 +108,7 @@ class OneCycleLR(LRScheduler):
                     g.update(initial_lr=m / div, max_lr=m)
                     g["min_lr"] = g["initial_lr"] / final_div
                 if cycle:
-                    for g, hi, lo in zip(optimizer.param_groups, max_moms, base_moms):
-                        if use_beta1:
-                            g["betas"] = (hi, *g["betas"][1:])
-                        else:
-                            g["momentum"] = hi
-                        g.update(max_momentum=hi, base_momentum=lo)
+                    start_momenta(optimizer, max_moms, base_moms, use_beta1)
             super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -147,12 +137,3 @@ class OneCycleLR(LRScheduler):
         self._momenta = moms if self.cycle_momentum else None
         return lrs
 
-    def _commit(self, lrs: list[float]) -> None:
-        moms, self._momenta = self._momenta, None
-        for i, g in enumerate(self.optimizer.param_groups):
-            g["lr"] = lrs[i]
-            if moms is not None:
-                if self.use_beta1:
-                    g["betas"] = (moms[i], *g["betas"][1:])
-                else:
-                    g["momentum"] = moms[i]

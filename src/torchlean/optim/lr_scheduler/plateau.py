@@ -11,16 +11,7 @@ import numpy as np
 from ..._core.errors import ArgumentError
 from .. import validate
 from ..base import Optimizer
-from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, atomic, check_optimizer, lr_list
-
-
-def _choice(name: str, options: tuple[str, ...]) -> Any:
-    def check(op: str, v: Any) -> str:
-        if v not in options:
-            raise ArgumentError(f"{op}: {name} must be one of {list(options)}, got {v!r}")
-        return v
-
-    return check
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, atomic, check_optimizer, choice, lr_list
 
 
 def _float_or_inf(name: str) -> Any:
@@ -55,8 +46,8 @@ class ReduceLROnPlateau(LRScheduler):
         "factor": _factor, "default_min_lr": _default_min_lr, "patience": validate.integer("patience", 0),
         "cooldown": validate.integer("cooldown", 0), "eps": validate.eps,
         "last_epoch": validate.integer("last_epoch", 0),
-        "mode_worse": _float_or_inf("mode_worse"), "mode": _choice("mode", ("min", "max")),
-        "threshold": validate.non_negative("threshold"), "threshold_mode": _choice("threshold_mode", ("rel", "abs")),
+        "mode_worse": _float_or_inf("mode_worse"), "mode": choice("mode", ("min", "max")),
+        "threshold": validate.non_negative("threshold"), "threshold_mode": choice("threshold_mode", ("rel", "abs")),
         "best": _float_or_inf("best"), "cooldown_counter": validate.integer("cooldown_counter", 0),
         "num_bad_epochs": validate.integer("num_bad_epochs", 0),
     }
