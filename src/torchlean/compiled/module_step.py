@@ -46,12 +46,9 @@ def step_graph(entry: Any, trainable: list[bool], dtype: Any) -> Graph:
     trainable parameter after the entry's inputs."""
     g = entry.graph
     n_upd = len(entry.buffers)
-    view = Graph()
-    view.inputs, view.consts, view.eqns, view.outputs = g.inputs, g.consts, g.eqns, list(g.outputs)
-    view._next = g._next
     n_rest = len(g.inputs) - entry.n_args - len(trainable)  # the random counter, if any
     wrt = [False] * entry.n_args + list(trainable) + [False] * n_rest
-    grad = vjp_graph(view, wrt, with_value=True, unit_seed=True, out_wrt=[True] + [False] * n_upd)
+    grad = vjp_graph(g, wrt, with_value=True, unit_seed=True, out_wrt=[True] + [False] * n_upd)
     positions = [entry.n_args + i for i, t in enumerate(trainable) if t]
 
     def build(ops: Any, ins: list[Any], outs: list[Any], lrs: list[Any]) -> list[Any]:

@@ -42,66 +42,6 @@ class TensorRef(TensorMethods):
     id: int | None
     type: TensorType
 
-    # -- the hot operators -----------------------------------------------------------------
-    # A float tensor with a Python float, or two float tensors of one shape, all of the current
-    # generation of one session, is one primitive (the session's own fast case): bound directly,
-    # without the public op's frame, since such a bind changes nothing unless it succeeds (no
-    # argument needs adopting). Anything else, and any failure, takes the session's public op,
-    # which applies PyTorch's promotion and raises the error naming it.
-    def _fast_pair(self, o: Any) -> bool:
-        s = self.session
-        return (o.__class__ is TensorRef and o.session is s and o.epoch == self.epoch == s.tape.epoch
-                and o.type.shape == self.type.shape)
-
-    def __add__(self, o: Any) -> Any:
-        if self.type.dtype.kind == "f":
-            try:
-                if o.__class__ is float and self.epoch == self.session.tape.epoch:
-                    return self.session.bind(_ADD_SCALAR, self, c=o)
-                if self._fast_pair(o):
-                    return self.session.bind(_ADD, self, o)
-            except Exception:  # redone below as the public op, which names it
-                pass
-        return TensorMethods.__add__(self, o)
-
-    def __radd__(self, o: Any) -> Any:
-        if o.__class__ is float and self.type.dtype.kind == "f" and self.epoch == self.session.tape.epoch:
-            try:
-                return self.session.bind(_ADD_SCALAR, self, c=o)
-            except Exception:
-                pass
-        return TensorMethods.__radd__(self, o)
-
-    def __sub__(self, o: Any) -> Any:
-        if self.type.dtype.kind == "f":
-            try:
-                if o.__class__ is float and self.epoch == self.session.tape.epoch:
-                    return self.session.bind(_ADD_SCALAR, self, c=-o)
-                if self._fast_pair(o):
-                    return self.session.bind(_SUB, self, o)
-            except Exception:
-                pass
-        return TensorMethods.__sub__(self, o)
-
-    def __mul__(self, o: Any) -> Any:
-        if self.type.dtype.kind == "f":
-            try:
-                if o.__class__ is float and self.epoch == self.session.tape.epoch:
-                    return self.session.bind(_SCALE, self, c=o)
-                if self._fast_pair(o):
-                    return self.session.bind(_MUL, self, o)
-            except Exception:
-                pass
-        return TensorMethods.__mul__(self, o)
-
-    def __rmul__(self, o: Any) -> Any:
-        if o.__class__ is float and self.type.dtype.kind == "f" and self.epoch == self.session.tape.epoch:
-            try:
-                return self.session.bind(_SCALE, self, c=o)
-            except Exception:
-                pass
-        return TensorMethods.__rmul__(self, o)
-
     # -- metadata (shape, dtype, ndim, size, numel: shared with Var in TensorMethods) --------
     @property
     def device(self) -> Any:
@@ -249,6 +189,32 @@ class NatVecRef:
 _ADD, _SUB, _MUL, _SCALE, _ADD_SCALAR = P["add"], P["sub"], P["mul"], P["scale"], P["add_scalar"]
 
 
+def _binary_fast(name: str, scalar: Any, sign: float, pair: Any) -> Any:
+    """The operator ``name`` (``__add__``...) with the session's own fast case bound directly,
+    without the public op's frame: a float ref of the current generation with a Python float
+    (``scalar`` primitive, ``c = sign * o``) or, with ``pair``, with a float ref of the same
+    session, generation and shape. Such a bind changes nothing unless it succeeds (no argument
+    needs adopting); anything else, and any failure, takes the public op, which applies
+    PyTorch's promotion and raises the error naming it."""
+    slow = getattr(TensorMethods, name)
+
+    def method(self: TensorRef, o: Any) -> Any:
+        s = self.session
+        if self.type.dtype.kind == "f" and self.epoch == s.tape.epoch:
+            try:
+                if o.__class__ is float:
+                    return s.bind(scalar, self, c=sign * o)
+                if (pair is not None and o.__class__ is TensorRef and o.session is s and o.epoch == self.epoch
+                        and o.type.shape == self.type.shape):
+                    return s.bind(pair, self, o)
+            except Exception:  # redone below as the public op, which names it
+                pass
+        return slow(self, o)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 def _unary_fast(name: str) -> Any:
     """``x.name()`` for a float ref as one bind (no frame), like the operators above; an int
     or bool tensor, or any failure, takes the PyTorch method (promotion, the named error)."""
@@ -267,5 +233,9 @@ def _unary_fast(name: str) -> Any:
     return method
 
 
+for _name, _scalar, _sign, _pair in (("__add__", _ADD_SCALAR, 1.0, _ADD), ("__radd__", _ADD_SCALAR, 1.0, None),
+                                      ("__sub__", _ADD_SCALAR, -1.0, _SUB), ("__mul__", _SCALE, 1.0, _MUL),
+                                      ("__rmul__", _SCALE, 1.0, None)):
+    setattr(TensorRef, _name, _binary_fast(_name, _scalar, _sign, _pair))
 for _name in ("exp", "tanh", "sigmoid", "relu"):
     setattr(TensorRef, _name, _unary_fast(_name))
