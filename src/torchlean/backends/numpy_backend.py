@@ -79,6 +79,10 @@ class NumpyBackend(ArrayBackend):
     def is_array(self, value: Any) -> bool:
         return type(value) is np.ndarray or isinstance(value, np.generic)
 
+    def ones(self, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+        # a backward's default seed is a 0-d one: np.array skips np.ones' empty-then-fill
+        return np.array(1, dtype=dtype) if shape == () else np.ones(shape, dtype=dtype)
+
     def asarray(self, value: Any, dtype: np.dtype) -> np.ndarray:
         if hasattr(value, "__cuda_array_interface__"):
             from .._core.errors import DeviceError

@@ -15,7 +15,7 @@ Every value that enters (``input``, ``const``, seeds, tangents) goes through the
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,6 +47,7 @@ from .tape import Gradients, Tape, check_tangents
 from .tensor import NatRef, NatVecRef, TensorRef
 
 _new_ref = object.__new__
+_EXACT = (np.dtype(np.int64), np.dtype(np.bool_))  # kept as they are, as every float of the session dtype
 HOOKS = ("bind", "type_of", "shape_of", "lift", "rng_input", "assign_buffer")
 
 
@@ -79,6 +80,7 @@ class Session(NatRefOps, SessionState, Ops):
         self.options = opts
         self.dtype = opts.dtype
         self._backend = get_backend(opts.device, opts.matmul_precision)
+        self._on_cpu = self._backend.device.value == "cpu"
         self._kernels = self._backend.kernels
         self.tape = Tape(ArrayOps(self._backend, opts.dtype))
         self._frame = None
@@ -284,12 +286,17 @@ class Session(NatRefOps, SessionState, Ops):
         """The boundary: ``value`` as a fresh array of this session's device, floats in the
         session dtype unless ``dtype`` says otherwise, integers int64, booleans bool."""
         backend = self._backend
-        if backend.device.value != "cpu" and backend.is_array(value):
+        if self._on_cpu:
+            if (dtype is None and value.__class__ is np.ndarray
+                    and (value.dtype == self.dtype or value.dtype in _EXACT)):
+                return value.copy()  # already a tensor dtype: host_array would only copy it
+            return convert.host_array(value, op, arg, dtype, self.dtype)
+        if backend.is_array(value):
             dst = (convert.default_dtype(np.dtype(value.dtype), self.dtype) if dtype is None
                    else convert.requested_dtype(dtype, op))
             return convert.device_cast(backend.xp, f"{op}: {arg}", value, dst)
         arr = convert.host_array(value, op, arg, dtype, self.dtype)
-        return arr if backend.device.value == "cpu" else backend.asarray(arr, arr.dtype)
+        return backend.asarray(arr, arr.dtype)
 
     def param(self, init: Any, name: str | None = None, requires_grad: bool | None = None,
               dtype: Any = None) -> Param:
@@ -330,48 +337,6 @@ class Session(NatRefOps, SessionState, Ops):
         return self._backend.to_host(ref._v)
 
     get_value = value
-
-    # -- natural-number store --------------------------------------------------------------
-    def nat(self, n: int) -> NatRef:
-        """Store a non-differentiable natural number (an index or label)."""
-        nats = self.tape.nats
-        nats.append(_nat("nat", n))
-        return NatRef(self, len(nats) - 1, self.tape.epoch)
-
-    def nat_vec(self, values: Sequence[int] | np.ndarray) -> NatVecRef:
-        """Store a block of natural numbers (an index vector)."""
-        vals = _nats("nat_vec", values)
-        nats = self.tape.nats
-        start = len(nats)
-        nats.extend(vals)
-        return NatVecRef(self, start, len(vals), self.tape.epoch)
-
-    input_nat, input_nat_vec = nat, nat_vec
-
-    def get_nat(self, ref: NatRef) -> int:
-        self._check_nat("get_nat", ref, NatRef)
-        return self.tape.nats[ref.id]
-
-    def set_nat(self, ref: NatRef, n: int) -> None:
-        self._check_nat("set_nat", ref, NatRef)
-        self.tape.nats[ref.id] = _nat("set_nat", n)
-
-    def get_nat_vec(self, ref: NatVecRef) -> list[int]:
-        self._check_nat("get_nat_vec", ref, NatVecRef)
-        return self.tape.nats[ref.start:ref.start + ref.length]
-
-    def set_nat_vec(self, ref: NatVecRef, values: Sequence[int] | np.ndarray) -> None:
-        self._check_nat("set_nat_vec", ref, NatVecRef)
-        vals = _nats("set_nat_vec", values)
-        if len(vals) != ref.length:
-            raise ShapeError(f"set_nat_vec: expected {ref.length} values, got {len(vals)}")
-        self.tape.nats[ref.start:ref.start + ref.length] = vals
-
-    def nat_tensor(self, ref: NatRef | NatVecRef) -> TensorRef:
-        """The stored number(s) as an int64 constant, for ops that take index tensors."""
-        if isinstance(ref, NatVecRef):
-            return self.lift(np.asarray(self.get_nat_vec(ref), dtype=np.int64), np.int64)
-        return self.lift(np.asarray(self.get_nat(ref), dtype=np.int64), np.int64)
 
     # -- tape lifetime ---------------------------------------------------------------------
     def reset(self) -> None:
@@ -583,16 +548,3 @@ def _check_kernel(op: str, expected: TensorType, value: Any) -> None:
     got = TensorType(tuple(value.shape), value.dtype)
     if got != expected:
         raise TorchLeanError(f"{op}: kernel returned {got} but the shape rule predicts {expected}")
-
-
-def _nat(op: str, n: Any) -> int:
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ArgumentError(f"{op}: expected a natural number (an int >= 0), got {n!r}")
-    return int(n)
-
-
-def _nats(op: str, values: Any) -> list[int]:
-    arr = convert.host_array(values, op, "values", np.int64)
-    if arr.size and arr.min() < 0:
-        raise ArgumentError(f"{op}: expected natural numbers (ints >= 0), got {int(arr.min())}")
-    return [int(v) for v in arr.reshape(-1).tolist()]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._core.errors import ArgumentError
 from .._core.registry import REGISTRY as P
 from .._core.types import TensorType
 from ..frontend.tensor_methods import TensorMethods
@@ -54,8 +55,6 @@ class TensorRef(TensorMethods):
 
     def __len__(self) -> int:
         if not self.type.shape:
-            from .._core.errors import ArgumentError
-
             raise ArgumentError("len: a 0-d tensor has no length")
         return self.type.shape[0]
 
@@ -120,8 +119,6 @@ class TensorRef(TensorMethods):
         ``retain_graph=True`` (so a loop needs no ``reset``). Returns the dense ``Gradients``
         too (the seed's ``backwardDenseAll``). ``create_graph`` and ``inputs`` are not supported
         on the eager tape (use ``tl.hvp``/``tl.jacrev``, which differentiate graphs)."""
-        from .._core.errors import ArgumentError
-
         if create_graph:
             raise ArgumentError("backward: create_graph=True is not supported on the eager tape; "
                                 "higher derivatives: tl.hvp / tl.jacfwd(tl.grad(...)) or tl.compile")
