@@ -14,7 +14,8 @@ from torchlean.options import Device
 from ..unit.test_device_logic import DevArray, fake  # noqa: F401  (the fixture)
 
 KINDS = {"SGD": {"lr": 0.1, "momentum": 0.9}, "Adam": {"amsgrad": True}, "AdamW": {}, "RMSprop": {"centered": True,
-         "momentum": 0.5}, "Adagrad": {}, "Adadelta": {}, "Adamax": {}, "NAdam": {}, "RAdam": {}}
+         "momentum": 0.5}, "Adagrad": {}, "Adadelta": {}, "Adamax": {}, "NAdam": {}, "RAdam": {},
+         "Rprop": {"step_sizes": (1e-4, 0.1)}, "ASGD": {"t0": 1}}
 
 
 def _train(device, name, steps=4, init=None, load=None):
@@ -42,7 +43,8 @@ def test_state_stays_on_the_device_and_matches_the_cpu(fake, name):  # noqa: F81
     for p in params:
         assert not p.host_current
         for k, v in opt.state[p].items():
-            assert isinstance(v, (int, float)) if k in ("step", "mu_product") else isinstance(v, DevArray), k
+            scalar = k in ("step", "mu_product", "eta", "mu")
+            assert isinstance(v, (int, float)) if scalar else isinstance(v, DevArray), k
     for a, b in zip(params, cpu_params):
         np.testing.assert_array_equal(a.value, b.value)
     saved = opt.state_dict()  # host copies

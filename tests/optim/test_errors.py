@@ -31,12 +31,19 @@ REFUSED = [  # (optimizer, keywords) torch.optim refuses
     ("NAdam", {"weight_decay": -1.0}), ("NAdam", {"eps": -1.0}),
     ("RAdam", {"lr": -1.0}), ("RAdam", {"betas": (0.9, 1.0)}), ("RAdam", {"weight_decay": -1.0}),
     ("RAdam", {"eps": -1.0}),
+    ("Rprop", {"lr": -1.0}), ("Rprop", {"etas": (0.0, 1.2)}), ("Rprop", {"etas": (1.0, 1.2)}),
+    ("Rprop", {"etas": (0.5, 1.0)}), ("Rprop", {"etas": (-0.5, 1.2)}), ("Rprop", {"etas": (1.5, 0.5)}),
+    ("ASGD", {"lr": -1.0}), ("ASGD", {"weight_decay": -1.0}),
 ]
 ACCEPTED = [  # edge values torch.optim accepts
     ("SGD", {"lr": 0.0}), ("SGD", {"momentum": 0.9, "nesterov": True}), ("SGD", {"dampening": -0.5}),
     ("Adam", {"betas": (0.0, 0.0), "eps": 0.0}), ("Adadelta", {"rho": 1.0}), ("Adadelta", {"rho": 0.0}),
     ("RMSprop", {"alpha": 0.0}), ("RMSprop", {"alpha": 1.5}), ("Adagrad", {"lr_decay": 0.0}),
     ("NAdam", {"momentum_decay": 0.0}), ("Adam", {"foreach": True, "capturable": True}),
+    ("Rprop", {"lr": 0.0, "etas": (0.999, 1.001)}), ("Rprop", {"step_sizes": (0.5, 0.1)}),
+    ("Rprop", {"step_sizes": (-1.0, 0.0), "foreach": False, "capturable": True}),
+    ("ASGD", {"lr": 0.0, "lambd": 0.0, "alpha": 0.0, "t0": 0.0, "weight_decay": 0.0}),
+    ("ASGD", {"lambd": -1e-3, "alpha": -2.0, "t0": -5.0, "foreach": True, "capturable": True}),
 ]
 
 
@@ -262,3 +269,131 @@ def test_zero_dimensional_tensors_are_read_as_numbers():
         tl.optim.SGD([p], lr=torch.tensor([0.1, 0.2]))
     with pytest.raises(tl.ArgumentError, match="lr must be a real number"):
         tl.optim.SGD([p], lr=np.array(True))
+
+
+def _state_copy(opt):
+    return {id(p): {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in st.items()}
+            for p, st in opt.state.items()}
+
+
+def _assert_same_state(opt, before):
+    after = _state_copy(opt)
+    assert after.keys() == before.keys()
+    for i, st in after.items():
+        assert st.keys() == before[i].keys()
+        for k, v in st.items():
+            if isinstance(v, np.ndarray):
+                np.testing.assert_array_equal(v, before[i][k], err_msg=k)
+            else:
+                assert type(v) is type(before[i][k]) and v == before[i][k], k
+
+
+ATOMIC = [("Rprop", {"lr": 0.01, "etas": (0.4, 1.3), "step_sizes": (1e-4, 0.5)}), ("Rprop", {"maximize": True}),
+          ("ASGD", {"lr": 0.05, "lambd": 0.01, "t0": 1, "weight_decay": 0.1}), ("ASGD", {"maximize": True})]
+
+
+@pytest.mark.parametrize(("name", "kw"), ATOMIC, ids=[f"{n}-{kw}" for n, kw in ATOMIC])
+def test_a_failing_rprop_or_asgd_step_changes_nothing(name, kw):
+    """The base class's guarantee: gradients and groups are checked, every update computed,
+    then all committed. A bad gradient of the second parameter, or a bad group, leaves the
+    first parameter and every state (arrays and scalars) as they were; the next good step
+    continues as torch does."""
+    rng = np.random.default_rng(0)
+    vals = [rng.standard_normal(3), rng.standard_normal((2, 2))]
+    ps = [tl.Param(v.copy()) for v in vals]
+    ts = [torch.tensor(v.copy(), requires_grad=True) for v in vals]
+    opt, topt = getattr(tl.optim, name)(ps, **kw), getattr(torch.optim, name)(ts, **kw)
+    grads = [[rng.standard_normal(v.shape) for v in vals] for _ in range(6)]
+
+    def good_step(k):
+        for p, t, g in zip(ps, ts, grads[k]):
+            p.grad, t.grad = g.copy(), torch.tensor(g)
+        opt.step()
+        topt.step()
+
+    for k in range(3):
+        good_step(k)
+    values, state = [p.value.copy() for p in ps], _state_copy(opt)
+    for bad, error in ((np.ones(4), tl.ShapeError), (np.ones((2, 2), np.float32), tl.DTypeError)):
+        ps[0].grad, ps[1].grad = grads[3][0].copy(), bad
+        with pytest.raises(error, match=f"{name}.step"):
+            opt.step()
+        for p, v in zip(ps, values):
+            np.testing.assert_array_equal(p.value, v)
+        _assert_same_state(opt, state)
+    key = "etas" if name == "Rprop" else "weight_decay"
+    group = opt.param_groups[0]
+    opt.param_groups[0] = {**dict(group), key: (0.5, 0.5) if name == "Rprop" else -1.0}  # a plain dict: not checked
+    ps[0].grad, ps[1].grad = grads[3][0].copy(), grads[3][1].copy()
+    with pytest.raises(tl.ArgumentError, match=f"{name}.step: .*{key}"):
+        opt.step()
+    for p, v in zip(ps, values):
+        np.testing.assert_array_equal(p.value, v)
+    _assert_same_state(opt, state)
+    opt.param_groups[0] = group
+    for k in range(3, 6):
+        good_step(k)
+        for p, t in zip(ps, ts):
+            np.testing.assert_allclose(p.value, t.detach().numpy(), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(("kw", "text"), [({"lr": 1.0, "lambd": -2.0, "alpha": 0.5}, "finite real"),
+                                          ({"lr": 1.0, "lambd": 1.0, "alpha": 1e300}, "finite real")])
+def test_asgd_refuses_a_step_whose_next_eta_is_not_a_real_number(kw, text):
+    """torch computes ``lr / (1 + lambd lr t) ** alpha`` with Python's power: complex for a
+    negative base, OverflowError for a huge one. torchlean refuses that step, changing nothing."""
+    p = tl.Param(np.ones(2))
+    opt = tl.optim.ASGD([p], **kw)
+    p.grad = np.ones(2)
+    with pytest.raises(tl.ArgumentError, match=f"ASGD.step: .*{text}"):
+        opt.step()
+    np.testing.assert_array_equal(p.value, np.ones(2))
+    assert not opt.state
+
+
+@pytest.mark.parametrize(("kw", "text"), [
+    ({"etas": (0.5,)}, "etas must be a pair"), ({"etas": 0.5}, "etas must be a pair"),
+    ({"etas": (NAN, 1.2)}, "etaminus"), ({"etas": (0.5, math.inf)}, "etaplus"),
+    ({"step_sizes": (1e-6,)}, "step_sizes must be a pair"), ({"step_sizes": (1e-6, math.inf)}, "maximal step size"),
+    ({"step_sizes": ("a", 1.0)}, "minimal step size"), ({"maximize": "yes"}, "maximize"),
+    ({"differentiable": True}, "differentiable"),
+])
+def test_bad_rprop_arguments_torch_does_not_check_or_checks_late(kw, text):
+    with pytest.raises(tl.ArgumentError, match="Rprop") as e:
+        tl.optim.Rprop([tl.Param(np.zeros(2))], **kw)
+    assert text in str(e.value)
+
+
+@pytest.mark.parametrize(("kw", "text"), [({"lambd": NAN}, "lambd"), ({"alpha": math.inf}, "alpha"),
+                                          ({"t0": "10"}, "t0"), ({"maximize": 1}, "maximize"),
+                                          ({"differentiable": True}, "differentiable")])
+def test_bad_asgd_arguments(kw, text):
+    with pytest.raises(tl.ArgumentError, match="ASGD") as e:
+        tl.optim.ASGD([tl.Param(np.zeros(2))], **kw)
+    assert text in str(e.value)
+
+
+@pytest.mark.parametrize(("name", "key", "value", "error", "text"), [
+    ("ASGD", "eta", NAN, tl.ArgumentError, "eta of parameter 0 must be finite"),
+    ("ASGD", "mu", 1.5, tl.ArgumentError, "mu of parameter 0 must be in [0, 1]"),
+    ("ASGD", "ax", np.zeros(5), tl.ShapeError, "ax of parameter 0"),
+    ("ASGD", "ax", None, tl.ArgumentError, "has no ['ax']"),
+    ("Rprop", "step_size", np.zeros(5), tl.ShapeError, "step_size of parameter 0"),
+    ("Rprop", "prev", None, tl.ArgumentError, "has no ['prev']"),
+    ("Rprop", "step", -1, tl.ArgumentError, "step of parameter 0"),
+])
+def test_bad_rprop_and_asgd_state_dicts_change_nothing(name, key, value, error, text):
+    p = tl.Param(np.ones(3))
+    opt = getattr(tl.optim, name)([p], lr=0.1)
+    p.grad = np.array([0.1, -0.2, 0.3])
+    opt.step()
+    sd = copy.deepcopy(opt.state_dict())
+    if value is None:
+        del sd["state"][0][key]
+    else:
+        sd["state"][0][key] = value
+    before = _state_copy(opt)
+    with pytest.raises(error, match=f"{name}.load_state_dict") as e:
+        opt.load_state_dict(sd)
+    assert text in str(e.value)
+    _assert_same_state(opt, before)

@@ -1,7 +1,8 @@
 """Every optimizer matches torch.optim step by step: float64, 50 steps of the PyTorch loop
 (``loss.backward(); opt.step(); opt.zero_grad()``, no reset), parameters compared after every
 step at rtol 1e-10, with and without parameter groups, for weight decay, momentum, dampening,
-Nesterov, amsgrad, maximize, centering, decoupled decay and each optimizer's own options."""
+Nesterov, amsgrad, maximize, centering, decoupled decay and each optimizer's own options (Rprop's
+etas and step_sizes, ASGD's lambd, alpha and t0, with averaging under way)."""
 
 import numpy as np
 import pytest
@@ -39,6 +40,14 @@ CASES = [
     ("RAdam", {}),
     ("RAdam", {"weight_decay": 0.01}),
     ("RAdam", {"weight_decay": 0.01, "decoupled_weight_decay": True, "maximize": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.001, "etas": (0.3, 1.5)}),
+    ("Rprop", {"lr": 0.005, "step_sizes": (1e-4, 0.02)}),
+    ("Rprop", {"lr": 0.002, "etas": (0.6, 1.1), "step_sizes": (1e-3, 0.05), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "t0": 10}),  # ax a running average (mu < 1) from step 13 on
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 3.5, "weight_decay": 0.01}),
+    ("ASGD", {"lr": 0.02, "lambd": 1e-3, "alpha": 1.0, "t0": 0, "maximize": True}),
 ]
 
 

@@ -40,6 +40,16 @@ RULES = {  # name: (rule over (ops, *arrays), number of array inputs after p and
                                                    weight_decay=0.1, maximize=True), 1, 2),
     "adadelta": (lambda ops, p, g, s, a: rules.adadelta(ops, p, g, s, a, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.1,
                                                         maximize=False), 2, 3),
+    "rprop": (lambda ops, p, g, prev, size: rules.rprop(ops, p, g, ops.sub(prev, ops.scale(prev, 2.0)), size,
+                                                        etaminus=0.5, etaplus=1.2, step_size_min=0.3,
+                                                        step_size_max=1.5, maximize=False), 2, 3),
+    "rprop_maximize": (lambda ops, p, g, prev, size: rules.rprop(ops, p, g, prev, size, etaminus=0.3, etaplus=1.5,
+                                                                 step_size_min=1e-6, step_size_max=50.0,
+                                                                 maximize=True), 2, 3),
+    "asgd_averaging": (lambda ops, p, g, ax: rules.asgd(ops, p, g, ax, eta=0.01, mu=0.25, lambd=1e-2,
+                                                        weight_decay=0.1, maximize=False), 1, 2),
+    "asgd_copy": (lambda ops, p, g, ax: rules.asgd(ops, p, g, ax, eta=0.5, mu=1.0, lambd=1e-4, weight_decay=0.0,
+                                                   maximize=True), 1, 2),
 }
 
 

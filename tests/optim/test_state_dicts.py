@@ -22,7 +22,13 @@ CASES = [
     ("Adamax", {"lr": 0.01}),
     ("NAdam", {"lr": 0.01, "decoupled_weight_decay": True, "weight_decay": 0.01}),
     ("RAdam", {"lr": 0.01}),
+    ("Rprop", {"lr": 0.01, "etas": (0.4, 1.3), "step_sizes": (1e-5, 0.1)}),
+    ("Rprop", {"lr": 0.002, "maximize": True}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.6, "t0": 4, "weight_decay": 0.01}),  # averaging from step 7
+    ("ASGD", {"lr": 0.02, "maximize": True}),
 ]
+IDS = [n if [c[0] for c in CASES[:i]].count(n) == 0 else f"{n}-{[c[0] for c in CASES[:i]].count(n) + 1}"
+       for i, (n, _) in enumerate(CASES)]
 SPEC = [{"idx": [0, 1], "lr": 0.004}, {"idx": [2, 3]}]
 
 
@@ -31,7 +37,7 @@ def _pair(name, kw, twin):
     return getattr(tl.optim, name)(ours, **kw), getattr(torch.optim, name)(theirs, **kw)
 
 
-@pytest.mark.parametrize(("name", "kw"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_state_dict_has_torchs_layout(name, kw):
     twin = Twin(seed=21)
     opt, topt = _pair(name, kw, twin)
@@ -43,7 +49,7 @@ def test_state_dict_has_torchs_layout(name, kw):
         assert set(st) == set(tsd["state"][i])
         for k, v in st.items():
             tv = tsd["state"][i][k]
-            if k in ("step", "mu_product"):
+            if k in ("step", "mu_product", "eta", "mu"):  # torch: 0-d tensors
                 assert isinstance(v, int if k == "step" else float)
                 assert v == pytest.approx(float(tv), rel=1e-12)
             else:
@@ -53,7 +59,7 @@ def test_state_dict_has_torchs_layout(name, kw):
         assert g == tg
 
 
-@pytest.mark.parametrize(("name", "kw"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_torch_state_dict_loads_and_continues_as_torch(name, kw):
     twin = Twin(seed=22)
     opt, topt = _pair(name, kw, twin)
@@ -66,7 +72,7 @@ def test_torch_state_dict_loads_and_continues_as_torch(name, kw):
     run(resumed, fresh, topt, 10, start=10)
 
 
-@pytest.mark.parametrize(("name", "kw"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_our_state_dict_loads_into_torch_and_continues_as_ours(name, kw):
     twin = Twin(seed=23)
     opt, topt = _pair(name, kw, twin)
@@ -78,7 +84,7 @@ def test_our_state_dict_loads_into_torch_and_continues_as_ours(name, kw):
     run(resumed, opt, fresh, 10, start=10)
 
 
-@pytest.mark.parametrize(("name", "kw"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_round_trip_through_our_own_state_dict_is_exact(name, kw):
     twin = Twin(seed=24)
     opt, topt = _pair(name, kw, twin)

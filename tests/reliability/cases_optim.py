@@ -29,9 +29,11 @@ HYPER = {"sgd": ["lr", "momentum", "dampening", "weight_decay"], "momentum": ["l
          "adam": _ADAM, "adamw": _ADAM, "adamax": _ADAM, "radam": _ADAM, "nadam": [*_ADAM, "momentum_decay"],
          "rmsprop": ["lr", "alpha", "eps", "weight_decay", "momentum"],
          "adagrad": ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
-         "adadelta": ["lr", "rho", "eps", "weight_decay"]}
+         "adadelta": ["lr", "rho", "eps", "weight_decay"], "rprop": ["lr", "etas", "step_sizes"],
+         "asgd": ["lr", "lambd", "alpha", "t0", "weight_decay"]}
 FLAGS = {"sgd": ["nesterov", "maximize"], "adam": ["amsgrad", "maximize"], "rmsprop": ["centered"],
-         "nadam": ["decoupled_weight_decay"], "radam": ["decoupled_weight_decay"], "adagrad": ["maximize"]}
+         "nadam": ["decoupled_weight_decay"], "radam": ["decoupled_weight_decay"], "adagrad": ["maximize"],
+         "rprop": ["maximize", "capturable"], "asgd": ["maximize", "foreach"]}
 # Bad values per hyperparameter (torch.optim's rules, plus: finite), with the text the message must show.
 BAD_HYPER = {
     "lr": [(-1.0, "-1.0"), (NAN, "nan"), (INF, "inf"), ("0.1", "'0.1'"), (None, "None"), (True, "True")],
@@ -47,7 +49,18 @@ BAD_HYPER = {
     "initial_accumulator_value": [(-1.0, "-1.0")],
     "rho": [(1.5, "1.5"), (-0.1, "-0.1")],
     "momentum_decay": [(-1.0, "-1.0")],
+    "etas": [((1.0, 1.2), "(1.0, 1.2)"), ((0.5, 0.9), "(0.5, 0.9)"), ((0.0, 1.2), "(0.0, 1.2)"), ((0.5,), "(0.5,)"),
+             ((NAN, 1.2), "nan"), (0.5, "0.5")],
+    "step_sizes": [((1e-6, INF), "inf"), ((1e-6,), "(1e-06,)"), (("a", 1.0), "'a'"), (None, "None")],
+    "lambd": [(NAN, "nan"), ("x", "'x'")],
+    "t0": [(NAN, "nan"), (True, "True")],
+    ("asgd", "alpha"): [(INF, "inf"), (None, "None")],  # ASGD's alpha: any finite number (RMSprop's is >= 0)
 }
+
+
+def _bad(kind, h):
+    """The bad values of hyperparameter ``h`` for optimizers of ``kind``."""
+    return BAD_HYPER.get((kind, h)) or BAD_HYPER[h]
 G_P = np.array([0.1, 0.2, -0.3], F32)
 G_Q = np.array([[1.0, -1.0], [0.5, 0.25]], F32)
 
@@ -68,7 +81,7 @@ def _constructor_cases():
     out = []
     for kind in KINDS:
         for h in HYPER[kind]:
-            for v, text in BAD_HYPER[h]:
+            for v, text in _bad(kind, h):
                 out.append(err(f"{kind}-ctor-{h}-{text}", lambda w, kind=kind, h=h, v=v: _make(kind, **{h: v}),
                                ArgumentError, NAME[kind], h, text))
         for f in FLAGS.get(kind, []):
@@ -132,14 +145,14 @@ def _group_cases():
         name = f"{NAME[kind]}.param_groups"
         setup = lambda w, kind=kind: w.opt(kind)
         for h in HYPER[kind]:
-            v, text = BAD_HYPER[h][0]
+            v, text = _bad(kind, h)[0]
             out.append(err(f"{kind}-assign-{h}", lambda w, kind=kind, h=h, v=v: w.opt(kind).param_groups[0].__setitem__(
                 h, v), ArgumentError, name, h, text, setup=setup))
         out += [
             err(f"{kind}-assign-lr-nan", lambda w, kind=kind: w.opt(kind).param_groups[0].__setitem__("lr", NAN),
                 ArgumentError, name, "lr", "nan", setup=setup),
-            err(f"{kind}-update-one-bad", lambda w, kind=kind: w.opt(kind).param_groups[0].update(lr=0.5, eps=-1.0,
-                                                                                                   weight_decay=-2.0),
+            err(f"{kind}-update-one-bad", lambda w, kind=kind: w.opt(kind).param_groups[0].update(
+                lr=0.5, **({"etas": (0.5, 0.9)} if kind == "rprop" else {"eps": -1.0, "weight_decay": -2.0})),
                 ArgumentError, name, setup=setup),
             err(f"{kind}-step-plain-dict-group-bad-lr", lambda w, kind=kind: w.opt(kind).step(), ArgumentError,
                 f"{NAME[kind]}.step", "lr", "-1.0", setup=lambda w, kind=kind: _replace_group(w.opt(kind), lr=-1.0)),
@@ -256,7 +269,8 @@ def _step_cases():
 TORCH = {"sgd": ("SGD", {"lr": 0.1}), "momentum": ("SGD", {"lr": 0.1, "momentum": 0.9}),
          "adam": ("Adam", {"lr": 0.01}), "adamw": ("AdamW", {"lr": 0.01}), "rmsprop": ("RMSprop", {"lr": 0.01}),
          "adagrad": ("Adagrad", {"lr": 0.01}), "adadelta": ("Adadelta", {"lr": 0.01}),
-         "adamax": ("Adamax", {"lr": 0.01}), "nadam": ("NAdam", {"lr": 0.01}), "radam": ("RAdam", {"lr": 0.01})}
+         "adamax": ("Adamax", {"lr": 0.01}), "nadam": ("NAdam", {"lr": 0.01}), "radam": ("RAdam", {"lr": 0.01}),
+         "rprop": ("Rprop", {"lr": 0.01}), "asgd": ("ASGD", {"lr": 0.01})}
 
 
 def _torch_params():
@@ -424,12 +438,13 @@ def _load_cases():
                 name, "bogus", setup=setup),
         ]
         for h in HYPER[kind][1:]:
-            v, text = BAD_HYPER[h][0]
+            v, text = _bad(kind, h)[0]
             out.append(err(f"{kind}-load-{h}-bad", L(lambda d, h=h, v=v: _set(d, v, *G0, h)), ArgumentError, name, h,
                            text, setup=setup))
     for kind, keys in (("adam", ("exp_avg", "exp_avg_sq")), ("momentum", ("momentum_buffer",)),
                        ("rmsprop", ("square_avg",)), ("adagrad", ("sum",)), ("adadelta", ("acc_delta",)),
-                       ("adamax", ("exp_inf",)), ("nadam", ("exp_avg_sq",)), ("radam", ("exp_avg",))):
+                       ("adamax", ("exp_inf",)), ("nadam", ("exp_avg_sq",)), ("radam", ("exp_avg",)),
+                       ("rprop", ("prev", "step_size")), ("asgd", ("ax",))):
         name = f"{NAME[kind]}.load_state_dict"
         setup = lambda w, kind=kind: w.opt(kind)
         L = lambda edit, kind=kind: (lambda w: _load(w, kind, edit))
@@ -474,6 +489,16 @@ def _load_cases():
         err("nadam-load-mu_product-out-of-range", lambda w: _load(w, "nadam", lambda d: _set(
             d, 1.5, "state", 0, "mu_product")), ArgumentError, "NAdam.load_state_dict", "mu_product", "1.5",
             setup=lambda w: w.opt("nadam")),
+        err("asgd-load-eta-nan", lambda w: _load(w, "asgd", lambda d: _set(d, NAN, "state", 0, "eta")), ArgumentError,
+            "ASGD.load_state_dict", "eta", "nan", setup=lambda w: w.opt("asgd")),
+        err("asgd-load-mu-out-of-range", lambda w: _load(w, "asgd", lambda d: _set(d, 1.5, "state", 1, "mu")),
+            ArgumentError, "ASGD.load_state_dict", "mu of parameter 1", "1.5", setup=lambda w: w.opt("asgd")),
+        err("asgd-load-eta-missing", lambda w: _load(w, "asgd", lambda d: _del(d, "state", 0, "eta")), ArgumentError,
+            "ASGD.load_state_dict", "eta", setup=lambda w: w.opt("asgd")),
+        err("rprop-load-asgd-state-dict", lambda w: w.opt("rprop").load_state_dict(_sd(w, "asgd")), ArgumentError,
+            "Rprop.load_state_dict", "etas", setup=lambda w: (w.opt("rprop"), w.opt("asgd"))),
+        err("asgd-step-eta-not-real", lambda w: w.opt("asgd").step(), ArgumentError, "ASGD.step", "finite real",
+            setup=lambda w: _asgd_negative_base(w)),
         err("momentum-load-new-momentum-with-bad-buffer", lambda w: _load(w, "momentum", lambda d: (
             _set(d, 0.5, *G0, "momentum"), _set(d, np.zeros(4, F32), "state", 1, "momentum_buffer"))), ShapeError,
             "MomentumSGD.load_state_dict", "(4,)", setup=lambda w: w.opt("momentum")),
@@ -483,6 +508,13 @@ def _load_cases():
         ok("adam-state_dict-is-a-copy", lambda w: _state_dict_copy(w), close(np.array([0.01, 0.02, -0.03]), F32)),
     ]
     return out
+
+
+def _asgd_negative_base(w):
+    o = w.opt("asgd")
+    o.param_groups[0]["lambd"] = -100.0  # 1 + lambd lr t < 0: a complex eta for alpha 0.75
+    p, q = _pq(o)
+    p.grad, q.grad = G_P, G_Q
 
 
 def L_new_lr(w):

@@ -253,7 +253,8 @@ class World:
 
 OPTIMIZERS = {"sgd": tl.SGD, "momentum": tl.MomentumSGD, "adam": tl.Adam, "adamw": tl.AdamW,
               "rmsprop": tl.optim.RMSprop, "adagrad": tl.optim.Adagrad, "adadelta": tl.optim.Adadelta,
-              "adamax": tl.optim.Adamax, "nadam": tl.optim.NAdam, "radam": tl.optim.RAdam}
+              "adamax": tl.optim.Adamax, "nadam": tl.optim.NAdam, "radam": tl.optim.RAdam,
+              "rprop": tl.optim.Rprop, "asgd": tl.optim.ASGD}
 TR_X = np.array([[1.0, 2.0, 0.5, -1.0], [0.0, -1.0, 2.0, 1.0]], F32)
 TR_Y = np.array([1, 2], np.int64)
 

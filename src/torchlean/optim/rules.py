@@ -186,3 +186,47 @@ def adadelta(ops: Any, p: Any, g: Any, square_avg: Any, acc_delta: Any, *, lr: f
     delta = ops.mul(ops.div(ops.sqrt(ops.add_scalar(acc_delta, eps)), std), g)
     acc_delta = _addcmul(ops, ops.scale(acc_delta, rho), delta, delta, 1.0 - rho)
     return ops.add(p, ops.scale(delta, -lr)), square_avg, acc_delta
+
+
+def rprop(ops: Any, p: Any, g: Any, prev: Any, step_size: Any, *, etaminus: float, etaplus: float,
+          step_size_min: float, step_size_max: float, maximize: bool) -> tuple[Any, Any, Any]:
+    """Rprop: per coordinate, the step size grows by ``etaplus`` where the gradient kept its
+    sign, shrinks by ``etaminus`` where it flipped (and that coordinate's gradient is taken as
+    0, so it neither moves nor compares next time), then is clamped to
+    ``[step_size_min, step_size_max]``; the parameter moves ``step_size`` against the sign of
+    the gradient. Returns ``(p, prev, step_size)``; ``prev`` is the (zeroed) gradient."""
+    if maximize:
+        g = ops.neg(g)
+    s = ops.sign(ops.mul(g, prev))
+    factor = ops.where(ops.gt(s, 0.0), etaplus, ops.where(ops.lt(s, 0.0), etaminus, ops.where(ops.eq(s, 0.0), 1.0, s)))
+    step_size = ops.clip(ops.mul(step_size, factor), step_size_min, step_size_max)
+    g = ops.where(ops.eq(factor, etaminus), 0.0, g)
+    p = ops.add(p, ops.mul(ops.scale(ops.sign(g), -1.0), step_size))
+    return p, g, step_size
+
+
+def asgd_schedule(step: int, *, lr: float, lambd: float, alpha: float, t0: float) -> tuple[Any, float]:
+    """ASGD's step size and averaging weight for the step after step ``step``: ``eta = lr /
+    (1 + lambd lr step) ** alpha`` and ``mu = 1 / max(1, step - t0)`` (Python numbers; ``eta``
+    is whatever Python's power gives, complex for a negative base, None on overflow or a zero
+    denominator, for the caller to refuse)."""
+    try:
+        eta = lr / ((1 + lambd * lr * step) ** alpha)
+    except (OverflowError, ZeroDivisionError):
+        eta = None
+    return eta, 1 / max(1, step - t0)
+
+
+def asgd(ops: Any, p: Any, g: Any, ax: Any, *, eta: float, mu: float, lambd: float, weight_decay: float,
+         maximize: bool) -> tuple[Any, Any]:
+    """ASGD's update with this step's ``eta`` and ``mu``: ``p (1 - lambd eta) - eta g`` (L2
+    weight decay in ``g``), then the average ``ax`` moves to the new parameter by ``mu`` (a copy
+    of it while ``mu`` is 1). Returns ``(p, ax)``."""
+    g = _grad(ops, p, g, weight_decay, maximize)
+    p = ops.scale(p, 1 - lambd * eta)
+    p = ops.add(p, ops.scale(g, -eta))
+    if mu != 1:
+        ax = ops.add(ax, ops.scale(ops.sub(p, ax), mu))
+    else:
+        ax = ops.scale(p, 1.0)  # torch: ax.copy_(param)
+    return p, ax

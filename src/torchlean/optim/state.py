@@ -153,7 +153,7 @@ def _param_state(opt: Optimizer, op: str, i: int, p: Param, group: Mapping[str, 
         raise ArgumentError(f"{op}: the state of parameter {i} has no {absent}")
     out: dict[str, Any] = {}
     for k, kind in scalars.items():
-        out[k] = (_count if kind == "count" else _unit)(op, f"{k} of parameter {i}", st[k])
+        out[k] = _SCALARS[kind](op, f"{k} of parameter {i}", st[k])
     for k in (*required, *optional):
         v = st.get(k)
         if v is None and k in optional:  # torch's SGD keeps a None buffer before its first step
@@ -192,8 +192,19 @@ def _count(op: str, what: str, v: Any) -> int:
 
 
 def _unit(op: str, what: str, v: Any) -> float:
-    """A product of factors in [0, 1] (NAdam's ``mu_product``)."""
+    """A number in [0, 1] (NAdam's ``mu_product``, ASGD's ``mu``)."""
     f = _scalar(op, what, v)
     if not 0.0 <= f <= 1.0:
         raise ArgumentError(f"{op}: {what} must be in [0, 1], got {v!r}")
     return f
+
+
+def _real(op: str, what: str, v: Any) -> float:
+    """A finite number (ASGD's ``eta``)."""
+    f = _scalar(op, what, v)
+    if not math.isfinite(f):
+        raise ArgumentError(f"{op}: {what} must be finite, got {v!r}")
+    return f
+
+
+_SCALARS = {"count": _count, "unit": _unit, "real": _real}
