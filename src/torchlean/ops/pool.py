@@ -191,10 +191,12 @@ def _max_pool_gather_impl(xp, x, y, t, *, kernel, stride, padding, dilation=None
 
 def _grad_buffer(xp, shape, dtype, kernel, stride, out, dilation=None):
     """The buffer windows are summed into: (buffer, overlap). Uninitialised when the windows
-    tile it exactly (every cell is then written once), else zeros; with dilation, windows are
-    always summed (their cells interleave)."""
+    tile it exactly (stride == kernel and no cell left over: every cell is then written once),
+    else zeros (a stride above the kernel leaves gaps no window writes); with dilation, windows
+    are always summed (their cells interleave)."""
     overlap = any(s < k for s, k in zip(stride, kernel)) or (dilation is not None)
-    tiled = not overlap and all((o - 1) * s + k == n for o, s, k, n in zip(out, stride, kernel, shape[1:-1]))
+    tiled = not overlap and all(s == k and (o - 1) * s + k == n
+                                for o, s, k, n in zip(out, stride, kernel, shape[1:-1]))
     return (xp.empty if tiled else xp.zeros)(shape, dtype), overlap
 
 
