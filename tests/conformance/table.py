@@ -156,6 +156,10 @@ def _alpha_random(sample: Any) -> bool:  # alpha dropouts train only when asked 
     return bool(training) and 0.0 < p < 1.0
 
 
+def _rrelu_random(sample: Any) -> bool:  # random slopes in training mode only (training=False default)
+    return bool(sample.kwargs.get("training", sample.args[2] if len(sample.args) > 2 else False))
+
+
 def _sdpa_random(sample: Any) -> bool:
     return sample.kwargs.get("dropout_p", 0.0) > 0.0
 
@@ -239,13 +243,15 @@ _FUNCTIONAL = [Entry("nn.functional." + n, (F(n.split(".")[0]),)) for n in (
     "interpolate.area", "upsample_nearest", "upsample_bilinear", "unfold", "pixel_shuffle", "pixel_unshuffle",
     "adaptive_max_pool3d", "glu", "bilinear", "feature_alpha_dropout.without_train", "softsign", "tanhshrink",
     "hardshrink", "softshrink", "threshold", "prelu", "soft_margin_loss", "margin_ranking_loss",
-    "triplet_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss")]
+    "triplet_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
+    "local_response_norm", "multi_margin_loss", "multilabel_margin_loss", "grid_sample")]
 _FUNCTIONAL += [Entry("nn.functional.hinge_embedding_loss", (F("hinge_embedding_loss"),), fixed=(1,)),
                 Entry("nn.functional.cosine_embedding_loss", (F("cosine_embedding_loss"),), fixed=(2,))]
 _FUNCTIONAL += [
     Entry("nn.functional.dropout", (F("dropout"),), random=_dropout_random, prop="dropout"),
     Entry("nn.functional.dropout2d", (F("dropout2d"),), random=_dropout_random, prop="dropout"),
     Entry("nn.functional.dropout3d", (F("dropout3d"),), random=_dropout_random, prop="dropout"),
+    Entry("nn.functional.rrelu", (F("rrelu"),), random=_rrelu_random),
     Entry("nn.functional.alpha_dropout", (F("alpha_dropout"),), random=_alpha_random),
     Entry("nn.functional.feature_alpha_dropout.with_train", (F("feature_alpha_dropout"),),
           random=_alpha_random),
