@@ -1,13 +1,18 @@
-"""One BLAS thread for small GEMMs, scoped to the call: the process's setting is restored.
+"""One BLAS thread for the convolutions' small GEMMs, scoped to the call: the process's setting
+is restored.
 
-OpenBLAS splits every GEMM above a tiny threshold across all its threads; for the small products
-of small models (a 64x128 by 128x128 product, say) the threads' start-up and barriers cost more
-than they save (measured here: about 18 us on one thread against 30 us on two). The NumPy
-backend's GEMM-based kernels therefore run products below ``SMALL_MACS`` multiply-adds inside
-``one_thread_if_small``, which sets the BLAS library to one thread and puts back whatever it was
-set to before (the user's own ``threadpoolctl`` limits included), so torchlean never changes a
-thread count the rest of the process can observe. Large products run with the process's own
-setting, untouched.
+The convolutions' im2col products are tall and skinny (a (1024, 32) by (32, 144) product, say)
+and write fresh outputs; at small sizes a second OpenBLAS thread makes them slower, up to 2.6x
+(measured on the 2-core benchmark machine: 268 us on two threads against 103 us on one for that
+product; with a preallocated output two threads take 54 us, so page faults on the fresh output
+are part of it). The NumPy backend's convolution kernels therefore run products below
+``SMALL_MACS`` multiply-adds inside ``one_thread_if_small``, which sets the BLAS library to one
+thread and puts back whatever it was set to before (the user's own ``threadpoolctl`` limits
+included), so torchlean never changes a thread count the rest of the process can observe.
+Plain ``matmul``/``linear`` products are left to OpenBLAS's own choice: it already runs tiny
+products on one thread, and from about 1M multiply-adds two threads win (a 64x128 by 128x128
+product: 17 us against 23 us), so forcing one thread made the W1 MLP step 7% (eager) and 10%
+(compiled) slower.
 
 The library is found once through ``threadpoolctl`` (maintained, portable: OpenBLAS, MKL,
 BLIS); its get/set functions are then called directly, which costs well under a microsecond.

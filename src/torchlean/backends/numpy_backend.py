@@ -35,10 +35,12 @@ def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any, dilation: 
 
 
 def _gemm_overrides() -> dict[str, Callable[..., Any]]:
+    # The convolutions' im2col products (tall and skinny, into fresh outputs) are where a
+    # second OpenBLAS thread loses at small sizes; plain matmul/linear products are left to
+    # OpenBLAS's own per-call choice, which already keeps tiny ones on one thread (see
+    # blas_threads' docstring for the measurements).
     R = REGISTRY
     return {
-        "matmul": _gemm(R["matmul"].impl, lambda a, b: a.size * b.shape[-1]),
-        "linear": _gemm(R["linear"].impl, lambda w, b, x: x.size * w.shape[0]),
         "conv": _gemm(R["conv"].impl, _conv_macs),
         "conv_bias": _gemm(R["conv_bias"].impl, _conv_macs),
         "conv_transpose": _gemm(R["conv_transpose"].impl, lambda x, w, **_: x.size * w.size // w.shape[0]),
@@ -47,22 +49,8 @@ def _gemm_overrides() -> dict[str, Callable[..., Any]]:
     }
 
 
-def _gemm_out(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
-    """The out-variant twin of ``_gemm`` (built by it, so it follows the same thread policy):
-    ``kernel(out, *args, **params)``."""
-    return _gemm(impl_out, lambda out, *args, **params: macs(*args, **params))
-
-
-def _gemm_out_overrides() -> dict[str, Callable[..., Any]]:
-    R = REGISTRY
-    return {
-        "matmul": _gemm_out(R["matmul"].impl_out, lambda a, b: a.size * b.shape[-1]),
-        "linear": _gemm_out(R["linear"].impl_out, lambda w, b, x: x.size * w.shape[0]),
-    }
-
-
 class NumpyBackend(ArrayBackend):
-    """NumPy kernels; the GEMM-based ones choose OpenBLAS's thread count by size first
+    """NumPy kernels; the convolutions choose OpenBLAS's thread count by size first
     (``blas_threads``), then run the primitive's own xp kernel unchanged."""
 
     device = Device.CPU
@@ -71,7 +59,6 @@ class NumpyBackend(ArrayBackend):
     def __init__(self) -> None:
         super().__init__()
         gemms = _gemm_overrides()
-        self.out_overrides.update(_gemm_out_overrides())
         self.overrides.update(gemms)
         self.gemm_names = frozenset(gemms)
         apply_from_environment()
