@@ -140,9 +140,20 @@ class ModuleTrainer:
 
     # -- atomicity: a failed call leaves the module, its gradients and the stream as they were --
     def _snapshot(self) -> tuple[list[Any], list[Any], int, list[Any]]:
-        bufs = [(b, b._host, b._host_current, b._mirror, b._mirror_backend) for b in self.module.buffers()]
-        grads = [(p, p.grad) for p in self.module.parameters()]
+        # one walk of the module tree (the step's own cost matters): modes, then each module's
+        # own parameters and buffers, shared ones once, in parameters()/buffers() order
         modes = [(m, m.training) for m in self.module.modules()]
+        seen: set[int] = set()
+        bufs, grads = [], []
+        for m, _ in modes:
+            for p in m._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    grads.append((p, p.grad))
+            for b in m._buffers.values():
+                if b is not None and id(b) not in seen:
+                    seen.add(id(b))
+                    bufs.append((b, b._host, b._host_current, b._mirror, b._mirror_backend))
         return bufs, grads, self.session.rng_counter, modes
 
     def _restore(self, snap: tuple[list[Any], list[Any], int, list[Any]], grads_only: bool = False) -> None:

@@ -135,8 +135,19 @@ class Module:
                 yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
-        for _, m in self.named_modules():
+        # named_modules' order (depth first, each module once) without building the names:
+        # trainers walk the tree every step
+        memo: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            if id(m) in memo:
+                continue
+            memo.add(id(m))
             yield m
+            children = [c for c in m._modules.values() if c is not None]
+            children.reverse()
+            stack += children
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         seen: set[int] = set()
