@@ -125,13 +125,18 @@ def input_array(backend: ArrayBackend, value: Any, t: TensorType, what: str,
 
     Host arrays for a CUDA function raise, unless ``upload`` (trainers and the autograd
     helpers, which take host batches by design, upload them explicitly)."""
-    where = f"{op}: {what}"
     if backend.device is Device.CPU:
         if type(value) is np.ndarray and value.dtype == t.dtype:
-            a = value  # the fast path: already a host array of the right dtype
+            if value.shape == t.shape:
+                return value  # the fast path: already a host array of the right type
+            a = value
         else:
             a = convert.host_array(value, op, what, t.dtype)
-    elif backend.is_array(value):
+        if tuple(a.shape) != t.shape:
+            raise ShapeError(f"{op}: {what} must have shape {t.shape}, got {tuple(a.shape)}")
+        return a
+    where = f"{op}: {what}"
+    if backend.is_array(value):
         a = value if value.dtype == t.dtype else convert.device_cast(backend.xp, where, value, t.dtype)
     elif not upload and (isinstance(value, np.ndarray) or hasattr(value, "__array__")
                          or hasattr(value, "__dlpack__")):
