@@ -3,7 +3,7 @@
 Re-exports the family's modules: activations (``nn_activation``), dropout, embedding and
 one_hot (``nn_dropout``, ``nn_sparse``), normalisation and distances (``nn_norm``, ``nn_batchnorm``), losses
 (``nn_loss``, ``nn_loss_class``), attention (``nn_attention``), the extra activations, pools and
-losses (``nn_extra``, ``nn_extra2``) and the spatial transformers (``nn_grid``). Every function is a thin
+losses (``nn_extra``, ``nn_extra2``, ``nn_extra3``) and the spatial transformers (``nn_grid``). Every function is a thin
 composite of ``Ops`` methods run as one public op on the binder of its tensor arguments, so it
 works eagerly and traced, with gradients. Divergences from PyTorch are in each docstring and
 in ``docs/for-pytorch-users/nn.md``.
@@ -18,6 +18,7 @@ from . import (
                nn_dropout,
                nn_extra,
                nn_extra2,
+               nn_extra3,
                nn_grid,
                nn_loss,
                nn_loss_class,
@@ -30,6 +31,7 @@ from .nn_batchnorm import *  # noqa: F403
 from .nn_dropout import *  # noqa: F403
 from .nn_extra import *  # noqa: F403
 from .nn_extra2 import *  # noqa: F403
+from .nn_extra3 import *  # noqa: F403
 from .nn_grid import *  # noqa: F403
 from .nn_loss import *  # noqa: F403
 from .nn_loss_class import *  # noqa: F403
@@ -38,7 +40,7 @@ from .nn_sparse import *  # noqa: F403
 
 __all__: list[str] = sorted({
     *nn_activation.__all__, *nn_attention.__all__, *nn_batchnorm.__all__, *nn_dropout.__all__, *nn_extra.__all__,
-    *nn_extra2.__all__, *nn_grid.__all__,
+    *nn_extra2.__all__, *nn_extra3.__all__, *nn_grid.__all__,
     *nn_loss.__all__,
     *nn_loss_class.__all__, *nn_norm.__all__, *nn_sparse.__all__,
 })

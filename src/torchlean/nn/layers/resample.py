@@ -273,23 +273,14 @@ class Fold(_Blocks):
 
 
 class ChannelShuffle(Module):
-    """Interleave the channels of ``(N, C, *)`` across ``groups``: view as ``(N, g, C/g, *)``,
-    swap the two group axes, flatten back (torch's ``channel_shuffle``)."""
+    """``F.channel_shuffle``: interleave the channels of ``(N, C, *)`` across ``groups``."""
 
     def __init__(self, groups: int) -> None:
         super().__init__()
         self.groups = _factor("ChannelShuffle", "groups", groups)
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        x = tensor("ChannelShuffle", "input", input)
-        if x.ndim < 3:
-            raise ShapeError(f"ChannelShuffle: expected an input of at least 3 dimensions (N, C, *), got shape "
-                             f"{tuple(x.shape)}")
-        n, c, *rest = x.shape
-        g = self.groups
-        if c % g:
-            raise ShapeError(f"ChannelShuffle: the channels ({c}) must be divisible by groups ({g})")
-        return x.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
+        return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"
