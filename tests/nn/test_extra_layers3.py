@@ -167,3 +167,62 @@ def test_module_constructor_errors():
         tnn.ChannelShuffle(0)
     with pytest.raises(tl.ShapeError, match="Softmax2d: expected a 3-D or 4-D"):
         tnn.Softmax2d()(tl.Session().input(np.ones((2, 2))))
+
+
+@pytest.mark.parametrize("p", [2.0, 1.5, float("inf")])
+def test_lp_pool3d_matches_torch(p):
+    x = np.abs(R.standard_normal((2, 2, 4, 4, 5))) + 0.1
+    check(tnn.LPPool3d(p, 2, stride=(2, 1, 2)), torch.nn.LPPool3d(p, 2, stride=(2, 1, 2)), x)
+
+
+@pytest.mark.parametrize("name, args", [("max_pool1d", (2,)), ("max_pool2d", (2, 1)), ("max_pool3d", (2,)),
+                                        ("adaptive_max_pool1d", (3,)), ("adaptive_max_pool2d", ((2, 3),)),
+                                        ("adaptive_max_pool3d", (2,))])
+def test_with_indices_spellings_match_torch(name, args):
+    d = int(name[-2])
+    x = R.standard_normal((2, 3) + (6,) * d)
+    s = tl.Session(dtype=np.float64)
+    v, i = getattr(F, f"{name}_with_indices")(s.input(x), *args)
+    tv, ti = getattr(TF, f"{name}_with_indices")(torch.tensor(x), *args)
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_triplet_margin_with_distance_loss_matches_torch(swap, reduction):
+    a, p, n = (R.standard_normal((4, 3)) for _ in range(3))
+    check(tnn.TripletMarginWithDistanceLoss(margin=0.7, swap=swap, reduction=reduction),
+          torch.nn.TripletMarginWithDistanceLoss(margin=0.7, swap=swap, reduction=reduction), a, p, n)
+
+    def l1(x, y):
+        return (x - y).abs().sum(-1)
+
+    _grads_match(lambda x, y, z: F.triplet_margin_with_distance_loss(x, y, z, distance_function=l1, swap=swap,
+                                                                      reduction=reduction),
+                 lambda x, y, z: TF.triplet_margin_with_distance_loss(x, y, z, distance_function=l1, swap=swap,
+                                                                      reduction=reduction), a, p, n)
+
+
+def test_feature_alpha_dropout_module():
+    m = tnn.FeatureAlphaDropout(0.4)
+    s = tl.Session(dtype=np.float64)
+    x = s.input(np.ones((3, 4, 5)))
+    m.eval()
+    np.testing.assert_array_equal(m(x).numpy(), np.ones((3, 4, 5)))
+    m.train()
+    y = m(x).numpy()
+    assert all(len(np.unique(y[i, c])) == 1 for i in range(3) for c in range(4))  # whole channels
+    with pytest.raises(tl.ArgumentError, match="between 0 and 1"):
+        tnn.FeatureAlphaDropout(1.5)
+
+
+def test_more_bad_arguments():
+    s = tl.Session(dtype=np.float64)
+    a = s.input(np.ones((2, 3)))
+    with pytest.raises(tl.ArgumentError, match="margin must be greater than 0"):
+        F.triplet_margin_with_distance_loss(a, a, a, margin=0.0)
+    with pytest.raises(tl.ArgumentError, match="distance_function must be callable"):
+        F.triplet_margin_with_distance_loss(a, a, a, distance_function=3)
+    with pytest.raises(tl.ShapeError, match="lp_pool3d: expected 4D"):
+        F.lp_pool3d(s.input(np.ones((2, 3, 4))), 2.0, 2)

@@ -17,12 +17,17 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import ArgumentError, DTypeError, ShapeError
+from . import conv_pool
 from .dispatch import torch_op
 from .math import where
-from .nn_common import flag, float_tensor, integer, number, optional_float_tensor
+from .nn_common import flag, float_tensor, integer, number, optional_float_tensor, reduce_loss, reduction_of
+from .nn_extra2 import _lp_pool
+from .nn_norm import pairwise_distance
 from .nn_sparse import embedding
 
-__all__ = ["channel_shuffle", "embedding_bag", "gumbel_softmax", "pdist"]
+__all__ = ["adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
+           "channel_shuffle", "embedding_bag", "gumbel_softmax", "lp_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices", "pdist", "triplet_margin_with_distance_loss"]
 
 
 @torch_op
@@ -181,3 +186,58 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
         return total
     count = member.sum(0).clamp(min=1.0).unsqueeze(1)
     return total / count
+
+
+# ----- pools --------------------------------------------------------------------------------
+@torch_op
+def lp_pool3d(input: Any, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Any:
+    """``lp_pool1d`` over the last three axes of ``(N, C, D, H, W)`` / ``(C, D, H, W)``, scaled by
+    the kernel's volume."""
+    return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _with_indices(name: str) -> Any:
+    """PyTorch's ``*_with_indices`` spellings: the pool with ``return_indices=True``."""
+    pool = getattr(conv_pool, name)
+
+    def fn(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        kwargs.pop("return_indices", None)
+        return pool(input, *args, return_indices=True, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = f"{name}_with_indices"
+    fn.__doc__ = f"``{name}(..., return_indices=True)``: ``(values, int64 indices)``."
+    return fn
+
+
+max_pool1d_with_indices = _with_indices("max_pool1d")
+max_pool2d_with_indices = _with_indices("max_pool2d")
+max_pool3d_with_indices = _with_indices("max_pool3d")
+adaptive_max_pool1d_with_indices = _with_indices("adaptive_max_pool1d")
+adaptive_max_pool2d_with_indices = _with_indices("adaptive_max_pool2d")
+adaptive_max_pool3d_with_indices = _with_indices("adaptive_max_pool3d")
+
+
+# ----- losses ---------------------------------------------------------------------------------
+@torch_op
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *, distance_function: Any = None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Any:
+    """``max(0, d(a, p) - d(a, n) + margin)`` with any ``distance_function`` (default
+    ``F.pairwise_distance``); ``swap`` takes the negative's distance to the nearer of anchor and
+    positive."""
+    op = "triplet_margin_with_distance_loss"
+    a, pos, neg = (float_tensor(op, w, v) for w, v in (("anchor", anchor), ("positive", positive),
+                                                        ("negative", negative)))
+    red = reduction_of(op, reduction)
+    m = number(op, "margin", margin)
+    if m <= 0:
+        raise ArgumentError(f"{op}: margin must be greater than 0, got {margin!r}")
+    if distance_function is not None and not callable(distance_function):
+        raise ArgumentError(f"{op}: distance_function must be callable, got {type(distance_function).__name__}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_ap, d_an = dist(a, pos), dist(a, neg)
+    if flag(op, "swap", swap):
+        from .math import minimum
+
+        d_an = minimum(d_an, dist(pos, neg))
+    return reduce_loss(a.session, (d_ap - d_an + m).clamp(min=0.0), red)

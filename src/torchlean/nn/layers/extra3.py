@@ -1,4 +1,5 @@
-"""``EmbeddingBag`` and ``Softmax2d``, each calling its
+"""``EmbeddingBag``, ``Softmax2d``, ``LPPool3d``, ``FeatureAlphaDropout`` and
+``TripletMarginWithDistanceLoss``, each calling its
 ``torchlean.nn.functional`` function."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from typing import Any
 from ..._core.errors import ArgumentError
 from .. import functional as F
 from ..module import Module
+from .extra2 import _LPPoolNd
+from .loss import _Loss
 from .sparse import Embedding
 
 
@@ -59,4 +62,41 @@ class Softmax2d(Module):
         return F.softmax(input, -3)
 
 
-__all__ = ["EmbeddingBag", "Softmax2d"]
+class LPPool3d(_LPPoolNd):
+    """``F.lp_pool3d``: the power-average pool of ``(N, C, D, H, W)`` / ``(C, D, H, W)``."""
+
+    _fn = "lp_pool3d"
+
+
+class FeatureAlphaDropout(Module):
+    """``F.feature_alpha_dropout(x, p, self.training)``: whole channels set to SELU's negative
+    saturation value, with alpha dropout's affine correction (masks from the session's stream)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+            raise ArgumentError(f"FeatureAlphaDropout: dropout probability has to be between 0 and 1, but got {p!r}")
+        self.p, self.inplace = float(p), inplace
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """``F.triplet_margin_with_distance_loss`` with the module's distance, margin, swap and
+    reduction."""
+
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+__all__ = ["EmbeddingBag", "FeatureAlphaDropout", "LPPool3d", "Softmax2d", "TripletMarginWithDistanceLoss"]
