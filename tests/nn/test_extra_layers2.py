@@ -281,7 +281,7 @@ def test_bad_arguments_are_clear_and_record_nothing():
     s = tl.Session(dtype=np.float64)
     x4, x2, x1 = s.input(rnd(2, 3, 4, 5)), s.input(rnd(3, 4)), s.input(rnd(4))
     t3, tf = s.input(np.array([0, 1, 3])), s.input(np.array([0.0, 1.0, 2.0]))
-    f32 = tl.Session().input(rnd(2, 3, 4, 5).astype(np.float32))
+    f32 = s.input(rnd(2, 3, 4, 5).astype(np.float32), dtype=np.float32)
     grid, theta = s.input(rnd(2, 3, 3, 2)), s.input(rnd(2, 2, 3))
     t2, w3, t_big, t_neg2 = (s.input(a) for a in (np.array([0, 1]), np.ones(3), np.array([0, 1, 4]),
                                                  np.full((3, 4), -2)))

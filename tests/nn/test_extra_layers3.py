@@ -226,3 +226,23 @@ def test_more_bad_arguments():
         F.triplet_margin_with_distance_loss(a, a, a, distance_function=3)
     with pytest.raises(tl.ShapeError, match="lp_pool3d: expected 4D"):
         F.lp_pool3d(s.input(np.ones((2, 3, 4))), 2.0, 2)
+
+
+def test_tensors_of_two_sessions_or_a_stale_one_raise_before_anything_runs():
+    s, other = tl.Session(dtype=np.float64), tl.Session(dtype=np.float64)
+    x, y = s.input(np.ones((2, 3))), other.input(np.ones((2, 3)))
+    n, m = len(s), len(other)
+    with pytest.raises(tl.InvalidRefError, match="hinge_embedding_loss: .*another session"):
+        F.hinge_embedding_loss(y, x)
+    with pytest.raises(tl.InvalidRefError, match="gaussian_nll_loss"):
+        F.gaussian_nll_loss(y, x, x)
+    assert (len(s), len(other)) == (n, m)
+    stale = s.input(np.ones(3))
+    s.reset()
+    with pytest.raises(tl.InvalidRefError, match="alpha_dropout"):
+        F.alpha_dropout(stale)  # evaluation mode returns its input: the stale ref must not pass
+    with pytest.raises(tl.InvalidRefError, match="dropout"):
+        F.dropout(stale, training=False)
+    a = s.input(np.ones(3), requires_grad=True)
+    (a * 2.0).sum().backward()  # releases the graph: its refs stay usable as constants
+    assert F.alpha_dropout(a).shape == (3,)

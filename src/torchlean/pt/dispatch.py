@@ -60,12 +60,27 @@ def torch_op(fn: F | None = None, *, name: str | None = None) -> Any:
             if binder is None:
                 raise DTypeError(f"{op}: expected a torchlean tensor argument (make one with "
                                  "s.input(...)), got " + ", ".join(type(a).__name__ for a in args))
+            check = getattr(binder, "_check_ref", None)
+            if check is not None and binder._frame is None:
+                _same_generation(op, check, args, kwargs)
             return run(binder, op, fn, args, kwargs)
 
         wrapper.__torchlean_op__ = op  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return deco(fn) if fn is not None else deco
+
+
+def _same_generation(op: str, check: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Eager calls: every tensor argument (one level into lists and tuples) is a live ref of the
+    binder's session, checked before anything runs. The frame rolls back one session's tape, so
+    an op on tensors of two sessions could otherwise leave nodes on the other; and a path that
+    returns its input as it is (dropout in evaluation) would hand back a stale ref silently.
+    Refs of released generations pass (they are constants); Params belong to no session."""
+    for v in (*args, *kwargs.values()) if kwargs else args:
+        for u in (v if isinstance(v, (list, tuple)) else (v,)):
+            if getattr(type(u), "__torchlean_tensor__", False) is True and not getattr(u, "_is_param", False):
+                check(op, u, True)
 
 
 def _bool_parameters(fn: Callable[..., Any]) -> tuple[tuple[int, str, bool], ...]:
