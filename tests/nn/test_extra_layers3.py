@@ -232,7 +232,7 @@ def test_tensors_of_two_sessions_or_a_stale_one_raise_before_anything_runs():
     s, other = tl.Session(dtype=np.float64), tl.Session(dtype=np.float64)
     x, y = s.input(np.ones((2, 3))), other.input(np.ones((2, 3)))
     n, m = len(s), len(other)
-    with pytest.raises(tl.InvalidRefError, match="hinge_embedding_loss: .*another session"):
+    with pytest.raises(tl.InvalidRefError, match=r"hinge_embedding_loss: .*another session"):
         F.hinge_embedding_loss(y, x)
     with pytest.raises(tl.InvalidRefError, match="gaussian_nll_loss"):
         F.gaussian_nll_loss(y, x, x)

@@ -11,7 +11,7 @@ import torchlean as tl
 import torchlean.nn.utils as tl_utils
 
 OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop",
-              "ASGD"]
+              "ASGD", "LBFGS"]
 SCHEDULERS = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "LambdaLR", "OneCycleLR",
               "ReduceLROnPlateau", "SequentialLR", "LRScheduler", "PolynomialLR", "CosineAnnealingWarmRestarts",
               "CyclicLR"]
@@ -26,7 +26,7 @@ def test_optimizer_signature_is_torchs(name):
     ours, theirs = _shape(getattr(tl.optim, name)), _shape(getattr(torch.optim, name))
     extra = ours[len(theirs):]
     assert ours[:len(theirs)] == theirs
-    assert extra == ([] if name in ("SGD", "RMSprop", "Adagrad", "Adadelta", "Rprop", "ASGD") else
+    assert extra == ([] if name in ("SGD", "RMSprop", "Adagrad", "Adadelta", "Rprop", "ASGD", "LBFGS") else
                      [("beta1", inspect.Parameter.KEYWORD_ONLY, None), ("beta2", inspect.Parameter.KEYWORD_ONLY, None)])
 
 

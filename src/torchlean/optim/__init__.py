@@ -7,8 +7,9 @@ from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .base import Optimizer
 from .groups import ParamGroup
+from .lbfgs import LBFGS
 from .rprop_asgd import ASGD, Rprop
 from .sgd import SGD, MomentumSGD
 
-__all__ = ["ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "MomentumSGD", "NAdam", "Optimizer",
-           "ParamGroup", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]
+__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "MomentumSGD", "NAdam",
+           "Optimizer", "ParamGroup", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]
