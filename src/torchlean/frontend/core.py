@@ -61,7 +61,7 @@ class CoreOps(OpsBase):
                 return self.bind(_add_scalar, x, c=_const(self, "add", x, y))
         elif type(x) in _SCALARS:
             return self.add(y, x)
-        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f" == self._kind(y):
             return self.bind(_add, x, y)
         if _both_bool(self, x, y):  # PyTorch: bool + bool is logical or
             return self.bitwise_or(x, y)
@@ -80,7 +80,7 @@ class CoreOps(OpsBase):
             if self._kind(y) == "f" or (self._kind(y) == "i" and type(x) is int):
                 c = _const(self, "sub", y, x)
                 return self.bind(_add_scalar, self.neg(y), c=c)
-        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f" == self._kind(y):
             return self.bind(_sub, x, y)
         if _both_bool(self, x, y):
             raise DTypeError("sub: subtracting two bool tensors is not supported (as in PyTorch); "
@@ -98,7 +98,7 @@ class CoreOps(OpsBase):
                 return self.bind(_scale, x, c=_const(self, "mul", x, y))
         elif type(x) in _SCALARS:
             return self.mul(y, x)
-        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f":
+        elif self.shape_of(x) == self.shape_of(y) and self._kind(x) == "f" == self._kind(y):
             return self.bind(_mul, x, y)
         if _both_bool(self, x, y):  # PyTorch: bool * bool is logical and
             return self.bitwise_and(x, y)
@@ -396,6 +396,9 @@ class CoreOps(OpsBase):
         sy, st = self.shape_of(yhat), self.shape_of(target)
         if sy != st:
             raise ShapeError(f"mse_loss: prediction and target shapes differ: {sy} vs {st}")
+        dy, dt = self.type_of(yhat).dtype, self.type_of(target).dtype
+        if dt != dy:  # the seed's op: one float dtype (F.mse_loss promotes, as PyTorch)
+            raise DTypeError(f"mse_loss: prediction is {dy.name} but target is {dt.name}")
         d = self.sub(yhat, target)
         return self.mean(self.mul(d, d))
 

@@ -208,6 +208,11 @@ class CoreMethods:
         return self.session.cast(self, "bool")
 
     def type_as(self, other: Any) -> Any:
+        """``self`` cast to ``other``'s dtype (a tensor)."""
+        if getattr(type(other), "__torchlean_tensor__", False) is not True:
+            from .._core.errors import DTypeError
+
+            raise DTypeError(f"type_as: other must be a torchlean tensor, got {type(other).__name__}")
         return self.session.cast(self, other.dtype)
 
     def to(self, *args: Any, **kwargs: Any) -> Any:
@@ -299,7 +304,27 @@ def _mixins() -> tuple[type, ...]:
     from ..pt.reduce import ReduceMethods
     from ..pt.shape import ShapeMethods
 
-    return MathMethods, ReduceMethods, ShapeMethods, IndexMethods
+    return MathMethods, ReduceMethods, ShapeMethods, IndexMethods, *_extra_mixins(), *_shape_extra_mixins()
+
+
+def _extra_mixins() -> tuple[type, ...]:
+    """The math family's additions (``pt/math_extra.py``, ``pt/reduce_extra.py``)."""
+    from ..pt.math_extra_methods import MathExtraMethods
+    from ..pt.reduce_extra import ReduceExtraMethods
+
+    return MathExtraMethods, ReduceExtraMethods
+
+
+def _shape_extra_mixins() -> tuple[type, ...]:
+    """The shape family's additions (``pt/shape_extra.py``, ``pt/sorting.py``, ``pt/linalg_extra.py``,
+    ``pt/index_extra.py``, ``pt/tensor_extra.py``)."""
+    from ..pt.index_extra import IndexExtraMethods
+    from ..pt.linalg_extra import LinalgExtraMethods
+    from ..pt.shape_extra import ShapeExtraMethods
+    from ..pt.sorting import SortingMethods
+    from ..pt.tensor_extra import TensorExtraMethods
+
+    return ShapeExtraMethods, SortingMethods, LinalgExtraMethods, IndexExtraMethods, TensorExtraMethods
 
 
 class TensorMethods(CoreMethods, *_mixins()):  # type: ignore[misc]

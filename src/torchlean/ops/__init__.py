@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     compare,
     conv,
     elementwise,
+    elementwise_extra,
     indexing,
     linalg,
     loss,
@@ -18,5 +19,6 @@ from . import (  # noqa: F401
     reductions,
     shape,
     shapeops,
+    sorting,
     special,
 )

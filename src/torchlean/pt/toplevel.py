@@ -155,3 +155,20 @@ __all__ = [
     "std", "sum", "swapaxes", "swapdims", "t", "take_along_dim", "tanh", "tile", "transpose", "tril", "triu",
     "trunc", "unbind", "unflatten", "unsqueeze", "var", "where", "zeros_like",
 ]
+
+# The shape family's additions (tl.sort, tl.kron, tl.hstack, tl.scatter...): their own modules' lists.
+from . import index_extra as _index_extra
+from . import linalg_extra as _linalg_extra
+from . import math_extra as _math_extra  # math: tl.add, tl.atan2, tl.cumprod, tl.isclose...
+from . import reduce_extra as _reduce_extra
+from . import shape_extra as _shape_extra
+from . import sorting as _sorting
+from .index_extra import *  # noqa: F403
+from .linalg_extra import *  # noqa: F403
+from .math_extra import *  # noqa: F403
+from .reduce_extra import *  # noqa: F403
+from .shape_extra import *  # noqa: F403
+from .sorting import *  # noqa: F403
+
+__all__ += [*_index_extra.__all__, *_linalg_extra.__all__, *_shape_extra.__all__, *_sorting.__all__]
+__all__ += [*_math_extra.__all__, *_reduce_extra.__all__]
