@@ -28,12 +28,17 @@ def _argsort_shape(x: TensorType, *, axis: int, descending: bool = False) -> Ten
     return TensorType(x.shape, int64)
 
 
+def _stable(xp):
+    # NumPy needs kind="stable"; CuPy's argsort is always stable and takes only kind=None
+    return "stable" if xp.__name__.startswith("numpy") else None
+
+
 def _argsort_impl(xp, x, *, axis, descending=False):
     if not descending:
-        return xp.argsort(x, axis=axis, kind="stable").astype(xp.int64, copy=False)
+        return xp.argsort(x, axis=axis, kind=_stable(xp)).astype(xp.int64, copy=False)
     n = x.shape[axis]
     rev = xp.flip(x, axis=axis)
-    idx = xp.flip(xp.argsort(rev, axis=axis, kind="stable"), axis=axis)
+    idx = xp.flip(xp.argsort(rev, axis=axis, kind=_stable(xp)), axis=axis)
     return (n - 1 - idx).astype(xp.int64, copy=False)
 
 
