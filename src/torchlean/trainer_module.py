@@ -95,6 +95,12 @@ class ModuleTrainer:
         """One optimizer step on ``batch``; returns the loss before the step (a 0-d array on the
         trainer's device). A module in eval mode is put in train mode first, as ``model.train()``
         before a PyTorch loop."""
+        if self._fused is not None and self.module.training:
+            # plain SGD, compiled, already in train mode: one graph with the update inside, whose
+            # results are committed only after it ran (nothing to snapshot, nothing to restore)
+            value = self._fused("ScalarTrainer.step", self._batch(batch))
+            if value is not None:
+                return value
         snap = self._snapshot()
         try:
             if not self.module.training:  # a submodule the user put in eval (a frozen BatchNorm) stays so

@@ -77,10 +77,20 @@ def _same_generation(op: str, check: Callable[..., Any], args: tuple[Any, ...], 
     an op on tensors of two sessions could otherwise leave nodes on the other; and a path that
     returns its input as it is (dropout in evaluation) would hand back a stale ref silently.
     Refs of released generations pass (they are constants); Params belong to no session."""
+    ref = None  # the common case: tensors of the first one's class (never a Param's)
+    if args and getattr(type(args[0]), "__torchlean_tensor__", False) is True \
+            and not getattr(args[0], "_is_param", False):
+        ref = type(args[0])
     for v in (*args, *kwargs.values()) if kwargs else args:
-        for u in (v if isinstance(v, (list, tuple)) else (v,)):
-            if getattr(type(u), "__torchlean_tensor__", False) is True and not getattr(u, "_is_param", False):
-                check(op, u, True)
+        t = type(v)
+        if t is ref:
+            check(op, v, True)
+        elif t is list or t is tuple:
+            for u in v:
+                if getattr(type(u), "__torchlean_tensor__", False) is True and not getattr(u, "_is_param", False):
+                    check(op, u, True)
+        elif getattr(t, "__torchlean_tensor__", False) is True and not getattr(v, "_is_param", False):
+            check(op, v, True)
 
 
 def _bool_parameters(fn: Callable[..., Any]) -> tuple[tuple[int, str, bool], ...]:
