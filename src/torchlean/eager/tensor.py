@@ -134,6 +134,23 @@ class TensorRef(TensorMethods):
         array of the session's device, or None (not reached yet, or not a leaf)."""
         return self.session.leaf_grad(self)
 
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        """``x.grad = None`` clears the accumulated gradient (PyTorch's idiom between steps);
+        an array of the tensor's shape and dtype replaces it (later backwards add to it)."""
+        self.session._check_ref("grad", self, released_ok=True)
+        if value is None:
+            self._grad = None
+            return
+        if getattr(type(value), "__torchlean_tensor__", False) is True:
+            value = value.session.value(value)
+        arr = self.session._convert(value, "grad", "value", self.type.dtype)
+        if tuple(arr.shape) != self.type.shape:
+            from .._core.errors import ShapeError
+
+            raise ShapeError(f"grad: assigned gradient has shape {tuple(arr.shape)}, the tensor {self.type.shape}")
+        self._grad = arr
+
     @property
     def is_leaf(self) -> bool:
         return self.prim is None
