@@ -28,7 +28,24 @@ from .conv import (
     pixel_shuffle,
     pixel_unshuffle,
 )
-from .creation import full_like, ones_like, rand_like, randn_like, zeros_like
+from .creation import (
+    arange,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .index import gather, index_select, masked_fill, scatter_add, take_along_dim
 from .linear import bilinear
 from .math import (
@@ -172,3 +189,4 @@ from .sorting import *  # noqa: F403
 
 __all__ += [*_index_extra.__all__, *_linalg_extra.__all__, *_shape_extra.__all__, *_sorting.__all__]
 __all__ += [*_math_extra.__all__, *_reduce_extra.__all__]
+__all__ += ["arange", "empty", "eye", "full", "linspace", "ones", "rand", "randint", "randn", "tensor", "zeros"]
