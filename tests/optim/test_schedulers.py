@@ -25,6 +25,10 @@ SCHEDULERS = {
     "CosineAnnealingLR": lambda L, o: L.CosineAnnealingLR(o, 13, eta_min=0.001),
     "LinearLR": lambda L, o: L.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=17),
     "LambdaLR": lambda L, o: L.LambdaLR(o, [lambda e: 0.95 ** e, lambda e: 1 / (1 + e)]),
+    "ConstantLR": lambda L, o: L.ConstantLR(o, factor=0.4, total_iters=9),
+    "MultiplicativeLR": lambda L, o: L.MultiplicativeLR(o, [lambda e: 0.97, lambda e: 1 - 0.01 * (e % 3)]),
+    "SequentialLR-constant": lambda L, o: L.SequentialLR(
+        o, [L.ConstantLR(o, 0.5, total_iters=4), L.MultiplicativeLR(o, lambda e: 0.9)], [6]),
     "OneCycleLR": lambda L, o: L.OneCycleLR(o, [0.05, 0.02], total_steps=60),
     "OneCycleLR-three-phase-linear": lambda L, o: L.OneCycleLR(o, 0.05, total_steps=60, three_phase=True,
                                                                anneal_strategy="linear", pct_start=0.25),
@@ -135,7 +139,7 @@ def test_one_cycle_to_its_end(strategy):
 
 
 def test_step_with_an_epoch_uses_the_closed_form_as_torch():
-    for name in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"):
+    for name in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR"):
         twin = Twin()
         opt, topt, sched, tsched = _make(name, "SGD", twin)
         for epoch in (3, 11, 4, 30):
@@ -208,3 +212,22 @@ def test_state_dicts_hold_only_checkpointable_values():
         assert plain(sched.state_dict()), name
         assert plain(opt.state_dict()), name
     assert type(L.MultiStepLR(_make("StepLR", "SGD", twin)[0], [3, 3]).state_dict()["milestones"]) is dict
+
+
+def test_constant_and_multiplicative_bad_arguments_change_nothing():
+    twin = Twin()
+    opt = tl.optim.SGD(twin.groups([{"idx": [0, 1]}])[0], lr=0.1)
+    before = copy.deepcopy(opt.param_groups[0]["lr"])
+    with pytest.raises(tl.TorchLeanError, match="ConstantLR: the constant multiplicative factor must be between"):
+        L.ConstantLR(opt, factor=1.5)
+    with pytest.raises(tl.TorchLeanError, match="MultiplicativeLR: lr_lambda"):
+        L.MultiplicativeLR(opt, 0.9)
+    with pytest.raises(tl.TorchLeanError, match="MultiplicativeLR: expected 1 lr_lambdas"):
+        L.MultiplicativeLR(opt, [lambda e: 1.0, lambda e: 1.0])
+    assert opt.param_groups[0]["lr"] == before and "initial_lr" not in opt.param_groups[0]
+    s = L.ConstantLR(opt, factor=0.0, total_iters=2)  # torch divides by the factor at total_iters
+    assert s.get_last_lr() == [0.0]
+    for _ in range(2):
+        opt.step()
+        s.step()
+    assert s.get_last_lr() == [0.1]

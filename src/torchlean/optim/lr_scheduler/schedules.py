@@ -1,6 +1,7 @@
 """The epoch-indexed schedules: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
-``CosineAnnealingLR``, ``LinearLR``, ``LambdaLR`` (torch's formulas: the chainable form in
-``step()``, the closed form for ``step(epoch)`` and for ``SequentialLR``'s milestones)."""
+``CosineAnnealingLR``, ``LinearLR``, ``ConstantLR``, ``LambdaLR``, ``MultiplicativeLR``
+(torch's formulas: the chainable form in ``step()``, the closed form for ``step(epoch)`` and
+for ``SequentialLR``'s milestones)."""
 
 from __future__ import annotations
 
@@ -163,6 +164,38 @@ class LinearLR(LRScheduler):
         return [b * (s + (f - s) * min(n, self.last_epoch) / n) for b in self.base_lrs]
 
 
+class ConstantLR(LRScheduler):
+    """The rate times ``factor`` until epoch ``total_iters``, the base rate from then on.
+    ``factor=0`` is accepted, as torch's, and its last step sets the base rate (torch divides
+    by the factor there and raises ``ZeroDivisionError``)."""
+
+    _fields: ClassVar = {"factor": validate.real("factor"), "total_iters": validate.integer("total_iters", 0)}
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        op = "ConstantLR"
+        factor = validate.real("factor")(op, factor)
+        if factor > 1.0 or factor < 0:
+            raise ArgumentError(f"{op}: the constant multiplicative factor must be between 0 and 1, got {factor!r}")
+        self.factor = factor
+        self.total_iters = self._fields["total_iters"](op, total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        e = self.last_epoch
+        if e == 0:
+            return [lr * self.factor for lr in self._current()]
+        if e != self.total_iters:
+            return self._current()
+        if self.factor == 0:
+            return list(self.base_lrs)
+        return [lr * (1.0 / self.factor) for lr in self._current()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        f = self.factor
+        return [b * (f + (self.last_epoch >= self.total_iters) * (1 - f)) for b in self.base_lrs]
+
+
 def _lambdas_state(n: int) -> Callable[[str, Any], list[Any]]:
     def check(op: str, v: Any) -> list[Any]:
         if not isinstance(v, (list, tuple)) or len(v) != n:
@@ -182,7 +215,7 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
-        op = "LambdaLR"
+        op = type(self).__name__  # LambdaLR, or MultiplicativeLR
         check_optimizer(op, optimizer)
         n = len(optimizer.param_groups)
         fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
@@ -219,3 +252,18 @@ class LambdaLR(LRScheduler):
         for fn, d in zip(self.lr_lambdas, attrs):
             if d is not None:
                 fn.__dict__.update(d)
+
+
+class MultiplicativeLR(LambdaLR):
+    """Each step multiplies the current rate by ``lr_lambda(epoch)`` (one function, or one per
+    group); the state dict keeps callable objects' attributes, as ``LambdaLR``'s."""
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current()
+        out = []
+        for i, (fn, lr) in enumerate(zip(self.lr_lambdas, self._current())):
+            factor = validate.real(f"lr_lambda[{i}]({self.last_epoch})")(type(self).__name__,
+                                                                         run_user(fn, self.last_epoch))
+            out.append(lr * factor)
+        return out
