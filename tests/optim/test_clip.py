@@ -167,3 +167,37 @@ def test_clipped_value_loop_matches_torch():
         opt.step()
         topt.step()
         twin.check(f"step {k}")
+
+
+def test_parameters_to_vector_and_back_match_torch():
+    import torch
+
+    import torchlean.nn as tnn
+
+    m = tnn.Sequential(tnn.Linear(3, 4), tnn.ReLU(), tnn.Linear(4, 2))
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4, dtype=torch.float32), torch.nn.ReLU(),
+                             torch.nn.Linear(4, 2, dtype=torch.float32))
+    m.load_state_dict(tm.state_dict())
+    v = tnn.utils.parameters_to_vector(m.parameters())
+    tv = torch.nn.utils.parameters_to_vector(tm.parameters()).detach()
+    np.testing.assert_array_equal(v, tv.numpy())
+    tnn.utils.vector_to_parameters(v * 2 - 1, m.parameters())
+    torch.nn.utils.vector_to_parameters(tv * 2 - 1, tm.parameters())
+    for p, tp in zip(m.parameters(), tm.parameters()):
+        np.testing.assert_array_equal(p.value, tp.detach().numpy())
+        assert p.requires_grad
+
+
+def test_vector_to_parameters_checks_before_changing_anything():
+    import torchlean.nn as tnn
+
+    m = tnn.Linear(2, 2)
+    before = [p.value.copy() for p in m.parameters()]
+    for bad, words in ((np.ones(5), "5 entries, the parameters 6"), (np.ones((2, 3)), "1-D vector"),
+                       ("abc", "1-D array or tensor"), (np.array(["a"] * 6), "numeric vector")):
+        with pytest.raises(tl.TorchLeanError, match=words):
+            tnn.utils.vector_to_parameters(bad, m.parameters())
+    for p, b in zip(m.parameters(), before):
+        np.testing.assert_array_equal(p.value, b)
+    with pytest.raises(tl.TorchLeanError, match="parameters must be a Param"):
+        tnn.utils.parameters_to_vector(3)

@@ -24,7 +24,7 @@ from ..optim import validate
 from ..optim.base import _checked_grad, backend_of
 from ..params import Param
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
 def _params(op: str, parameters: Any) -> list[Param]:
@@ -134,3 +134,45 @@ def clip_grad_value_(parameters: Param | Iterable[Param], clip_value: float, for
     new = [(p, backend_of(g).xp.clip(g, -v, v)) for p, g in _grads(op, params)]
     for p, g in new:
         p.grad = g
+
+
+@guard("parameters_to_vector")
+def parameters_to_vector(parameters: Param | Iterable[Param]) -> np.ndarray:
+    """The parameters' values flattened and concatenated, in order: a host NumPy array (torch
+    returns a tensor on the parameters' device; a Param belongs to no session here)."""
+    op = "parameters_to_vector"
+    params = _params(op, parameters)
+    dtypes = {p.dtype for p in params}
+    if len(dtypes) > 1:
+        raise ArgumentError(f"{op}: the parameters mix dtypes {sorted(d.name for d in dtypes)}; torchlean never "
+                            "mixes float precisions")
+    if not params:
+        return np.zeros((0,), np.float32)
+    return np.concatenate([p.value.reshape(-1) for p in params])
+
+
+@guard("vector_to_parameters")
+def vector_to_parameters(vec: Any, parameters: Param | Iterable[Param]) -> None:
+    """Slice the 1-D ``vec`` (a NumPy array or a torchlean tensor) into the parameters, in
+    order; its length must be their total size. Checked before any parameter changes."""
+    op = "vector_to_parameters"
+    params = _params(op, parameters)
+    if getattr(type(vec), "__torchlean_tensor__", False) is True:
+        vec = vec.numpy()
+    if not (isinstance(vec, np.ndarray) or hasattr(vec, "__array__")) or isinstance(vec, (str, bytes)):
+        raise ArgumentError(f"{op}: expected a 1-D array or tensor, got {type(vec).__name__}")
+    arr = np.asarray(vec)
+    if arr.ndim != 1:
+        raise ArgumentError(f"{op}: expected a 1-D vector, got shape {arr.shape}")
+    total = sum(int(np.prod(p.shape)) for p in params)
+    if arr.shape[0] != total:
+        raise ArgumentError(f"{op}: the vector has {arr.shape[0]} entries, the parameters {total}")
+    if arr.dtype.kind not in "fiu":
+        raise ArgumentError(f"{op}: expected a numeric vector, got {arr.dtype.name}")
+    pieces, k = [], 0
+    for p in params:
+        n = int(np.prod(p.shape))
+        pieces.append(arr[k:k + n].reshape(p.shape).astype(p.dtype))
+        k += n
+    for p, v in zip(params, pieces):  # commit: nothing below can fail
+        p.set_value(v)
