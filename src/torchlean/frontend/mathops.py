@@ -190,14 +190,18 @@ class MathOps(OpsBase):
         """``beta * c + alpha * (a @ b)`` for matrices a (n, m), b (m, p) and c broadcastable
         to (n, p), as ``torch.addmm``; with ``beta == 0`` c is not read (NaN in c does not
         propagate)."""
-        beta, alpha = scalar_value("addmm", beta), scalar_value("addmm", alpha)
-        p = self.mm(a, b)
+        return self._scaled_sum("addmm", c, self.mm(a, b), beta, alpha)
+
+    def _scaled_sum(self, op: str, c: Any, p: Any, beta: Any = 1, alpha: Any = 1) -> Any:
+        """``beta * c + alpha * p`` for a product ``p`` and an input ``c`` broadcastable to it,
+        the tail of torch's ``addmm``/``addmv``/``addr``/``baddbmm``: with ``beta == 0`` c is
+        not read (NaN in c does not propagate); errors name ``op``."""
+        beta, alpha = scalar_value(op, beta), scalar_value(op, alpha)
         tp, tc = self.type_of(p), self.type_of(c)
-        if broadcast_shapes("addmm", tc.shape, tp.shape) != tp.shape:
-            raise ShapeError(f"addmm: input of shape {tc.shape} does not broadcast to the product's "
-                             f"shape {tp.shape}")
+        if broadcast_shapes(op, tc.shape, tp.shape) != tp.shape:
+            raise ShapeError(f"{op}: input of shape {tc.shape} does not broadcast to the product's shape {tp.shape}")
         if tc.dtype != tp.dtype:
-            raise DTypeError(f"addmm: input is {tc.dtype.name}, the matrices are {tp.dtype.name}")
+            raise DTypeError(f"{op}: input is {tc.dtype.name}, the product is {tp.dtype.name}")
         if alpha != 1.0:
             p = self.scale(p, alpha)
         if beta == 0.0:

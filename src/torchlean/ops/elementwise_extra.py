@@ -1,5 +1,6 @@
 """More elementwise primitives: trigonometry and its inverses, hyperbolic functions, base-2/10
-logs and powers, ``erfc``, ``atan2``, ``hypot``, ``fmod`` and ``signbit``.
+logs and powers, ``atan2``, ``hypot``, ``fmod`` and ``signbit`` (``erfc`` is in ``special.py``,
+beside ``erf``).
 
 Why each is a primitive (the rest of ``torch``'s math family is composite, in
 ``torchlean/pt/math_extra.py``):
@@ -7,8 +8,6 @@ Why each is a primitive (the rest of ``torch``'s math family is composite, in
 * ``tan asin acos atan sinh cosh asinh acosh atanh log2 log10 exp2``: no composite of the other
   primitives gives them to the last bit (``sin / cos`` and ``log(x) / log(2)`` round twice;
   ``asinh`` as ``log(x + sqrt(x^2 + 1))`` loses every digit for large negative x).
-* ``erfc`` for accuracy in the tails: ``1 - erf(x)`` is 0 from x = 6 on, erfc is not (fdlibm's
-  ``s_erf.c`` method, as the ``erf`` kernel in ``special.py``).
 * ``atan2`` (the quadrant), ``hypot`` (no overflow of x^2 + y^2) and ``fmod`` (exact, the sign
   of the dividend, as C's ``fmod`` and ``torch.fmod``).
 * ``xlogy``: 0 at x = 0 (even for y = inf) with the gradient log(y) there, as PyTorch.
@@ -30,11 +29,9 @@ from .._core.registry import defop
 from .._core.types import TensorType, bool_
 from ._rules import binary_float, binary_numeric, unary_float
 from .mathops import _check_int_divisor, _quiet
-from .special import _PA, _PP, _QA, _QQ, _RA, _RB, _SA, _SB, _TWO_OVER_SQRT_PI, _poly
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
-_ERX = 8.45062911510467529297e-01
 
 
 def _ufunc(name: str):
@@ -101,50 +98,6 @@ exp2_p = defop(
     vjp=[lambda ops, g, out, x: ops.mul(g, ops.scale(out, _LN2))],
     jvp=[lambda ops, t, out, x: ops.mul(t, ops.scale(out, _LN2))],
     doc="2 ** x; exp2' = 2 ** x ln 2 (from the result).",
-)
-
-
-# ----- erfc ----------------------------------------------------------------------------------------
-def _erfc_impl(xp, x):
-    """fdlibm's ``erfc`` (s_erf.c) as float64 array arithmetic: below one ulp, no cancellation
-    in the tails; |x| >= 28 gives 0 (x > 0) or 2."""
-    d0 = x.astype(xp.float64)
-    a0 = xp.abs(d0)
-    a = xp.where(a0 < 28.0, a0, 28.0)  # inf and NaN out of the arithmetic (no warnings)
-    d = xp.copysign(a, d0)
-    # |x| < 0.84375: 1 - erf(x) in two forms (cancellation-free for x >= 1/4)
-    z2 = d * d
-    y = _poly(z2, _PP) / _poly(z2, _QQ)
-    small = xp.where(d < 0.25, 1.0 - (d + d * y), 0.5 - (d * y + (d - 0.5)))
-    small = xp.where(a < 2.0 ** -56, 1.0 - d, small)
-    # 0.84375 <= |x| < 1.25
-    s = a - 1.0
-    pq = _poly(s, _PA) / _poly(s, _QA)
-    mid = xp.where(d0 >= 0, (1.0 - _ERX) - pq, 1.0 + (_ERX + pq))
-    # 1.25 <= |x| < 28: exp(-x^2 - 0.5625 + R/S) / x, in two exponentials for accuracy
-    with_a = xp.where(a < 1.25, 2.0, a)
-    t = 1.0 / (with_a * with_a)
-    rs = xp.where(with_a < 1.0 / 0.35, _poly(t, _RA) / _poly(t, _SA), _poly(t, _RB) / _poly(t, _SB))
-    hi = (with_a.view(xp.uint64) & xp.uint64(0xFFFFFFFF00000000)).view(xp.float64)
-    r = xp.exp(-hi * hi - 0.5625) * xp.exp((hi - with_a) * (hi + with_a) + rs) / with_a
-    big = xp.where(d0 > 0, r, 2.0 - r)
-    big = xp.where((d0 < 0) & (a >= 6.0), 2.0, big)
-    far = xp.where(d0 > 0, 0.0, 2.0)
-    out = xp.where(a < 0.84375, small, xp.where(a < 1.25, mid, xp.where(a < 28.0, big, far)))
-    out = xp.where(xp.isnan(d0), d0, out)
-    return out.astype(x.dtype)
-
-
-def _erfc_deriv(ops, x):
-    return ops.scale(ops.exp(ops.neg(ops.mul(x, x))), -_TWO_OVER_SQRT_PI)
-
-
-erfc_p = defop(
-    "erfc", shape=unary_float("erfc"), impl=_erfc_impl,
-    vjp=[lambda ops, g, out, x: ops.mul(g, _erfc_deriv(ops, x))],
-    jvp=[lambda ops, t, out, x: ops.mul(t, _erfc_deriv(ops, x))],
-    doc="The complementary error function 1 - erf(x), accurate in the tails (fdlibm's method in "
-        "float64 array arithmetic); erfc'(x) = -2/sqrt(pi) exp(-x^2).",
 )
 
 

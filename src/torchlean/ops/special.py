@@ -1,4 +1,5 @@
-"""Special functions: ``erf``, for the exact (erf) GELU and ``torch.erf``.
+"""Special functions: ``erf``, for the exact (erf) GELU and ``torch.erf``, and ``erfc``, a
+primitive for accuracy in the tails (``1 - erf(x)`` is 0 from x = 6 on, erfc is not).
 
 NumPy has no erf, so the kernel computes it from SunPro's fdlibm method (the rational
 approximations of its ``s_erf.c``, written here as array arithmetic in float64, so that NumPy
@@ -74,8 +75,9 @@ def _erf_impl(xp, x):
     return out.astype(x.dtype)
 
 
-def _erf_deriv(ops, x):
-    return ops.scale(ops.exp(ops.neg(ops.mul(x, x))), _TWO_OVER_SQRT_PI)
+def _erf_deriv(ops, x, sign=1.0):
+    """erf'(x) = 2/sqrt(pi) exp(-x^2); ``sign=-1`` gives erfc'."""
+    return ops.scale(ops.exp(ops.neg(ops.mul(x, x))), sign * _TWO_OVER_SQRT_PI)
 
 
 erf_p = defop(
@@ -84,4 +86,43 @@ erf_p = defop(
     jvp=[lambda ops, t, out, x: ops.mul(t, _erf_deriv(ops, x))],
     doc="The error function (fdlibm's method in float64 array arithmetic, below one ulp); "
         "erf'(x) = 2/sqrt(pi) exp(-x^2). A primitive: it has no composite form.",
+)
+
+
+def _erfc_impl(xp, x):
+    """fdlibm's ``erfc`` (s_erf.c) as float64 array arithmetic: below one ulp, no cancellation
+    in the tails; |x| >= 28 gives 0 (x > 0) or 2."""
+    d0 = x.astype(xp.float64)
+    a0 = xp.abs(d0)
+    a = xp.where(a0 < 28.0, a0, 28.0)  # inf and NaN out of the arithmetic (no warnings)
+    d = xp.copysign(a, d0)
+    # |x| < 0.84375: 1 - erf(x) in two forms (cancellation-free for x >= 1/4)
+    z2 = d * d
+    y = _poly(z2, _PP) / _poly(z2, _QQ)
+    small = xp.where(d < 0.25, 1.0 - (d + d * y), 0.5 - (d * y + (d - 0.5)))
+    small = xp.where(a < 2.0 ** -56, 1.0 - d, small)
+    # 0.84375 <= |x| < 1.25
+    s = a - 1.0
+    pq = _poly(s, _PA) / _poly(s, _QA)
+    mid = xp.where(d0 >= 0, (1.0 - _ERX) - pq, 1.0 + (_ERX + pq))
+    # 1.25 <= |x| < 28: exp(-x^2 - 0.5625 + R/S) / x, in two exponentials for accuracy
+    with_a = xp.where(a < 1.25, 2.0, a)
+    t = 1.0 / (with_a * with_a)
+    rs = xp.where(with_a < 1.0 / 0.35, _poly(t, _RA) / _poly(t, _SA), _poly(t, _RB) / _poly(t, _SB))
+    hi = (with_a.view(xp.uint64) & xp.uint64(0xFFFFFFFF00000000)).view(xp.float64)
+    r = xp.exp(-hi * hi - 0.5625) * xp.exp((hi - with_a) * (hi + with_a) + rs) / with_a
+    big = xp.where(d0 > 0, r, 2.0 - r)
+    big = xp.where((d0 < 0) & (a >= 6.0), 2.0, big)
+    far = xp.where(d0 > 0, 0.0, 2.0)
+    out = xp.where(a < 0.84375, small, xp.where(a < 1.25, mid, xp.where(a < 28.0, big, far)))
+    out = xp.where(xp.isnan(d0), d0, out)
+    return out.astype(x.dtype)
+
+
+erfc_p = defop(
+    "erfc", shape=unary_float("erfc"), impl=_erfc_impl,
+    vjp=[lambda ops, g, out, x: ops.mul(g, _erf_deriv(ops, x, -1.0))],
+    jvp=[lambda ops, t, out, x: ops.mul(t, _erf_deriv(ops, x, -1.0))],
+    doc="The complementary error function 1 - erf(x), accurate in the tails (fdlibm's method in "
+        "float64 array arithmetic); erfc'(x) = -2/sqrt(pi) exp(-x^2).",
 )

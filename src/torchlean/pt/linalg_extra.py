@@ -16,7 +16,6 @@ import numpy as np
 
 from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.shapes import broadcast_shapes, is_int, normalize_axis
-from ..frontend.base import scalar_value
 from .dispatch import tensor as _arg
 from .dispatch import torch_op
 from .math import outer
@@ -34,21 +33,6 @@ def _same_dtype(op: str, ops: Any, *xs: Any) -> None:
     dts = [ops.type_of(v).dtype for v in xs]
     if len(set(dts)) > 1:
         raise DTypeError(f"{op}: expected tensors of one dtype, got {', '.join(d.name for d in dts)}")
-
-
-def _scaled_sum(op: str, ops: Any, c: Any, p: Any, beta: Any, alpha: Any) -> Any:
-    """``beta * c + alpha * p``; ``c`` is not read when ``beta == 0`` (torch's rule)."""
-    beta, alpha = scalar_value(op, beta), scalar_value(op, alpha)
-    tc, tp = ops.type_of(c), ops.type_of(p)
-    if broadcast_shapes(op, tc.shape, tp.shape) != tp.shape:
-        raise ShapeError(f"{op}: input of shape {tc.shape} does not broadcast to the product's shape {tp.shape}")
-    if tc.dtype != tp.dtype:
-        raise DTypeError(f"{op}: input is {tc.dtype.name}, the product is {tp.dtype.name}")
-    if alpha != 1.0:
-        p = ops.mul(p, alpha)
-    if beta == 0.0:
-        return p
-    return ops.add(c if beta == 1.0 else ops.mul(c, beta), p)
 
 
 # ----- products of vectors ---------------------------------------------------------------------
@@ -190,7 +174,7 @@ def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1, out:
     """``torch.addmv``: ``beta * input + alpha * (mat @ vec)``."""
     _no_out("addmv", out)
     c = _arg("addmv", "input", input)
-    return _scaled_sum("addmv", c.session, c, mv(mat, vec), beta, alpha)
+    return c.session._scaled_sum("addmv", c, mv(mat, vec), beta, alpha)
 
 
 @torch_op
@@ -198,7 +182,7 @@ def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1, out
     """``torch.addr``: ``beta * input + alpha * outer(vec1, vec2)``."""
     _no_out("addr", out)
     c = _arg("addr", "input", input)
-    return _scaled_sum("addr", c.session, c, outer(vec1, vec2), beta, alpha)
+    return c.session._scaled_sum("addr", c, outer(vec1, vec2), beta, alpha)
 
 
 def _batches(op: str, b1: Any, b2: Any) -> Any:
@@ -216,7 +200,7 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any =
     """``torch.baddbmm``: ``beta * input + alpha * (batch1 @ batch2)`` (input broadcasts)."""
     _no_out("baddbmm", out)
     c = _arg("baddbmm", "input", input)
-    return _scaled_sum("baddbmm", c.session, c, _batches("baddbmm", batch1, batch2), beta, alpha)
+    return c.session._scaled_sum("baddbmm", c, _batches("baddbmm", batch1, batch2), beta, alpha)
 
 
 @torch_op
@@ -226,7 +210,7 @@ def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 
     _no_out("addbmm", out)
     c = _arg("addbmm", "input", input)
     ops = c.session
-    return _scaled_sum("addbmm", ops, c, ops.reduce_sum(_batches("addbmm", batch1, batch2), 0), beta, alpha)
+    return ops._scaled_sum("addbmm", c, ops.reduce_sum(_batches("addbmm", batch1, batch2), 0), beta, alpha)
 
 
 @torch_op
