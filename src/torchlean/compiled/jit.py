@@ -27,6 +27,7 @@ from .._core.registry import Primitive
 from .._core.types import TensorType
 from ..params import Param
 from . import pytree
+from .gcpause import gc_paused
 from .ir import Graph, Var, typecheck
 from .lower import Executable
 from .partition import split
@@ -62,6 +63,7 @@ class _Entry:
             exe = self.exes[key] = Executable(graph, backend)
         return exe
 
+    @gc_paused
     def vjp_parts(self) -> tuple[Graph, Graph, list[Var], list[bool]]:
         """Forward-with-residuals and backward graphs, differentiating every float input the
         float outputs depend on (an input they do not reach gets no gradient, ``None`` as in
@@ -172,6 +174,7 @@ class Compiled:
         training = tuple([m.training for m in self._modules.values()])
         return tree, tuple(parts), training
 
+    @gc_paused
     def _trace(self, session: Any, args: Any, kwargs: Any, tree: pytree.TreeDef, leaves: list[Any]) -> _Entry:
         b = GraphBuilder(session.dtype, session.options.seed)
         traced = [b.graph.add_input(v.type) if _is_tensor(v) else v for v in leaves]

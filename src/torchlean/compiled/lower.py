@@ -34,6 +34,7 @@ from . import passes
 from .config import CompileOptions, current_options
 from .facts import record
 from .fusion import form_regions, fusion_order
+from .gcpause import gc_paused
 from .ir import Eqn, Graph, Var
 from .patterns import pair_cross_entropy
 from .plan import Schedule, build
@@ -65,6 +66,7 @@ class Plan:
 class Executable:
     """A graph lowered for one backend: ``run(*inputs) -> list of outputs``."""
 
+    @gc_paused
     def __init__(self, graph: Graph, backend: ArrayBackend, options: CompileOptions | None = None) -> None:
         self.graph = graph
         self.backend = backend
@@ -117,6 +119,7 @@ class Executable:
         return self.last_plan.describe() if self.last_plan else str(self.static_graph)
 
     # -- planning -----------------------------------------------------------------------------
+    @gc_paused
     def _plan(self, args: Sequence[Any]) -> Plan:
         opts = self.options
         g = self.static_graph

@@ -23,6 +23,7 @@ from .._core.types import TENSOR_DTYPES, TensorType, as_dtype, float32, float_dt
 from ..frontend import Ops
 from ..frontend.frame import framed
 from ..params import Param
+from .gcpause import gc_paused
 from .ir import Eqn, Graph, Var
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -185,6 +186,7 @@ def as_type(spec: Any, default_dtype: Any = float32) -> TensorType:
                         "(shape, dtype), a TensorType or an example array)")
 
 
+@gc_paused
 def trace(fn: Callable[..., Any], input_types: Sequence[Any], dtype: Any = float32, seed: int = 0
           ) -> tuple[Graph, bool]:
     """Run ``fn(ops, *vars)`` once on a graph builder.

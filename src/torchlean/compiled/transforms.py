@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._core.registry import ZERO
+from .gcpause import gc_paused
 from .ir import Graph, Var, prune
 from .trace import GraphBuilder
 
@@ -47,6 +48,7 @@ def differentiable(v: Var) -> bool:
     return v.type.dtype.kind == "f"
 
 
+@gc_paused
 def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = True,
               unit_seed: bool = False, out_wrt: Sequence[bool] | None = None) -> Graph:
     """Reverse mode: inputs ``(*g.inputs, *output cotangents)``; outputs
@@ -94,6 +96,7 @@ def vjp_graph(g: Graph, wrt: Sequence[bool] | None = None, with_value: bool = Tr
     return prune(b.graph)
 
 
+@gc_paused
 def jvp_graph(g: Graph, wrt: Sequence[bool] | None = None) -> Graph:
     """Forward mode: inputs ``(*g.inputs, *tangents of wrt inputs)``; outputs
     ``(*g.outputs, *output tangents)``."""
