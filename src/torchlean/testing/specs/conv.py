@@ -60,6 +60,8 @@ CONVT_CASES = [
     (2, 2, 2, (5, 5), (2, 2), 1, 2, 0),       # padding > k - 1: more cropped than the kernel adds
     (1, 2, 2, (3, 2, 3), (2, 2, 3), (2, 1, 2), (0, 1, 1), (1, 0, 0)),
     (2, 2, 3, (4,), (2,), 3, 0, 2),           # stride > kernel: gaps between windows
+    (1, 2, 3, (3, 3, 2), (2, 2, 2), 1, (1, 0, 1), 0),  # stride 1: a convolution with the flipped kernel
+    (2, 6, 1, (4,), (3,), 1, 1, 0),           # stride 1, C_in > 2 C_out: col2im
 ]
 
 # (batch, C, spatial, kernel, stride (None = kernel), padding)
@@ -92,6 +94,7 @@ CONVT_EXT_CASES = [
     (None, 2, 2, (5,), (3,), 1, 0, (1,), (2,), 1),    # output_padding >= stride (< dilation)
     (2, 2, 1, (4, 3), (3, 2), (2, 1), (3, 1), (3, 2), (4, 3), 2),  # ... with padding >= stride
     (1, 3, 1, (3, 3, 4), (2, 2, 2), (2, 1, 1), 0, (1, 0, 0), (1, 2, 1), 3),
+    (2, 3, 2, (5, 4), (3, 2), 1, (2, 1), 0, (2, 2), 1),  # stride 1, dilated: the flipped kernel
 ]
 
 # (batch, C, spatial, kernel, stride (None = kernel), padding, dilation, ceil_mode)
