@@ -21,15 +21,18 @@ from ._core.types import FLOAT_DTYPES, TensorType, float32, float_dtype
 from .backends.base import ArrayBackend
 from .frontend.tensor_methods import TensorMethods
 from .options import Device
+from .param_inplace import InPlaceMethods
 
 
-class Param(TensorMethods):
+class Param(InPlaceMethods, TensorMethods):
     """A mutable trainable tensor (the seed's ``Param``, PyTorch's ``nn.Parameter``).
 
     It joins a tape through ``s.use(p)`` (the seed's way: a new leaf per call) or by being passed
     to any op with a tensor of a session (``F.linear(x, w)``, ``x @ w``): the binder then records
     it once per step. Used on its own (``w.t()``), it is recorded on the current binder
-    (``_core/current.py``). Operators and tensor methods work on it as on any tensor.
+    (``_core/current.py``). Operators and tensor methods work on it as on any tensor; PyTorch's
+    in-place idioms (``p.data``, ``p.copy_(w)``, ``p -= lr * p.grad`` under ``no_grad``)
+    replace its value (``param_inplace.py``).
     """
 
     _is_param = True  # how dispatch tells a Param (no session of its own) from a tensor

@@ -217,7 +217,11 @@ def test_lbfgs_matches_torch(problem, kw, steps):
     prob = PROBLEMS[problem]()
     opt, topt = _pair(prob, kw)
     run(prob, opt, topt, steps)
-    check_state(opt.state[prob.params[0]], topt.state[prob.tparams[0]])
+    # Five strong-Wolfe steps on the 2-D Rosenbrock end within 1e-6 of the minimum, where the
+    # direction d and the last step t are differences of nearly equal gradients: dot products
+    # summed in another order (OpenBLAS picks its kernels by CPU) move them by ~3e-9 relative.
+    converged = problem == "rosenbrock-2d" and steps >= 5 and kw.get("line_search_fn") == WOLFE
+    check_state(opt.state[prob.params[0]], topt.state[prob.tparams[0]], 1e-8 if converged else RTOL)
     assert all(p not in opt.state for p in prob.params[1:])
     assert {k: v for k, v in opt.param_groups[0].items() if k != "params"} == \
         {k: v for k, v in topt.param_groups[0].items() if k != "params"}
@@ -508,17 +512,21 @@ def test_signature_is_torchs():
 
 def test_float32_follows_torchs_float32_arithmetic():
     """float32 parameters: the vectors and torch's 0-d tensors (``H_diag``, ``ro``) are float32 on
-    both sides; the runs agree to float32 rounding."""
+    both sides; the runs agree to float32 rounding. (The parameters are compared after the first
+    step: in the second the loss reaches float32 resolution, where whether it still changes, and
+    so which iteration stops on ``tolerance_change``, is decided by rounding that differs with
+    the BLAS kernels of the CPU; the losses still agree.)"""
     prob = least_squares(np.float32)
     opt, topt = _pair(prob, {"line_search_fn": WOLFE, "max_iter": 5})
     closure, tclosure = prob.closure(opt), prob.tclosure(topt)
-    for _ in range(2):
-        opt.step(closure)
-        topt.step(tclosure)
+    opt.step(closure)
+    topt.step(tclosure)
+    prob.check("float32, first step", rtol=1e-4)
+    loss, tloss = opt.step(closure), topt.step(tclosure)
+    assert float(loss) == pytest.approx(float(tloss.detach()), rel=1e-6)
     st = opt.state[prob.params[0]]
     assert st["d"].dtype == np.float32 and type(st["H_diag"]) is np.float32 and type(st["ro"][0]) is np.float32
     assert topt.state[prob.tparams[0]]["H_diag"].dtype == torch.float32
-    prob.check("float32", rtol=1e-4)
 
 
 # -- device ------------------------------------------------------------------------------------
