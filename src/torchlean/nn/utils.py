@@ -176,3 +176,9 @@ def vector_to_parameters(vec: Any, parameters: Param | Iterable[Param]) -> None:
         k += n
     for p, v in zip(params, pieces):  # commit: nothing below can fail
         p.set_value(v)
+
+
+# the two halves of clip_grad_norm_ (torch >= 2.6); defined in grad_norm.py over the helpers above
+from .grad_norm import clip_grads_with_norm_, get_total_norm  # noqa: E402
+
+__all__ += ["clip_grads_with_norm_", "get_total_norm"]

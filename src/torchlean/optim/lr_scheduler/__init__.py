@@ -3,6 +3,7 @@ signatures, formulas and state dicts; every constructor, step and ``load_state_d
 succeeds or changes nothing."""
 
 from .base import LRScheduler
+from .chained import ChainedScheduler
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, PolynomialLR
 from .onecycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
@@ -21,3 +22,4 @@ from .sequential import SequentialLR
 __all__ = ["ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ExponentialLR",
            "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR", "PolynomialLR",
            "ReduceLROnPlateau", "SequentialLR", "StepLR"]
+__all__ += ["ChainedScheduler"]
