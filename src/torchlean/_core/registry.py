@@ -51,7 +51,7 @@ class Primitive:
     """One primitive op: shape rule, xp kernel, and a VJP and JVP rule per tensor input."""
 
     __slots__ = ("doc", "float_identity", "grad_mask", "impl", "impl_out", "jvp", "name", "nargs", "portable",
-                 "shape", "vjp")
+                 "shape", "ufunc", "vjp")
 
     def __init__(self, name: str, shape: Callable[..., Any], impl: Callable[..., Any],
                  vjp: tuple[Rule | None, ...], jvp: tuple[Rule | None, ...], portable: bool,
@@ -60,6 +60,10 @@ class Primitive:
         self.shape = shape
         self.impl = impl
         self.impl_out = impl_out
+        # The name of the array library's ufunc that *is* the kernel (``impl(xp, *arrays) ==
+        # xp.<ufunc>(*arrays)``, no params): backends call it directly, one Python frame less
+        # per call. Set with ``set_ufunc``.
+        self.ufunc: str | None = None
         self.vjp = vjp
         self.jvp = jvp
         self.nargs = len(vjp)
@@ -106,6 +110,15 @@ def defop(name: str, *, shape: Callable[..., Any], impl: Callable[..., Any],
                                 f"(ZERO) in both vjp and jvp, got {b!r} and {f!r}")
     prim = Primitive(name, shape, impl, vjp, jvp, portable, doc, impl_out)
     REGISTRY[name] = prim
+    return prim
+
+
+def set_ufunc(prim: Primitive, name: str) -> Primitive:
+    """Declare that ``prim``'s kernel is exactly the array library's ufunc ``name`` on its
+    inputs (no params); tests/unit/test_registry.py checks it bitwise. Returns ``prim``."""
+    if prim.ufunc is not None:
+        raise RegistryError(f"{prim.name}: ufunc is already set")
+    prim.ufunc = name
     return prim
 
 

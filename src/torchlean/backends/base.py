@@ -40,6 +40,8 @@ class ArrayBackend:
             override = self.overrides.get(prim.name)
             if override is not None:
                 kernel = override
+            elif prim.ufunc is not None and hasattr(self.xp, prim.ufunc):
+                kernel = getattr(self.xp, prim.ufunc)  # the kernel is this ufunc: call it directly
             elif prim.portable or self.device is Device.CPU:
                 kernel = partial(prim.impl, self.xp)
             else:

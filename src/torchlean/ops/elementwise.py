@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._core.registry import ZERO, defop, set_impl_out
+from .._core.registry import ZERO, defop, set_impl_out, set_ufunc
 from ._rules import binary_float, binary_numeric, unary_float, unary_numeric
 
 
@@ -259,6 +259,13 @@ for _prim, _fn in [
     (power_p, lambda xp, out, x, *, p: xp.power(x, p, out=out)),
 ]:
     set_impl_out(_prim, _fn)
+
+# Kernels that are exactly one ufunc on their inputs: backends call the ufunc itself.
+for _prim, _name in [(add_p, "add"), (sub_p, "subtract"), (mul_p, "multiply"), (div_p, "divide"),
+                     (maximum_p, "maximum"), (minimum_p, "minimum"), (neg_p, "negative"), (sign_p, "sign"),
+                     (abs_p, "abs"), (exp_p, "exp"), (log_p, "log"), (inv_p, "reciprocal"), (tanh_p, "tanh"),
+                     (sqrt_p, "sqrt")]:
+    set_ufunc(_prim, _name)
 
 # The out-variants above that are one ufunc call, as ``(ufunc name, operands)``: an operand is
 # "a"/"b" (the inputs), a param name, or a literal. The compiled path's code generator emits
