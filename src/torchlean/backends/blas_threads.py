@@ -18,8 +18,11 @@ The library is found once through ``threadpoolctl`` (maintained, portable: OpenB
 BLIS); its get/set functions are then called directly, which costs well under a microsecond.
 A compiled graph's run and a backward sweep are scopes (``enter_scope``/``exit_scope``): the
 first small product sets one thread and the scope's end restores the count, so a graph of eight
-products pays for one switch. ``TORCHLEAN_BLAS_THREADS=fixed`` turns the policy off. Results
-are unchanged (same library, same kernel family).
+products pays for one switch. ``TORCHLEAN_BLAS_THREADS=fixed`` turns the policy off. On some
+CPUs OpenBLAS's float32 rounding depends on its thread count (measured on a benchmark machine:
+the same (1024, 576) by (576, 64) product differs in the last bits on one and two threads), so
+the policy is part of the numbers: eager, compiled and the test suite's fake device all run
+these kernels through it and agree bitwise.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..backends.base import ArrayBackend
+from ..backends.numpy_backend import _gemm_overrides
 from ..options import Device, MatmulPrecision
 
 
@@ -39,6 +40,11 @@ class FakeCuda(ArrayBackend):
 
     def __init__(self) -> None:
         super().__init__()
+        # the CPU backend's kernels exactly, thread policy included: OpenBLAS's results depend
+        # on its thread count, and this backend must give the CPU's numbers
+        gemms = _gemm_overrides()
+        self.overrides.update(gemms)
+        self.gemm_names = frozenset(gemms)
         self.uploads = self.downloads = 0
         self.precision = MatmulPrecision.FP32
 
