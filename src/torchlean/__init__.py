@@ -3,7 +3,7 @@
 The public API is re-exported here; everything else is internal.
 """
 
-from . import autograd, data, interop, optim
+from . import autograd, data, interop, linalg, optim, special  # linalg, special: torch.linalg's, torch.special's
 from ._core.errors import (
                            ArgumentError,
                            DeviceError,
@@ -44,3 +44,5 @@ __all__ = [
     "TorchLeanError", "value_and_grad", "vjp", "ZERO",
 ]
 __all__ += _toplevel.__all__
+__all__ += ["linalg"]
+__all__ += ["special"]

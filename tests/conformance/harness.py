@@ -257,6 +257,17 @@ class Context:
     rng: np.random.Generator
     rtol: float
     atol: float
+    torch_op: Callable[..., Any] | None = None  # PyTorch's side when the entry wraps both (Entry.wrappers)
+
+
+def _opinfo_wrapped(entry: Entry, sample: Any, call: Callable[..., Any]
+                    ) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(torchlean call, PyTorch op), both under the OpInfo entry's own ``gradcheck_wrapper`` and the
+    sample's ``output_process_fn_grad`` (``Entry.wrappers``), as OpInfo's gradcheck tests use them."""
+    info = opinfo(entry.opinfo)
+    wrap, post = info.gradcheck_wrapper, sample.output_process_fn_grad
+    ours = lambda binder, *a, **k: post(wrap(lambda *b, **kb: call(binder, *b, **kb), *a, **k))
+    return ours, lambda *a, **k: post(wrap(info.op, *a, **k))
 
 
 def _torch_run(ctx: Context, arrays: list[np.ndarray] | None = None, grad: bool = True) -> tuple[Any, list[Any]]:
@@ -272,7 +283,7 @@ def _torch_run(ctx: Context, arrays: list[np.ndarray] | None = None, grad: bool 
     try:
         with warnings.catch_warnings():  # PyTorch's own deprecation notes about its samples
             warnings.simplefilter("ignore")
-            return info.op(inp, *args, **kwargs), tensors
+            return (ctx.torch_op or info.op)(inp, *args, **kwargs), tensors
     finally:
         torch.set_default_dtype(prev)
 
@@ -529,6 +540,8 @@ def run_entry(entry: Entry, variant: Variant, seed: str = "") -> VariantResult:
                 continue
             template, leaves = snapshot(sample)
             ctx = Context(entry, call, template, leaves, rng, rtol, atol)
+            if entry.wrappers:
+                ctx.call, ctx.torch_op = _opinfo_wrapped(entry, sample, call)
             result.samples.append(run_sample(ctx, i, i in chosen, result))
     return result
 

@@ -24,6 +24,7 @@ from typing import Any
 
 METHOD, FUNCTION, SESSION, OPERATOR = "method", "function", "session", "operator"
 _PREFIX = {"torchlean.nn.functional": "F.", "torchlean": "tl."}
+_PREFIX["torchlean.linalg"] = "tl.linalg."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,6 +128,9 @@ class Entry:
     rtol: float | None = None
     atol: float | None = None
     fixed: tuple[int, ...] = ()  # tensor arguments the finite-difference JVP check keeps fixed
+    # OpInfo's gradcheck_wrapper and the sample's output_process_fn_grad on PyTorch's side and ours alike
+    # (symmetrised input for eigh/cholesky, |U| for svd: what OpInfo's own gradcheck compares)
+    wrappers: bool = False
 
 
 def _where(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -289,8 +293,88 @@ _MATH_EXTRA += [Entry(n, (M("div"), T("div"))) for n in ("div.trunc_rounding", "
 _MATH_EXTRA += [Entry(n, (T(n.split(".")[0]),)) for n in ("var_mean", "var_mean.unbiased", "std_mean",
                                                            "std_mean.unbiased")]
 
+# torch functions added by pt/more_*.py, pt/special.py, pt/dynamic.py (torchlean.special: ``Sp``), and
+# names torchlean had before without a table entry. Random results are checked for shape and dtype.
+def Sp(name: str, adapt: Callable[..., Any] | None = None) -> Variant:
+    """A ``torchlean.special`` function (``torch.special.<name>``)."""
+    return Variant(FUNCTION, name, "torchlean.special", adapt=adapt)
+
+
+def _n_first(f: Callable[..., Any]) -> Callable[..., Any]:
+    # OpInfo: lambda x, n, **kw: torch.polygamma(n, x, **kw)
+    return lambda x, n, **kw: f(n, x, **kw)
+
+
+def _attr(name: str) -> Variant:  # a property (x.T, x.mT)
+    return O(operator.attrgetter(name), name, f"x.{name}")
+
+
+_ANY = lambda s: True
+_MORE = [Entry(n, (M(n.split(".")[0]), T(n.split(".")[0]))) for n in (
+    "logical_not", "logical_and", "logical_or", "logical_xor", "broadcast_to", "ravel", "unbind",
+    "logaddexp", "logaddexp2", "take", "renorm", "diagflat", "corrcoef", "erfinv", "i0", "lgamma",
+    "digamma", "mvlgamma.mvlgamma_p_1", "mvlgamma.mvlgamma_p_3", "mvlgamma.mvlgamma_p_5", "masked_select",
+    "nonzero", "argwhere", "unique", "unique_consecutive", "histc")]
+_MORE += [Entry("bincount", (M("bincount"), T("bincount")), dtype="int64")]
+# (OpInfo gives cov float32 aweights, whose sums torch takes in float32: 2e-5 relative; torchlean's session
+# makes them float64, so the numbers are compared at that precision)
+_MORE += [Entry("cov", (M("cov"), T("cov")), rtol=1e-4, atol=1e-5)]
+_MORE += [Entry(n, (M("polygamma"), T("polygamma", _n_first))) for n in (
+    "polygamma.polygamma_n_0", "polygamma.polygamma_n_1", "polygamma.polygamma_n_2", "polygamma.polygamma_n_3",
+    "polygamma.polygamma_n_4")]
+_MORE += [Entry(n, (M(n),)) for n in ("reshape_as", "view_as", "new_zeros", "new_ones", "new_full", "sum_to_size",
+                                      "__rmod__")]
+_MORE += [Entry("new_empty", (M("new_empty"),), random=_ANY)]
+_MORE += [Entry(n, (T(n.split(".")[0]),)) for n in (
+    "broadcast_tensors", "broadcast_shapes", "isin", "searchsorted", "bucketize", "logspace",
+    "logspace.tensor_overload", "trapezoid", "trapz", "cumulative_trapezoid", "scalar_tensor", "rsub",
+    "addmm.decomposed")]
+_MORE += [Entry("full_like", (T("full_like"), S("full_like")))]
+_MORE += [Entry(n, (T(n),), random=_ANY) for n in ("empty", "empty_like", "rand_like", "randn_like", "randint_like")]
+_MORE += [Entry(n, (_attr(n),)) for n in ("T", "mT")]
+_MORE += [Entry("nn.functional." + n, (F(n.split(".")[0]),)) for n in (
+    "softmin", "softmin.with_dtype", "pdist", "channel_shuffle", "triplet_margin_with_distance_loss")]
+_MORE += [Entry("nn.functional.embedding_bag", (F("embedding_bag", _embedding),))]
+_MORE += [Entry("special." + n, (Sp(n),)) for n in (
+    "entr", "erfcx", "i0e", "i1", "i1e", "log_ndtr", "ndtr", "ndtri", "xlog1py")]
+_MORE += [Entry("special.polygamma.special_polygamma_n_0", (Sp("polygamma", _n_first),))]
+
+# max_unpool*d, ctc_loss and the fractional max pools (pt/nn_unpool.py, pt/nn_ctc.py, pt/nn_fractional.py).
+# OpInfo draws the fractional pools' windows from torch's generator (no _random_samples): random.
+_UNPOOL_CTC_FRACTIONAL = [Entry("nn.functional." + n, (F(n.split(".")[0]),)) for n in (
+    "max_unpool1d", "max_unpool1d.grad", "max_unpool2d", "max_unpool2d.grad", "max_unpool3d", "max_unpool3d.grad",
+    "ctc_loss")]
+_UNPOOL_CTC_FRACTIONAL += [
+    Entry("nn.functional." + n, (F(n),), random=lambda s: s.kwargs.get("_random_samples") is None)
+    for n in ("fractional_max_pool2d", "fractional_max_pool3d")]
+_FUNCTIONAL += _UNPOOL_CTC_FRACTIONAL
+
 ENTRIES: tuple[Entry, ...] = (*_CASTS, *_ELEMENTWISE, *_ARITH, *_BOOL, *_COMPARE, *_REFLECTED, *_REDUCTIONS,
                               *_SHAPE, *_TOPLEVEL, *_CONSTRUCTORS, *_FUNCTIONAL, *_SHAPE_EXTRA, *_MATH_EXTRA)
+
+# torch.linalg (torchlean.linalg: ``La``, pt/linalg_norms.py, pt/linalg_products.py, pt/linalg_decomp.py)
+# and its top-level and method spellings.
+def La(name: str, adapt: Callable[..., Any] | None = None) -> Variant:
+    """A ``torchlean.linalg`` function (``torch.linalg.<name>``)."""
+    return Variant(FUNCTION, name, "torchlean.linalg", adapt=adapt)
+
+
+_LINALG = [Entry("linalg." + n, (La(n.split(".")[0]),)) for n in (
+    "vector_norm", "matrix_norm", "norm", "norm.subgradients_at_zero", "vecdot", "multi_dot", "cross", "diagonal",
+    "vander", "solve", "svdvals", "pinv", "qr", "lstsq")]
+_LINALG += [Entry("linalg.lstsq.grad_oriented",  # OpInfo's lambda: the solution and the residuals
+                  (La("lstsq", lambda f: lambda a, b, driver: f(a, b, driver=driver)[:2]),))]
+_LINALG += [Entry("linalg.pinv.singular", (La("pinv", lambda f: lambda a, b: f(a @ b.mT)),))]  # OpInfo's lambda
+# (linalg.inv_ex and linalg.cholesky_ex are left out: their int32 ``info`` has no torchlean dtype; int64 here)
+_LINALG += [Entry("cdist", (T("cdist"),)), Entry("logdet", (T("logdet"), M("logdet")))]
+_LINALG += [Entry("linalg." + n, (La(n), T(t), M(t))) for n, t in (
+    ("det", "det"), ("slogdet", "slogdet"), ("inv", "inverse"), ("matrix_power", "matrix_power"))]
+_LINALG += [Entry(n, (T(n), M(n))) for n in ("pinverse", "qr")]
+_LINALG += [Entry("linalg." + n, (La(n.split(".")[0]),), wrappers=True) for n in (
+    "cholesky", "eigh", "eigvalsh", "svd", "pinv.hermitian")]
+_LINALG += [Entry(n, (T(n), M(n)), wrappers=True) for n in ("cholesky", "svd")]
+ENTRIES = (*ENTRIES, *_MORE)
+ENTRIES = (*ENTRIES, *_LINALG)
 BY_NAME: dict[str, Entry] = {e.opinfo: e for e in ENTRIES}
 assert len(BY_NAME) == len(ENTRIES), "an OpInfo entry is listed twice"
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._core import convert
+from .._core.current import active
 from .._core.errors import ArgumentError, DTypeError, InvalidRefError, ShapeError, TorchLeanError
 from .._core.guard import mark_user
 from .._core.registry import Primitive
@@ -198,7 +199,8 @@ def trace(fn: Callable[..., Any], input_types: Sequence[Any], dtype: Any = float
     types = [as_type(t, dtype) for t in input_types]
     args = [b.graph.add_input(t) for t in types]
     try:
-        out = fn(b, *args)
+        with active(b):  # tl.zeros / tl.logspace / a Param on its own record on this trace
+            out = fn(b, *args)
     except TorchLeanError as e:
         new = _with_user_line(e)
         mark_user(new)

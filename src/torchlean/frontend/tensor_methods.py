@@ -304,7 +304,8 @@ def _mixins() -> tuple[type, ...]:
     from ..pt.reduce import ReduceMethods
     from ..pt.shape import ShapeMethods
 
-    return MathMethods, ReduceMethods, ShapeMethods, IndexMethods, *_extra_mixins(), *_shape_extra_mixins()
+    return (MathMethods, ReduceMethods, ShapeMethods, IndexMethods, *_extra_mixins(), *_shape_extra_mixins(),
+            *_linalg_mixins(), *_more_mixins())
 
 
 def _extra_mixins() -> tuple[type, ...]:
@@ -325,6 +326,20 @@ def _shape_extra_mixins() -> tuple[type, ...]:
     from ..pt.tensor_extra import TensorExtraMethods
 
     return ShapeExtraMethods, SortingMethods, LinalgExtraMethods, IndexExtraMethods, TensorExtraMethods
+
+
+def _linalg_mixins() -> tuple[type, ...]:
+    """The linear-algebra methods (``pt/linalg_toplevel.py``: ``x.det()``, ``x.inverse()``...)."""
+    from ..pt.linalg_toplevel import LinalgMethods
+
+    return (LinalgMethods,)
+
+
+def _more_mixins() -> tuple[type, ...]:
+    """``pt/more_methods.py``: ``x.logaddexp``, ``x.lgamma``, ``x.erfinv``, ``x.unique``, ``x.nonzero``..."""
+    from ..pt.more_methods import MoreMethods
+
+    return (MoreMethods,)
 
 
 class TensorMethods(CoreMethods, *_mixins()):  # type: ignore[misc]

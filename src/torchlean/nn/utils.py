@@ -182,3 +182,11 @@ def vector_to_parameters(vec: Any, parameters: Param | Iterable[Param]) -> None:
 from .grad_norm import clip_grads_with_norm_, get_total_norm  # noqa: E402
 
 __all__ += ["clip_grads_with_norm_", "get_total_norm"]
+
+# torch.nn.utils.rnn: defined in rnn_utils.py; registered as a submodule (as os.path is) so that
+# ``import torchlean.nn.utils.rnn`` and ``from torchlean.nn.utils.rnn import ...`` work
+import sys as _sys  # noqa: E402
+
+from . import rnn_utils as rnn  # noqa: E402
+
+_sys.modules[__name__ + ".rnn"] = rnn

@@ -44,3 +44,11 @@ __all__: list[str] = sorted({
     *nn_loss.__all__,
     *nn_loss_class.__all__, *nn_norm.__all__, *nn_sparse.__all__,
 })
+
+# max_unpool*d, ctc_loss and the fractional max pools (pt/nn_unpool.py, nn_ctc.py, nn_fractional.py)
+from . import nn_ctc, nn_fractional, nn_unpool
+from .nn_ctc import *  # noqa: F403
+from .nn_fractional import *  # noqa: F403
+from .nn_unpool import *  # noqa: F403
+
+__all__ = sorted({*__all__, *nn_ctc.__all__, *nn_fractional.__all__, *nn_unpool.__all__})

@@ -234,10 +234,26 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
         raise ArgumentError(f"{op}: margin must be greater than 0, got {margin!r}")
     if distance_function is not None and not callable(distance_function):
         raise ArgumentError(f"{op}: distance_function must be callable, got {type(distance_function).__name__}")
-    dist = pairwise_distance if distance_function is None else distance_function
+    dist = pairwise_distance if distance_function is None else _distance(op, distance_function)
     d_ap, d_an = dist(a, pos), dist(a, neg)
     if flag(op, "swap", swap):
         from .math import minimum
 
         d_an = minimum(d_an, dist(pos, neg))
     return reduce_loss(a.session, (d_ap - d_an + m).clamp(min=0.0), red)
+
+
+def _distance(op: str, fn: Any) -> Any:
+    """``fn``, or its torchlean equivalent where it is PyTorch's pairwise distance (a
+    ``torch.nn.PairwiseDistance`` module or ``torch.nn.functional.pairwise_distance``, which
+    cannot take torchlean tensors); any other PyTorch callable raises ``ArgumentError``."""
+    mod = getattr(fn, "__module__", None) or type(fn).__module__
+    if not (mod == "torch" or mod.startswith("torch.")):
+        return fn
+    if type(fn).__name__ == "PairwiseDistance" and hasattr(fn, "norm"):
+        p, eps, keepdim = float(fn.norm), float(fn.eps), bool(fn.keepdim)
+        return lambda x1, x2: pairwise_distance(x1, x2, p, eps, keepdim)
+    if getattr(fn, "__name__", "") == "pairwise_distance":
+        return pairwise_distance
+    raise ArgumentError(f"{op}: distance_function is a PyTorch callable ({type(fn).__name__}), which cannot take "
+                        "torchlean tensors; pass a function of torchlean tensors (e.g. F.pairwise_distance)")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import ArgumentError
+from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.types import tensor_dtype
 from .dispatch import is_tensor, tensor, torch_op
 from .math import floated, no_out
@@ -260,12 +260,23 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, out
          dtype: Any = None) -> Any:
     """``torch.norm(input, p='fro', dim=None, keepdim=False, dtype=None)``: the vector p-norm
     over ``dim`` (all by default; 'fro' is the 2-norm over those axes): p = 'fro', 2, 1, inf,
-    -inf, 0 or any number. The gradient at the zero vector is 0, as torch. 'nuc' raises."""
+    -inf, 0 or any number. The gradient at the zero vector is 0, as torch. 'nuc' is the nuclear
+    norm (sum of singular values) of a 2-D input, or over the pair of dims ``dim``."""
     no_out("norm", out)
     if p is None:
         p = "fro"
     dim, keepdim = _dims("norm", dim, keepdim, None, None)
     ops, x = _input("norm", input, dtype)
+    if isinstance(p, str) and p == "nuc":
+        from .linalg_norms import _two_dims, mnorm
+
+        ndim = len(ops.shape_of(x))
+        if dim is None and ndim != 2:
+            raise ShapeError(f"norm: p='nuc' without dim needs a 2-D input, got shape {ops.shape_of(x)}")
+        if ops.type_of(x).dtype.kind != "f":
+            raise DTypeError(f"norm: p='nuc' needs a float input, got {ops.type_of(x).dtype}")
+        d0, d1 = _two_dims("norm", (0, 1) if dim is None else dim, ndim)
+        return mnorm(ops, x, "nuc", d0, d1, keepdim, "norm")
     return ops.norm(x, p, dim, keepdim)
 
 

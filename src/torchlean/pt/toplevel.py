@@ -190,3 +190,24 @@ from .sorting import *  # noqa: F403
 __all__ += [*_index_extra.__all__, *_linalg_extra.__all__, *_shape_extra.__all__, *_sorting.__all__]
 __all__ += [*_math_extra.__all__, *_reduce_extra.__all__]
 __all__ += ["arange", "empty", "eye", "full", "linspace", "ones", "rand", "randint", "randn", "tensor", "zeros"]
+
+# torch.linalg's top-level spellings (tl.cdist, tl.det, tl.inverse...): pt/linalg_toplevel.py's list.
+from . import linalg_toplevel as _linalg_toplevel  # noqa: E402
+from .linalg_toplevel import *  # noqa: E402, F403
+
+__all__ += _linalg_toplevel.__all__
+
+# More torch functions (tl.logaddexp, tl.searchsorted, tl.cov, tl.logspace...): their own modules' lists.
+from . import dynamic as _dynamic  # noqa: E402
+from . import more_creation as _more_creation  # noqa: E402
+from . import more_math as _more_math  # noqa: E402
+from . import more_shape as _more_shape  # noqa: E402
+from . import special as _special  # noqa: E402  (tl.lgamma, tl.erfinv...; torchlean.special has the rest)
+from .dynamic import *  # noqa: E402, F403  (eager only: tl.nonzero, tl.unique, tl.bincount...)
+from .more_creation import *  # noqa: E402, F403
+from .more_math import *  # noqa: E402, F403
+from .more_shape import *  # noqa: E402, F403
+from .special import *  # noqa: E402, F403
+
+__all__ += [*_more_creation.__all__, *_more_math.__all__, *_more_shape.__all__, *_special.__all__]
+__all__ += _dynamic.__all__

@@ -16,6 +16,8 @@ from .extra2 import *  # noqa: F403
 from .extra2 import __all__ as _extra2
 from .extra3 import *  # noqa: F403
 from .extra3 import __all__ as _extra3
+from .extra4 import *  # noqa: F403
+from .extra4 import __all__ as _extra4
 from .loss import *  # noqa: F403
 from .loss import __all__ as _loss
 from .norm import *  # noqa: F403
@@ -33,3 +35,4 @@ from .transformer import __all__ as _transformer
 
 __all__ = [*_activation, *_attention, *_basic, *_conv, *_extra, *_extra2, *_extra3, *_loss, *_norm, *_pool,
            *_resample, *_rnn, *_sparse, *_transformer]
+__all__ += _extra4  # MaxUnpool*, FractionalMaxPool*, CTCLoss

@@ -4,9 +4,8 @@
 No parameters. ``stride=None`` is the kernel size (torch's). ``return_indices=True`` gives
 ``(values, int64 indices)`` (flat positions in each input plane, ties to the first maximum).
 Divergence from torch: the window arguments are checked when the layer is built (an
-``ArgumentError`` naming the layer; torch checks on the first call). ``LPPool*``,
-``MaxUnpool*`` and ``FractionalMaxPool*`` are not provided (``torchlean.nn.functional`` has no
-``lp_pool``/``max_unpool``).
+``ArgumentError`` naming the layer; torch checks on the first call). ``LPPool*`` are in
+``extra2``/``extra3``, ``MaxUnpool*`` and ``FractionalMaxPool*`` in ``extra4``.
 """
 
 from __future__ import annotations

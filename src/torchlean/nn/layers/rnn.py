@@ -10,8 +10,8 @@ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), drawn from the seeded stream.
 
 The time loop is unrolled from tensor ops (the input projection of every step is one ``linear``;
 each step adds the hidden projection), so it runs eagerly and traces under ``tl.compile`` (one
-graph per sequence length); fine for small models, not cuDNN. ``PackedSequence`` inputs are not
-supported (pad, and mask the loss). Dropout between layers (training mode) draws from the
+graph per sequence length); fine for small models, not cuDNN. A ``PackedSequence`` input runs
+each sequence for its own length (``rnn_packed.py``). Dropout between layers (training mode) draws from the
 session's random stream, so its masks differ from torch's.
 """
 
@@ -27,7 +27,9 @@ from ...params import Param
 from ...pt.shape import cat, stack
 from .. import functional as F
 from ..module import Module
+from ..rnn_utils import PackedSequence
 from ._factory import check_flag, check_probability, dtype_of, float_input, framed, positive_int, uniform_param
+from .rnn_packed import packed_forward
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -143,8 +145,11 @@ class RNNBase(Module):
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:  # noqa: A002
         """``input`` ``(L, N, input_size)`` (``(N, L, ...)`` with ``batch_first``, ``(L, ...)``
         unbatched) -> ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) with torch's shapes:
-        output ``(L, N, D * H_out)``, ``h_n`` ``(D * num_layers, N, H_out)``."""
+        output ``(L, N, D * H_out)``, ``h_n`` ``(D * num_layers, N, H_out)``. A ``PackedSequence``
+        input gives a ``PackedSequence`` output (see ``rnn_packed.py``)."""
         op = self._name()
+        if isinstance(input, PackedSequence):
+            return packed_forward(self, input, hx, _STEPS[self.mode])
         x = float_input(op, "input", input, self.weight_ih_l0.dtype)
         return framed(op, x.session, self._forward, x, hx)
 

@@ -1,0 +1,38 @@
+"""Fixes found by the OpInfo conformance run of existing names: a PyTorch distance module given to
+``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchlean as tl
+import torchlean.nn.functional as F
+
+RNG = np.random.default_rng(2)
+
+
+def test_triplet_margin_with_torch_pairwise_distance():
+    a, p, n = (RNG.standard_normal((5, 4)) for _ in range(3))
+    want = torch.nn.functional.triplet_margin_with_distance_loss(
+        *(torch.tensor(v) for v in (a, p, n)), distance_function=torch.nn.PairwiseDistance(p=1.5, eps=1e-3), swap=True)
+    s = tl.Session(dtype=np.float64)
+    xs = [s.input(v) for v in (a, p, n)]
+    got = F.triplet_margin_with_distance_loss(*xs, distance_function=torch.nn.PairwiseDistance(p=1.5, eps=1e-3),
+                                              swap=True)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    same = F.triplet_margin_with_distance_loss(*xs, distance_function=torch.nn.functional.pairwise_distance)
+    np.testing.assert_allclose(same.numpy(), F.triplet_margin_with_distance_loss(*xs).numpy(), rtol=0)
+    n0 = len(s.tape.nodes)
+    with pytest.raises(tl.ArgumentError, match="distance_function is a PyTorch callable"):
+        F.triplet_margin_with_distance_loss(*xs, distance_function=torch.nn.CosineSimilarity())
+    assert len(s.tape.nodes) == n0
+
+
+def test_toplevel_constructors_record_on_a_compile_out_trace():
+    def fn(ops, x):
+        return ops.add(x, tl.logspace(0, 1, 3)) * tl.scalar_tensor(2.0) + tl.zeros(3)
+
+    c = tl.compile_out(fn, [((3,), np.float64)], tl.Options(dtype=np.float64))
+    np.testing.assert_allclose(np.asarray(c(np.ones(3))), 2 * (1 + np.logspace(0, 1, 3)), rtol=1e-15)
