@@ -67,6 +67,22 @@ def w3_torchlean_compiled():
     return step
 
 
+def w3_torchlean_eager_keep():
+    """The eager step in a process whose glibc keeps freed memory (``TORCHLEAN_MALLOC=keep``)."""
+    from torchlean.backends import keep_freed_memory
+
+    keep_freed_memory()
+    return w3_torchlean_eager()
+
+
+def w3_torchlean_compiled_keep():
+    """The compiled step in a process whose glibc keeps freed memory."""
+    from torchlean.backends import keep_freed_memory
+
+    keep_freed_memory()
+    return w3_torchlean_compiled()
+
+
 def _w3_torch_forward(params, xb, yb):
     import torch
     import torch.nn.functional as F

@@ -45,11 +45,15 @@ Kernels (NumPy/CuPy, no Python loop over positions or batch elements), all chann
 from __future__ import annotations
 
 import threading
+from functools import partial
+
+import numpy as np
 
 from .._core.errors import ShapeError
 from .._core.registry import defop
 from .._core.shapes import prod
 from .._core.types import TensorType, check_float
+from .scratch import scratch
 from .window import (  # noqa: F401  (re-exported: the geometry's historical home)
     cached_rule,
     channels_first,
@@ -167,15 +171,15 @@ def _im2col(xp, buf, k, s, out, ones: bool = False, dil=None):
             b2, (*k, n, *out), (*(st[1 + a] * dl[a] for a in range(len(k))), st[0],
                                 *(st[1 + a] * s[a] for a in range(len(k)))))
         if not ones:
-            return v.reshape(kc, npos)
-        cols = xp.empty((kc + 1, npos), buf.dtype)
+            return _flat(xp, v, (kc, npos))
+        cols = scratch(xp, (kc + 1, npos), buf.dtype)
         cols[:kc].reshape(v.shape)[...] = v  # a view: cols[:kc] is contiguous
         cols[kc] = 1
         return cols
     v = window_view(xp, buf, k, s, out, dil)
     if not ones:
-        return v.reshape(npos, kc)
-    cols = xp.empty((npos, kc + 1), buf.dtype)
+        return _flat(xp, v, (npos, kc))
+    cols = scratch(xp, (npos, kc + 1), buf.dtype)
     dst = cols[:, :kc].reshape(v.shape)  # splitting both axes of a strided view: no copy
     if dst.strides[0] == cols.strides[0] * prod(out):
         dst[...] = v  # one strided copy straight from the windows
@@ -183,6 +187,20 @@ def _im2col(xp, buf, k, s, out, ones: bool = False, dil=None):
         cols[:, :kc] = v.reshape(npos, kc)
     cols[:, kc] = 1
     return cols
+
+
+def _flat(xp, v, shape):
+    """``v.reshape(shape)``: a view where one exists, else a copy into a scratch buffer."""
+    if xp is np:
+        try:
+            return np.reshape(v, shape, copy=False)
+        except ValueError:  # the windows overlap or skip: a copy
+            cols = scratch(xp, shape, v.dtype)
+            cols.reshape(v.shape)[...] = v  # a view: cols is contiguous
+            return cols
+        except TypeError:  # pragma: no cover - NumPy < 2.1 has no copy= here
+            pass
+    return v.reshape(shape)
 
 
 def _im2col_groups(xp, buf, k, s, out, dil, groups: int):
@@ -248,7 +266,7 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
     n, c, o = xl.shape[0], xl.shape[-1], w.shape[0]
     out = tuple((i + 2 * p - kk) // s + 1
                 for i, kk, s, p in zip(xl.shape[1:-1], extent(k, dilation), stride, padding))
-    buf = place(xp, xl, padding, padding)
+    buf = place(xp, xl, padding, padding, empty=partial(scratch, xp))
     key = _cols_key(k, stride, padding, dilation, groups)
     if groups != 1:
         cols = _im2col_groups(xp, buf, k, stride, out, dilation, groups)
@@ -330,7 +348,8 @@ def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, 
         return full.reshape(o, *kernel, c // groups).transpose(from_last(d + 2, 1))
     kc = prod(kernel) * c
     if cols is None:
-        cols = _im2col(xp, place(xp, xl, padding, padding), kernel, stride, out, dil=dilation)
+        cols = _im2col(xp, place(xp, xl, padding, padding, empty=partial(scratch, xp)), kernel, stride, out,
+                       dil=dilation)
     g2 = gl.reshape(-1, o)
     columns = _columns(kernel, stride, out, c, dilation)
     full = (cols @ g2).T if columns else g2.T @ cols  # (O, K*C [+ 1])

@@ -193,15 +193,21 @@ def channels_first(xp, y, unbatched: bool):
     return y[0] if unbatched else y
 
 
-def place(xp, xl, lo: Sequence[int], hi: Sequence[int], fill: float = 0.0):
+def place(xp, xl, lo: Sequence[int], hi: Sequence[int], fill: float = 0.0, empty=None):
     """xl (N, *sp, C) copied into a contiguous channels-last buffer with ``lo[a]``/``hi[a]``
-    cells of ``fill`` before/after spatial axis a (negative: that many cells cropped)."""
+    cells of ``fill`` before/after spatial axis a (negative: that many cells cropped). With
+    ``empty`` (``empty(shape, dtype)``: a kernel's scratch buffers), the padded buffer comes
+    from it."""
     if not any(lo) and not any(hi):
         return xp.ascontiguousarray(xl)
     sp = xl.shape[1:-1]
     size = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
     shape = (xl.shape[0], *size, xl.shape[-1])
-    buf = xp.zeros(shape, xl.dtype) if fill == 0 else xp.full(shape, fill, xl.dtype)
+    if empty is not None:
+        buf = empty(shape, xl.dtype)
+        buf[...] = fill
+    else:
+        buf = xp.zeros(shape, xl.dtype) if fill == 0 else xp.full(shape, fill, xl.dtype)
     if min(size) <= 0 or any(n + min(a, 0) + min(b, 0) <= 0 for n, a, b in zip(sp, lo, hi)):
         return buf
     dst = tuple(slice(max(a, 0), m - max(b, 0)) for a, b, m in zip(lo, hi, size))
