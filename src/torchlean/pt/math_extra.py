@@ -177,7 +177,8 @@ def positive(input: Any) -> Any:  # noqa: A002
 
 
 # ----- unary primitives (integers promote) -----------------------------------------------------------
-def _unary(name: str, prim: str, doc: str) -> Callable[..., Any]:
+def _unary(name: str, prim: str, doc: str, namespace: str = "torch") -> Callable[..., Any]:
+    """``<namespace>.<name>(input)``: the primitive ``prim`` on the input, integers promoted."""
     p = P[prim]
 
     def fn(input: Any, *, out: Any = None) -> Any:  # noqa: A002
@@ -187,7 +188,7 @@ def _unary(name: str, prim: str, doc: str) -> Callable[..., Any]:
         return ops.bind(p, floated(ops, x))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"``torch.{name}(input)``: {doc}"
+    fn.__doc__ = f"``{namespace}.{name}(input)``: {doc}"
     return torch_op(fn, name=name)
 
 

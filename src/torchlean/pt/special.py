@@ -37,6 +37,7 @@ from .math import expm1 as _expm1
 from .math import log1p as _log1p
 from .math import round as _round
 from .math_extra import _float_pair
+from .math_extra import _unary as _math_unary
 from .reduce import log_softmax as _log_softmax
 from .reduce import logsumexp as _logsumexp
 from .reduce import softmax as _softmax
@@ -46,17 +47,7 @@ _SQRT1_2 = math.sqrt(0.5)
 
 
 def _unary(name: str, prim: str, doc: str) -> Callable[..., Any]:
-    p = P[prim]
-
-    def fn(input: Any, *, out: Any = None) -> Any:  # noqa: A002
-        no_out(name, out)
-        x = tensor(name, "input", input)
-        ops = x.session
-        return ops.bind(p, floated(ops, x))
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"``torch.special.{name}(input)``: {doc}"
-    return torch_op(fn, name=name)
+    return _math_unary(name, prim, doc, namespace="torch.special")
 
 
 erfcx = _unary("erfcx", "erfcx", "exp(x^2) erfc(x), finite where erfc underflows.")
