@@ -142,6 +142,22 @@ class RNNBase(Module):
     def _name(self) -> str:
         return type(self).__name__
 
+    def _direction(self, ops: Any, layer: int, d: int, n: int, h0: Any, c0: Any) -> tuple[Any, ...]:
+        """Layer ``layer``, direction ``d``: ``(w_ih, b_ih, w_hh, b_hh, w_hr, h, c)``, the initial
+        states taken from ``h0``/``c0`` (zeros of batch ``n`` where None; ``c`` None unless LSTM)."""
+        idx = layer * (2 if self.bidirectional else 1) + d
+        sfx = f"_l{layer}{'_reverse' if d else ''}"
+        w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
+        b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
+        b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
+        w_hr = getattr(self, "weight_hr" + sfx) if self.proj_size else None
+        dt = self.weight_ih_l0.dtype
+        h = ops.zeros(n, self.proj_size or self.hidden_size, dtype=dt) if h0 is None else h0[idx]
+        c = None
+        if self.mode == "LSTM":
+            c = ops.zeros(n, self.hidden_size, dtype=dt) if c0 is None else c0[idx]
+        return w_ih, b_ih, w_hh, b_hh, w_hr, h, c
+
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:  # noqa: A002
         """``input`` ``(L, N, input_size)`` (``(N, L, ...)`` with ``batch_first``, ``(L, ...)``
         unbatched) -> ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) with torch's shapes:
@@ -198,24 +214,13 @@ class RNNBase(Module):
         elif self.batch_first:
             x = x.transpose(0, 1)
         ops = x.session
-        dt = self.weight_ih_l0.dtype
-        out_size = self.proj_size or self.hidden_size
         dirs = 2 if self.bidirectional else 1
         step = _STEPS[self.mode]
         hs, cs = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
-                idx = layer * dirs + d
-                sfx = f"_l{layer}{'_reverse' if d else ''}"
-                w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
-                b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
-                b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
-                w_hr = getattr(self, "weight_hr" + sfx) if self.proj_size else None
-                h = ops.zeros(n, out_size, dtype=dt) if h0 is None else h0[idx]
-                c = None
-                if self.mode == "LSTM":
-                    c = ops.zeros(n, self.hidden_size, dtype=dt) if c0 is None else c0[idx]
+                w_ih, b_ih, w_hh, b_hh, w_hr, h, c = self._direction(ops, layer, d, n, h0, c0)
                 xp = F.linear(x, w_ih, b_ih).unbind(0)
                 ys: list[Any] = [None] * steps
                 for t in (range(steps - 1, -1, -1) if d else range(steps)):

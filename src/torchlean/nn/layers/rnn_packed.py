@@ -95,24 +95,13 @@ def _forward(m: Any, packed: PackedSequence, x: Any, sizes_arr: np.ndarray, sort
         h0 = None if h0 is None else ops.getitem(h0, (slice(None), sorted_idx))
         c0 = None if c0 is None else ops.getitem(c0, (slice(None), sorted_idx))
     offsets = [0, *np.cumsum(sizes)[:-1].tolist()]
-    dt = m.weight_ih_l0.dtype
     lstm = m.mode == "LSTM"
-    out_size = m.proj_size or m.hidden_size
     dirs = 2 if m.bidirectional else 1
     hs, cs = [], []
     for layer in range(m.num_layers):
         outs = []
         for d in range(dirs):
-            idx = layer * dirs + d
-            sfx = f"_l{layer}{'_reverse' if d else ''}"
-            w_ih, w_hh = getattr(m, "weight_ih" + sfx), getattr(m, "weight_hh" + sfx)
-            b_ih = getattr(m, "bias_ih" + sfx) if m.bias else None
-            b_hh = getattr(m, "bias_hh" + sfx) if m.bias else None
-            w_hr = getattr(m, "weight_hr" + sfx) if m.proj_size else None
-            h = ops.zeros(n, out_size, dtype=dt) if h0 is None else h0[idx]
-            c = None
-            if lstm:
-                c = ops.zeros(n, m.hidden_size, dtype=dt) if c0 is None else c0[idx]
+            w_ih, b_ih, w_hh, b_hh, w_hr, h, c = m._direction(ops, layer, d, n, h0, c0)
             y, h_n, c_n = _run_direction(ops, F.linear(x, w_ih, b_ih), sizes, offsets, h, c, bool(d), step,
                                          (w_hh, b_hh, w_hr))
             outs.append(y)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..._core.errors import ArgumentError
 from ..base import Optimizer
 from .base import LRScheduler, atomic, check_optimizer, lr_list
 from .plateau import ReduceLROnPlateau
-from .sequential import nested
+from .sequential import apply_container, nested, staged_container
 
 
 class ChainedScheduler(LRScheduler):
@@ -53,25 +53,7 @@ class ChainedScheduler(LRScheduler):
         return {"_last_lr": list(self._last_lr), "_schedulers": [s.state_dict() for s in self._schedulers]}
 
     def _staged_any(self, op: str, sd: Any) -> tuple[dict[str, Any], list[Any]]:
-        if not isinstance(sd, Mapping) or not isinstance(sd.get("_schedulers"), (list, tuple)):
-            raise ArgumentError(f"{op}: expected a ChainedScheduler state dict (with a '_schedulers' list), got "
-                                f"{type(sd).__name__}")
-        subs = sd["_schedulers"]
-        if len(subs) != len(self._schedulers):
-            raise ArgumentError(f"{op}: the state dict has {len(subs)} schedulers, this ChainedScheduler has "
-                                f"{len(self._schedulers)}")
-        inner = [s._staged_any(f"{op}: _schedulers[{i}]", d) for i, (s, d) in enumerate(zip(self._schedulers, subs))]
-        own = {k: v for k, v in sd.items() if k != "_schedulers"}
-        fields = self._all_fields()
-        unknown = sorted(str(k) for k in own if k not in fields)
-        missing = [k for k in fields if k not in own]
-        if unknown or missing:
-            raise ArgumentError(f"{op}: a ChainedScheduler state dict has the keys {[*fields, '_schedulers']}; "
-                                f"missing {missing}, unexpected {unknown}")
-        return {k: fields[k](op, v) for k, v in own.items()}, inner
+        return staged_container(self, op, sd)
 
     def _apply_staged(self, staged: Any) -> None:
-        own, inner = staged
-        self.__dict__.update(own)
-        for s, d in zip(self._schedulers, inner):
-            s._apply_staged(d)
+        apply_container(self, staged)

@@ -20,6 +20,36 @@ def nested(s: Any) -> Iterator[LRScheduler]:
         yield from nested(inner)
 
 
+def staged_container(s: Any, op: str, sd: Any) -> tuple[dict[str, Any], list[Any]]:
+    """A container scheduler's state dict ``sd`` (its own fields plus ``_schedulers``, one state
+    dict per inner scheduler), checked and converted before anything changes: ``(own, inner)``."""
+    name = type(s).__name__
+    if not isinstance(sd, Mapping) or not isinstance(sd.get("_schedulers"), (list, tuple)):
+        raise ArgumentError(f"{op}: expected a {name} state dict (with a '_schedulers' list), got "
+                            f"{type(sd).__name__}")
+    subs = sd["_schedulers"]
+    if len(subs) != len(s._schedulers):
+        raise ArgumentError(f"{op}: the state dict has {len(subs)} schedulers, this {name} has "
+                            f"{len(s._schedulers)}")
+    inner = [c._staged_any(f"{op}: _schedulers[{i}]", d) for i, (c, d) in enumerate(zip(s._schedulers, subs))]
+    own = {k: v for k, v in sd.items() if k != "_schedulers"}
+    fields = {k: f for k, f in s._all_fields().items() if f is not None}
+    unknown = sorted(str(k) for k in own if k not in fields)
+    missing = [k for k in fields if k not in own]
+    if unknown or missing:
+        raise ArgumentError(f"{op}: a {name} state dict has the keys {[*fields, '_schedulers']}; "
+                            f"missing {missing}, unexpected {unknown}")
+    return {k: fields[k](op, v) for k, v in own.items()}, inner
+
+
+def apply_container(s: Any, staged: tuple[dict[str, Any], list[Any]]) -> None:
+    """Apply what ``staged_container`` checked: the own fields, then each inner scheduler's."""
+    own, inner = staged
+    s.__dict__.update(own)
+    for c, d in zip(s._schedulers, inner):
+        c._apply_staged(d)
+
+
 class SequentialLR(LRScheduler):
     """``schedulers[i]`` drives the rate from ``milestones[i - 1]`` on; at a milestone the next
     scheduler starts from its epoch 0 (its closed form)."""
@@ -90,32 +120,14 @@ class SequentialLR(LRScheduler):
                 "_last_lr": list(self._last_lr), "_schedulers": [s.state_dict() for s in self._schedulers]}
 
     def _staged_any(self, op: str, sd: Any) -> tuple[dict[str, Any], list[Any]]:
-        if not isinstance(sd, Mapping) or not isinstance(sd.get("_schedulers"), (list, tuple)):
-            raise ArgumentError(f"{op}: expected a SequentialLR state dict (with a '_schedulers' list), got "
-                                f"{type(sd).__name__}")
-        subs = sd["_schedulers"]
-        if len(subs) != len(self._schedulers):
-            raise ArgumentError(f"{op}: the state dict has {len(subs)} schedulers, this SequentialLR has "
-                                f"{len(self._schedulers)}")
-        inner = [s._staged_any(f"{op}: _schedulers[{i}]", d) for i, (s, d) in enumerate(zip(self._schedulers, subs))]
-        own = {k: v for k, v in sd.items() if k != "_schedulers"}
-        fields = {k: f for k, f in self._all_fields().items() if f is not None}
-        unknown = sorted(str(k) for k in own if k not in fields)
-        missing = [k for k in fields if k not in own]
-        if unknown or missing:
-            raise ArgumentError(f"{op}: a SequentialLR state dict has the keys {[*fields, '_schedulers']}; "
-                                f"missing {missing}, unexpected {unknown}")
-        staged = {k: fields[k](op, v) for k, v in own.items()}
+        staged, inner = staged_container(self, op, sd)
         if len(staged["_milestones"]) != len(self._schedulers) - 1:
             raise ArgumentError(f"{op}: _milestones must have {len(self._schedulers) - 1} entries, got "
                                 f"{len(staged['_milestones'])}")
         return staged, inner
 
     def _apply_staged(self, staged: Any) -> None:
-        own, inner = staged
-        self.__dict__.update(own)
-        for s, d in zip(self._schedulers, inner):
-            s._apply_staged(d)
+        apply_container(self, staged)
 
 
 def _milestones(op: str, v: Any) -> list[int]:
