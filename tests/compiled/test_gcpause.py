@@ -59,3 +59,38 @@ def test_tl_compile_traces_with_the_collector_paused():
     f(x).backward()
     assert seen == [False] and gc.isenabled()
     assert x.grad.tolist() == [1.0, 0.0]
+
+
+def test_the_eager_sweeps_pause_the_collector_and_resume_it(monkeypatch):
+    from torchlean.eager.arrays import ArrayOps
+
+    seen: list[bool] = []
+    mul = ArrayOps.mul
+
+    def probe(self, a, b):
+        seen.append(gc.isenabled())
+        return mul(self, a, b)
+
+    monkeypatch.setattr(ArrayOps, "mul", probe)
+    s = tl.Session(dtype=np.float64)
+    x = s.input(np.array([1.0, -2.0]), requires_grad=True)
+    y = s.sum(s.relu(x))  # relu's rules multiply by its step
+    assert s.backward(y)[x].tolist() == [1.0, 0.0]
+    assert seen == [False] and gc.isenabled()
+    seen.clear()
+    assert s.jvp(y, {x: np.array([3.0, 5.0])}).tolist() == 3.0
+    assert seen == [False] and gc.isenabled()
+
+
+def test_a_failing_eager_sweep_resumes_the_collector(monkeypatch):
+    from torchlean.eager.arrays import ArrayOps
+
+    def boom(self, a, b):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ArrayOps, "mul", boom)
+    s = tl.Session(dtype=np.float64)
+    x = s.input(np.array([1.0, -2.0]), requires_grad=True)
+    with pytest.raises(Exception, match="boom"):
+        s.backward(s.sum(s.relu(x)))
+    assert gc.isenabled()

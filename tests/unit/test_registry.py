@@ -75,3 +75,12 @@ def test_declared_ufunc_kernels_are_the_kernel_bitwise():
             with np.errstate(all="ignore"):
                 want, got = prim.impl(np, *args), getattr(np, prim.ufunc)(*args)
             assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), prim.name
+
+
+def test_identity_is_a_real_rule_that_passes_the_seed_on():
+    from torchlean._core.registry import IDENTITY, REGISTRY
+
+    g = np.array([1.5, -2.0])
+    assert IDENTITY(None, g, None, np.zeros(2), c=3.0) is g
+    assert REGISTRY["add"].vjp == (IDENTITY, IDENTITY) and REGISTRY["add"].grad_mask == (True, True)
+    assert REGISTRY["add_scalar"].jvp == (IDENTITY,)

@@ -19,7 +19,8 @@ Rule contract (read before adding a primitive):
 * ``None`` marks an input that is not differentiable (indices, masks, detach): no gradient
   flows, and asking for one raises. ``ZERO`` marks an input whose derivative is identically
   zero (sign, step): it is differentiable, its gradient is simply zero. Neither is a silent
-  stand-in for a missing rule.
+  stand-in for a missing rule. ``IDENTITY`` is an ordinary rule that returns the seed
+  unchanged (``add``'s inputs, ``add_scalar``): interpreters may skip calling it.
 
 ``defop`` refuses incomplete definitions at import time; the test suite asserts every
 registered primitive has an op spec that sweeps it.
@@ -45,6 +46,12 @@ class _ZeroRule:
 
 
 ZERO: Any = _ZeroRule()
+
+
+def IDENTITY(ops: Any, g: Any, *primals: Any, **params: Any) -> Any:  # noqa: N802 - a sentinel's name
+    """The rule ``g -> g`` (a real rule: any interpreter may call it); the eager sweeps
+    recognise it and pass the seed on without the call."""
+    return g
 
 
 class Primitive:

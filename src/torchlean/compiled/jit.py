@@ -23,11 +23,11 @@ import numpy as np
 
 from .._core.current import active
 from .._core.errors import ArgumentError, DTypeError, InvalidRefError, TorchLeanError
+from .._core.gcpause import gc_paused
 from .._core.registry import Primitive
 from .._core.types import TensorType
 from ..params import Param
 from . import pytree
-from .gcpause import gc_paused
 from .ir import Graph, Var, typecheck
 from .lower import Executable
 from .partition import split

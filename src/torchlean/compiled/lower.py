@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from .._core.gcpause import gc_paused
 from ..backends.base import ArrayBackend
 from ..backends.blas_threads import enter_scope, exit_scope
 from ..options import Device
@@ -34,7 +35,6 @@ from . import passes
 from .config import CompileOptions, current_options
 from .facts import record
 from .fusion import form_regions, fusion_order
-from .gcpause import gc_paused
 from .ir import Eqn, Graph, Var
 from .patterns import pair_cross_entropy
 from .plan import Schedule, build

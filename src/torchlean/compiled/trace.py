@@ -17,6 +17,7 @@ import numpy as np
 from .._core import convert
 from .._core.current import active
 from .._core.errors import ArgumentError, DTypeError, InvalidRefError, ShapeError, TorchLeanError
+from .._core.gcpause import gc_paused
 from .._core.guard import mark_user
 from .._core.registry import Primitive
 from .._core.shapes import as_shape
@@ -24,7 +25,6 @@ from .._core.types import TENSOR_DTYPES, TensorType, as_dtype, float32, float_dt
 from ..frontend import Ops
 from ..frontend.frame import framed
 from ..params import Param
-from .gcpause import gc_paused
 from .ir import Eqn, Graph, Var
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

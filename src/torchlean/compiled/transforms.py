@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .._core.gcpause import gc_paused
 from .._core.registry import ZERO
-from .gcpause import gc_paused
 from .ir import Graph, Var, prune
 from .trace import GraphBuilder
 

@@ -33,6 +33,7 @@ class ArrayOps(Ops):
         self._kscale, self._kneg = k(REGISTRY["scale"]), k(REGISTRY["neg"])
         self._kmatmul, self._ktranspose = k(REGISTRY["matmul"]), k(REGISTRY["transpose"])
         self._ksum = k(REGISTRY["reduce_sum"])
+        self._kstep = k(REGISTRY["step"])
 
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> Any:
         kernel = self.kernels.get(prim) or self.backend.resolve(prim)
@@ -75,6 +76,9 @@ class ArrayOps(Ops):
 
     def neg(self, x: Any) -> Any:
         return self._kneg(x)
+
+    def step(self, x: Any) -> Any:  # relu's derivative
+        return self._kstep(x)
 
     def matmul(self, a: Any, b: Any) -> Any:
         if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:

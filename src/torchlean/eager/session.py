@@ -32,6 +32,7 @@ from .._core.errors import (
     ShapeError,
     TorchLeanError,
 )
+from .._core.registry import REGISTRY as P
 from .._core.registry import Primitive
 from .._core.types import TensorType, as_dtype
 from ..backends import get_backend
@@ -542,6 +543,35 @@ class Session(NatRefOps, SessionState, Ops):
 
 
 guard_methods(Session, ["__init__"])
+
+_MISSING = object()
+
+
+def _unary_direct(name: str) -> None:
+    """``s.<name>(x)`` for a float ref of the current generation as one bind, without the
+    public op's frame (the frame's mark and rollback guard nothing here: ``bind`` records only
+    once the kernel has succeeded). Anything else, and any failure, takes the framed op, which
+    redoes the call and raises the error naming it."""
+    prim, framed_op = P[name], getattr(Session, name)
+
+    def method(self: Session, x: Any = _MISSING, *extra: Any, **kw: Any) -> Any:
+        if (not extra and not kw and x.__class__ is TensorRef and x.session is self
+                and x.epoch == self.tape.epoch and x.type.dtype.kind == "f"):
+            try:
+                return self.bind(prim, x)
+            except Exception:  # redone below as the public op, which names it
+                pass
+        if x is _MISSING:
+            return framed_op(self, *extra, **kw)
+        return framed_op(self, x, *extra, **kw)
+
+    method.__name__, method.__qualname__ = name, f"Session.{name}"
+    method.__doc__, method.__wrapped__ = framed_op.__doc__, framed_op
+    setattr(Session, name, method)
+
+
+for _name in ("relu", "exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "abs", "neg"):
+    _unary_direct(_name)
 
 
 def _check_kernel(op: str, expected: TensorType, value: Any) -> None:

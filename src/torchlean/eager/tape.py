@@ -23,7 +23,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._core.errors import InvalidRefError, NotDifferentiableError, ShapeError
-from .._core.registry import ZERO
+from .._core.gcpause import gc_paused
+from .._core.registry import IDENTITY, ZERO
 from ..backends.blas_threads import enter_scope, exit_scope
 from .arrays import ArrayOps
 from .tensor import TensorRef
@@ -156,6 +157,7 @@ class Tape:
             del self.nats[k:]
 
     # -- sweeps ----------------------------------------------------------------------------
+    @gc_paused
     def backward(self, out: TensorRef, seed: Any) -> list[Any]:
         """Reverse sweep from ``out`` with cotangent ``seed``; a list with one slot per id (one
         BLAS thread-count scope for all its products)."""
@@ -180,12 +182,13 @@ class Tape:
                 continue
             for parent, rule in zip(node.inputs, node.prim.vjp):
                 if parent.requires_grad and rule is not None and rule is not ZERO:
-                    ct = rule(ops, g, node._v, *node.vals, **node.params)
+                    ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **node.params)
                     pid = parent.id
                     cur = grads[pid]
                     grads[pid] = ct if cur is None else add(cur, ct)
         return grads
 
+    @gc_paused
     def jvp(self, out: TensorRef, tangents: dict[int, Any], zeros: Any) -> Any:
         """Forward sweep: the tangent of ``out`` given tangents of earlier ids (checked)."""
         if not tangents:
@@ -205,7 +208,7 @@ class Tape:
                 rule = prim.jvp[j]
                 if t is None or rule is None or rule is ZERO:
                     continue
-                c = rule(ops, t, node._v, *node.vals, **node.params)
+                c = t if rule is IDENTITY else rule(ops, t, node._v, *node.vals, **node.params)
                 acc = c if acc is None else add(acc, c)
             if acc is not None:
                 tan[i] = acc

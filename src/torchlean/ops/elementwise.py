@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._core.registry import ZERO, defop, set_impl_out, set_ufunc
+from .._core.registry import IDENTITY, ZERO, defop, set_impl_out, set_ufunc
 from ._rules import binary_float, binary_numeric, unary_float, unary_numeric
 
 
@@ -34,13 +34,12 @@ def _linear_unary(name: str, impl, rule, doc: str = "", numeric: bool = False):
 # ----- binary ------------------------------------------------------------------------------
 add_p = defop(
     "add", shape=binary_numeric("add"), impl=lambda xp, a, b: xp.add(a, b),
-    vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: g],
-    jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: t],
+    vjp=[IDENTITY, IDENTITY], jvp=[IDENTITY, IDENTITY],
 )
 sub_p = defop(
     "sub", shape=binary_numeric("sub"), impl=lambda xp, a, b: xp.subtract(a, b),
-    vjp=[lambda ops, g, out, a, b: g, lambda ops, g, out, a, b: ops.neg(g)],
-    jvp=[lambda ops, t, out, a, b: t, lambda ops, t, out, a, b: ops.neg(t)],
+    vjp=[IDENTITY, lambda ops, g, out, a, b: ops.neg(g)],
+    jvp=[IDENTITY, lambda ops, t, out, a, b: ops.neg(t)],
 )
 mul_p = defop(
     "mul", shape=binary_numeric("mul"), impl=lambda xp, a, b: xp.multiply(a, b),
@@ -117,21 +116,23 @@ div_scalar_p = _linear_unary(
 add_scalar_p = defop(
     "add_scalar", shape=unary_numeric("add_scalar"), impl=lambda xp, x, *, c: xp.add(x, c),
     doc="x + c for a Python scalar c; a primitive for speed (one tape node instead of three).",
-    vjp=[lambda ops, g, out, x, *, c: g], jvp=[lambda ops, t, out, x, *, c: t],
+    vjp=[IDENTITY], jvp=[IDENTITY],
 )
 
 # ----- piecewise constant (derivative identically zero) ------------------------------------
 sign_p = defop("sign", shape=unary_numeric("sign"), impl=lambda xp, x: xp.sign(x),
                doc="-1, 0 or 1; sign(0) = 0.", vjp=[ZERO], jvp=[ZERO])
 step_p = defop("step", shape=unary_float("step"),
-               impl=lambda xp, x: (x > 0).astype(x.dtype),
+               impl=lambda xp, x: (x > 0.0).astype(x.dtype),
                doc="Heaviside step with step(0) = 0: 1 where x > 0, else 0.", vjp=[ZERO], jvp=[ZERO])
 
 # ----- smooth and piecewise-smooth unary ---------------------------------------------------
 abs_p = _unary("abs", lambda xp, x: xp.abs(x), lambda ops, out, x: ops.sign(x),
                doc="|x|, gradient sign(x) with sign(0) = 0.", numeric=True)
-relu_p = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda ops, out, x: ops.step(x),
-                doc="max(x, 0), relu'(0) = 0.")
+relu_p = defop(  # _unary's rules, written out: one frame less per backward node
+    "relu", shape=unary_float("relu"), impl=lambda xp, x: xp.maximum(x, 0.0), doc="max(x, 0), relu'(0) = 0.",
+    vjp=[lambda ops, g, out, x: ops.mul(g, ops.step(x))], jvp=[lambda ops, t, out, x: ops.mul(t, ops.step(x))],
+)
 exp_p = _unary("exp", lambda xp, x: xp.exp(x), lambda ops, out, x: out)
 log_p = defop(
     "log", shape=unary_float("log"), impl=lambda xp, x: xp.log(x),
@@ -247,7 +248,7 @@ for _prim, _fn in [
     (sign_p, lambda xp, out, x: xp.sign(x, out=out)),
     (step_p, lambda xp, out, x: xp.greater(x, 0, out=out)),
     (abs_p, lambda xp, out, x: xp.abs(x, out=out)),
-    (relu_p, lambda xp, out, x: xp.maximum(x, 0, out=out)),
+    (relu_p, lambda xp, out, x: xp.maximum(x, 0.0, out=out)),
     (exp_p, lambda xp, out, x: xp.exp(x, out=out)),
     (log_p, lambda xp, out, x: xp.log(x, out=out)),
     (inv_p, lambda xp, out, x: xp.reciprocal(x, out=out)),
@@ -275,7 +276,7 @@ UFUNC_FORMS: dict[str, tuple[str, tuple[object, ...]]] = {
     "div": ("divide", ("a", "b")), "maximum": ("maximum", ("a", "b")), "minimum": ("minimum", ("a", "b")),
     "neg": ("negative", ("a",)), "scale": ("multiply", ("a", "c")), "add_scalar": ("add", ("a", "c")),
     "sign": ("sign", ("a",)), "step": ("greater", ("a", 0)), "abs": ("abs", ("a",)),
-    "relu": ("maximum", ("a", 0)), "exp": ("exp", ("a",)), "log": ("log", ("a",)),
+    "relu": ("maximum", ("a", 0.0)), "exp": ("exp", ("a",)), "log": ("log", ("a",)),
     "inv": ("reciprocal", ("a",)), "tanh": ("tanh", ("a",)), "softplus": ("logaddexp", (0, "a")),
     "sqrt": ("sqrt", ("a",)), "power": ("power", ("a", "p")),
 }
