@@ -112,28 +112,40 @@ class _Emitter:
 
     def expr(self, name: str, args: list[str], params: dict[str, Any]) -> str:
         k = self.const
-        a = args[0]
-        b = args[1] if len(args) > 1 else None
-        one, zero = k(1.0), k(0.0)
-        table = {
-            "add": lambda: f"{a} + {b}", "sub": lambda: f"{a} - {b}", "mul": lambda: f"{a} * {b}",
-            "div": lambda: f"{a} / {b}", "maximum": lambda: f"_max({a}, {b})",
-            "minimum": lambda: f"_min({a}, {b})", "neg": lambda: f"-{a}",
-            "scale": lambda: f"{a} * {k(params.get('c', 1.0))}",
-            "div_scalar": lambda: f"{a} / {k(params.get('c', 1.0))}",
-            "max_share": lambda: f"(({one} if {a} > {b} else {zero}) + ({one} if {a} >= {b} else {zero})) * {k(0.5)}",
-            "add_scalar": lambda: f"{a} + {k(params.get('c', 0.0))}",
-            "sign": lambda: f"_sign({a}, {one}, {zero})",
-            "step": lambda: f"({one} if {a} > {zero} else {zero})",
-            "abs": lambda: f"abs({a})", "relu": lambda: f"_max({a}, {zero})",
-            "exp": lambda: f"np.exp({a})", "log": lambda: f"np.log({a})", "inv": lambda: f"{one} / {a}",
-            "tanh": lambda: f"np.tanh({a})", "sqrt": lambda: f"np.sqrt({a})",
-            "sigmoid": lambda: f"np.exp(-_logaddexp({zero}, -{a}, {k(0.6931471805599453)}))",
-            "softplus": lambda: f"_logaddexp({zero}, {a}, {k(0.6931471805599453)})",
-            "clamp": lambda: f"_min(_max({a}, {k(params.get('lo', 0.0))}), {k(params.get('hi', 0.0))})",
-            "power": lambda: f"np.power({a}, {k(params.get('p', 1.0))})",
-        }
-        return table[name]()
+        one, zero = k(1.0), k(0.0)  # always named first: K0 = 1, K1 = 0 in every kernel
+        return _EXPR[name](args[0], args[1] if len(args) > 1 else None, k, params, one, zero)
+
+
+_LN2 = 0.6931471805599453
+# One scalar expression per fusible primitive: (a, b, const, params, one, zero) -> source text;
+# ``const`` names a typed constant of the kernel.
+_EXPR: dict[str, Any] = {
+    "add": lambda a, b, k, p, one, zero: f"{a} + {b}",
+    "sub": lambda a, b, k, p, one, zero: f"{a} - {b}",
+    "mul": lambda a, b, k, p, one, zero: f"{a} * {b}",
+    "div": lambda a, b, k, p, one, zero: f"{a} / {b}",
+    "maximum": lambda a, b, k, p, one, zero: f"_max({a}, {b})",
+    "minimum": lambda a, b, k, p, one, zero: f"_min({a}, {b})",
+    "neg": lambda a, b, k, p, one, zero: f"-{a}",
+    "scale": lambda a, b, k, p, one, zero: f"{a} * {k(p.get('c', 1.0))}",
+    "div_scalar": lambda a, b, k, p, one, zero: f"{a} / {k(p.get('c', 1.0))}",
+    "max_share": lambda a, b, k, p, one, zero:
+        f"(({one} if {a} > {b} else {zero}) + ({one} if {a} >= {b} else {zero})) * {k(0.5)}",
+    "add_scalar": lambda a, b, k, p, one, zero: f"{a} + {k(p.get('c', 0.0))}",
+    "sign": lambda a, b, k, p, one, zero: f"_sign({a}, {one}, {zero})",
+    "step": lambda a, b, k, p, one, zero: f"({one} if {a} > {zero} else {zero})",
+    "abs": lambda a, b, k, p, one, zero: f"abs({a})",
+    "relu": lambda a, b, k, p, one, zero: f"_max({a}, {zero})",
+    "exp": lambda a, b, k, p, one, zero: f"np.exp({a})",
+    "log": lambda a, b, k, p, one, zero: f"np.log({a})",
+    "inv": lambda a, b, k, p, one, zero: f"{one} / {a}",
+    "tanh": lambda a, b, k, p, one, zero: f"np.tanh({a})",
+    "sqrt": lambda a, b, k, p, one, zero: f"np.sqrt({a})",
+    "sigmoid": lambda a, b, k, p, one, zero: f"np.exp(-_logaddexp({zero}, -{a}, {k(_LN2)}))",
+    "softplus": lambda a, b, k, p, one, zero: f"_logaddexp({zero}, {a}, {k(_LN2)})",
+    "clamp": lambda a, b, k, p, one, zero: f"_min(_max({a}, {k(p.get('lo', 0.0))}), {k(p.get('hi', 0.0))})",
+    "power": lambda a, b, k, p, one, zero: f"np.power({a}, {k(p.get('p', 1.0))})",
+}
 
 
 def flat_perm(region: Region, facts: dict[Any, Fact]) -> tuple[int, ...] | None:
