@@ -35,7 +35,7 @@ def _others(r: dict[str, float]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="W1,W2,W4")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-torch-compile", action="store_true")
     args = ap.parse_args()
     only = {w.strip().upper() for w in args.only.split(",")}

@@ -48,6 +48,7 @@ from .tape import Gradients, Tape, check_tangents
 from .tensor import NatRef, NatVecRef, TensorRef
 
 _new_ref = object.__new__
+_NO_PARAMS: dict[str, Any] = {}  # the params of every node that has none (never mutated)
 _EXACT = (np.dtype(np.int64), np.dtype(np.bool_))  # kept as they are, as every float of the session dtype
 HOOKS = ("bind", "type_of", "shape_of", "lift", "rng_input", "assign_buffer")
 
@@ -156,7 +157,7 @@ class Session(NatRefOps, SessionState, Ops):
         ref.prim = prim
         ref.inputs = args
         ref.vals = vals
-        ref.params = params
+        ref.params = params or _NO_PARAMS  # the call's own empty dict goes straight back
         ref.name = None
         if self._grad_enabled:
             ref.requires_grad = rg
