@@ -175,7 +175,8 @@ class Session(NatRefOps, SessionState, Ops):
         a whole compiled forward, its VJP the compiled backward). ``args`` are current refs."""
         ref = _new_ref(TensorRef)
         ref.session, ref.epoch, ref.type, ref._v = self, self.tape.epoch, out_type, value
-        ref.prim, ref.inputs, ref.vals, ref.params, ref.name = prim, tuple(args), tuple(a._v for a in args), {}, None
+        ref.prim, ref.inputs, ref.vals = prim, tuple(args), tuple(a._v for a in args)
+        ref.params, ref.name = _NO_PARAMS, None
         if self._grad_enabled:
             mask = prim.grad_mask
             ref.requires_grad = any(a.requires_grad and m for a, m in zip(args, mask))
@@ -552,7 +553,8 @@ def _unary_direct(name: str) -> None:
     """``s.<name>(x)`` for a float ref of the current generation as one bind, without the
     public op's frame (the frame's mark and rollback guard nothing here: ``bind`` records only
     once the kernel has succeeded). Anything else, and any failure, takes the framed op, which
-    redoes the call and raises the error naming it."""
+    redoes the call and raises the error naming it. (``TensorRef``'s float methods take the same
+    shortcut, eager/tensor.py, with PyTorch's methods as their fallback.)"""
     prim, framed_op = P[name], getattr(Session, name)
 
     def method(self: Session, x: Any = _MISSING, *extra: Any, **kw: Any) -> Any:

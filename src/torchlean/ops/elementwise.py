@@ -129,10 +129,8 @@ step_p = defop("step", shape=unary_float("step"),
 # ----- smooth and piecewise-smooth unary ---------------------------------------------------
 abs_p = _unary("abs", lambda xp, x: xp.abs(x), lambda ops, out, x: ops.sign(x),
                doc="|x|, gradient sign(x) with sign(0) = 0.", numeric=True)
-relu_p = defop(  # _unary's rules, written out: one frame less per backward node
-    "relu", shape=unary_float("relu"), impl=lambda xp, x: xp.maximum(x, 0.0), doc="max(x, 0), relu'(0) = 0.",
-    vjp=[lambda ops, g, out, x: ops.mul(g, ops.step(x))], jvp=[lambda ops, t, out, x: ops.mul(t, ops.step(x))],
-)
+relu_p = _unary("relu", lambda xp, x: xp.maximum(x, 0.0), lambda ops, out, x: ops.step(x),
+                doc="max(x, 0), relu'(0) = 0.")
 exp_p = _unary("exp", lambda xp, x: xp.exp(x), lambda ops, out, x: out)
 log_p = defop(
     "log", shape=unary_float("log"), impl=lambda xp, x: xp.log(x),
