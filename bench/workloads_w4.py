@@ -56,6 +56,7 @@ def w4_torchlean_eager():
         refs = [s.use(p) for p in params]
         loss = w4_loss(s, *refs, s.input(x), s.input(y))
         grads = s.backward(loss)
+        s.zero_grad()  # as the PyTorch step sets p.grad = None: no accumulation into Param.grad
         return [grads[r] for r in refs]
 
     return step
