@@ -1,9 +1,9 @@
 """Layout and aliasing facts of a graph's values, recorded by running it once.
 
 NumPy's results depend on memory layout where a kernel reduces (summation order follows the
-iteration order) and the layout of a result depends on its inputs' layouts (a small
-``linear`` returns a column-major view, ufuncs follow their inputs' axis order). To stay bitwise equal
-to eager, the planned executor gives every value it computes into a buffer exactly the
+iteration order) and the layout of a result depends on its inputs' layouts (a small ``linear``
+returns a column-major view, ufuncs follow their inputs' axis order). To stay bitwise equal to
+eager, the planned executor gives every value it computes into a buffer exactly the
 layout the plain kernel gives it, and rewrites a value into another only when both have the
 same layout. The facts come from one run of the plain kernels (the recording run) on the
 first call with a given input layout; kernels are deterministic in layout and aliasing, so

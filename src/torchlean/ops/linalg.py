@@ -40,9 +40,10 @@ def _linear_shape(w: TensorType, b: TensorType, x: TensorType) -> TensorType:
 
 
 # Outputs of at least this many elements are computed as x @ w^T into C order; smaller ones as
-# (w @ x^T)^T, a column-major view. Both give the same dot products, but at the digits MLP's sizes
-# OpenBLAS runs the second layout up to 1.5x faster (W1 eager and compiled: 8-12% slower with the
-# first), while at large sizes the column-major result costs more than the GEMM saves: relu's
+# (w @ x^T)^T, a column-major view. Both are the same dot products (bitwise equal in most shapes
+# measured; OpenBLAS may block a sum differently), but at the digits MLP's sizes it runs the
+# second layout up to 1.5x faster (W1 eager and compiled: 8-12% slower with the first), while at
+# large sizes the column-major result costs more than the GEMM saves: relu's
 # backward then multiplies a C-ordered cotangent by a column-major mask, which NumPy runs 5-10x
 # slower than two C operands ((256, 4096): 4.8 ms against 0.66 ms; W4: eager 55 -> 50 ms,
 # compiled 53 -> 44 ms with C order).
