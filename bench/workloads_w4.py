@@ -50,11 +50,14 @@ def w4_torchlean_eager():
     w1, b1, w2, b2, x, y = w4_arrays()
     s = tl.Session()
     params = [s.param(v) for v in (w1, b1, w2, b2)]
+    # the data is made into tensors once, as the PyTorch candidate's torch.tensor(x) is: a
+    # Param without a gradient outlives reset, where s.input would copy it again every step
+    data = [s.param(v, requires_grad=False) for v in (x, y)]
 
     def step():
         s.reset()
         refs = [s.use(p) for p in params]
-        loss = w4_loss(s, *refs, s.input(x), s.input(y))
+        loss = w4_loss(s, *refs, *[s.use(d) for d in data])
         grads = s.backward(loss)
         s.zero_grad()  # as the PyTorch step sets p.grad = None: no accumulation into Param.grad
         return [grads[r] for r in refs]

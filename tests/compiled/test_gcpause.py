@@ -65,16 +65,16 @@ def test_the_eager_sweeps_pause_the_collector_and_resume_it(monkeypatch):
     from torchlean.eager.arrays import ArrayOps
 
     seen: list[bool] = []
-    mul = ArrayOps.mul
+    mul_step = ArrayOps.mul_step
 
     def probe(self, a, b):
         seen.append(gc.isenabled())
-        return mul(self, a, b)
+        return mul_step(self, a, b)
 
-    monkeypatch.setattr(ArrayOps, "mul", probe)
+    monkeypatch.setattr(ArrayOps, "mul_step", probe)
     s = tl.Session(dtype=np.float64)
     x = s.input(np.array([1.0, -2.0]), requires_grad=True)
-    y = s.sum(s.relu(x))  # relu's rules multiply by its step
+    y = s.sum(s.relu(x))  # relu's rules multiply by its step (mul_step)
     assert s.backward(y)[x].tolist() == [1.0, 0.0]
     assert seen == [False] and gc.isenabled()
     seen.clear()
@@ -88,7 +88,7 @@ def test_a_failing_eager_sweep_resumes_the_collector(monkeypatch):
     def boom(self, a, b):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ArrayOps, "mul", boom)
+    monkeypatch.setattr(ArrayOps, "mul_step", boom)
     s = tl.Session(dtype=np.float64)
     x = s.input(np.array([1.0, -2.0]), requires_grad=True)
     with pytest.raises(Exception, match="boom"):

@@ -77,8 +77,20 @@ class ArrayOps(Ops):
     def neg(self, x: Any) -> Any:
         return self._kneg(x)
 
-    def step(self, x: Any) -> Any:  # relu's derivative
+    def step(self, x: Any) -> Any:
         return self._kstep(x)
+
+    def mul_step(self, g: Any, x: Any) -> Any:
+        # g times the boolean mask: the same numbers as g * step(x) (g * 1 and g * 0, signed
+        # zeros and NaN included) without step's float array, one full-size pass fewer. Only
+        # where both have one layout: NumPy's product of a C and a column-major operand that
+        # also casts a bool is slower than the two passes (the digits MLP: 7.9 us against 6.1)
+        if type(g) not in _SCALARS and g.dtype == x.dtype:
+            gf, xf = g.flags, x.flags
+            if (gf.c_contiguous and xf.c_contiguous) or (gf.f_contiguous and xf.f_contiguous):
+                return self._kmul(g, x > 0)
+            return self._kmul(g, self._kstep(x))
+        return Ops.mul_step(self, g, x)
 
     def matmul(self, a: Any, b: Any) -> Any:
         if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:

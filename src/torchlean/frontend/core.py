@@ -159,6 +159,10 @@ class CoreOps(OpsBase):
         """1 where x > 0, else 0 (derivative zero)."""
         return self.bind(P["step"], x)
 
+    def mul_step(self, g: Any, x: Any) -> Any:
+        """g * step(x): relu's derivative applied to a cotangent or tangent."""
+        return self.mul(g, self.step(x))
+
     def sqrt(self, x: Any) -> Any:
         return self.bind(P["sqrt"], x)
 

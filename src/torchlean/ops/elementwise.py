@@ -22,13 +22,17 @@ def _unary(name: str, impl, deriv, doc: str = "", numeric: bool = False):
     )
 
 
-def _linear_unary(name: str, impl, rule, doc: str = "", numeric: bool = False):
-    """A linear unary op: both VJP and JVP apply ``rule`` (its own adjoint) to the seed."""
-    return defop(
-        name, shape=(unary_numeric if numeric else unary_float)(name), impl=impl, doc=doc,
-        vjp=[lambda ops, g, out, x, **p: rule(ops, g, **p)],
-        jvp=[lambda ops, t, out, x, **p: rule(ops, t, **p)],
-    )
+def _linear_unary(name: str, impl, doc: str = "", numeric: bool = False):
+    """A linear unary op that is its own adjoint (c * x, -x, x / c): VJP and JVP apply the op,
+    with the same parameters, to the seed, through ``bind`` (one call to the kernel in the
+    eager sweeps)."""
+
+    def rule(ops, g, out, x, **params):
+        return ops.bind(prim, g, **params)
+
+    prim = defop(name, shape=(unary_numeric if numeric else unary_float)(name), impl=impl, doc=doc,
+                 vjp=[rule], jvp=[rule])
+    return prim
 
 
 # ----- binary ------------------------------------------------------------------------------
@@ -96,9 +100,8 @@ minimum_p = defop(
 )
 
 # ----- linear unary ------------------------------------------------------------------------
-neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), lambda ops, g: ops.neg(g), numeric=True)
-scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c),
-                        lambda ops, g, *, c: ops.scale(g, c), doc="c * x for a Python scalar c.",
+neg_p = _linear_unary("neg", lambda xp, x: xp.negative(x), numeric=True)
+scale_p = _linear_unary("scale", lambda xp, x, *, c: xp.multiply(x, c), doc="c * x for a Python scalar c.",
                         numeric=True)
 def _div_scalar_impl(xp, x, *, c):
     if c != 0:
@@ -110,7 +113,7 @@ def _div_scalar_impl(xp, x, *, c):
 
 
 div_scalar_p = _linear_unary(
-    "div_scalar", _div_scalar_impl, lambda ops, g, *, c: ops.div_scalar(g, c),
+    "div_scalar", _div_scalar_impl,
     doc="x / c for a Python scalar c. A primitive for accuracy: one IEEE division, where "
         "x * (1 / c) rounds twice; x / 0 gives inf or NaN as PyTorch.")
 add_scalar_p = defop(
@@ -129,8 +132,12 @@ step_p = defop("step", shape=unary_float("step"),
 # ----- smooth and piecewise-smooth unary ---------------------------------------------------
 abs_p = _unary("abs", lambda xp, x: xp.abs(x), lambda ops, out, x: ops.sign(x),
                doc="|x|, gradient sign(x) with sign(0) = 0.", numeric=True)
-relu_p = _unary("relu", lambda xp, x: xp.maximum(x, 0.0), lambda ops, out, x: ops.step(x),
-                doc="max(x, 0), relu'(0) = 0.")
+relu_p = defop(
+    "relu", shape=unary_float("relu"), impl=lambda xp, x: xp.maximum(x, 0.0),
+    doc="max(x, 0), relu'(0) = 0.",
+    vjp=[lambda ops, g, out, x: ops.mul_step(g, x)],
+    jvp=[lambda ops, t, out, x: ops.mul_step(t, x)],
+)
 exp_p = _unary("exp", lambda xp, x: xp.exp(x), lambda ops, out, x: out)
 log_p = defop(
     "log", shape=unary_float("log"), impl=lambda xp, x: xp.log(x),
