@@ -22,14 +22,21 @@ def _quiet():
         yield
 
 
+def _layouts(g, x):
+    """(g, x) pairs: one layout, x column-major, and g a broadcast view (each branch)."""
+    return [(g, x), (g, np.asfortranarray(x)), (np.broadcast_to(g[:1], g.shape), x)]
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_mask_product_equals_product_with_step(dtype):
     ops = ArrayOps(get_backend(Device.CPU), dtype)
-    g, x = (np.array(v, dtype) for v in np.meshgrid(SPECIAL, SPECIAL))
-    fast = ops.mul_step(g, x)
-    slow = Ops.mul_step(ops, g, x)  # g * step(x), step as a float array
-    assert fast.dtype == slow.dtype == np.dtype(dtype)
-    assert fast.tobytes() == slow.tobytes()
+    grid = [np.array(v, dtype) for v in np.meshgrid(SPECIAL, SPECIAL)]
+    for g, x in _layouts(*grid):
+        fast = ops.mul_step(g, x)
+        slow = Ops.mul_step(ops, g, x)  # g * step(x), step as a float array
+        assert fast.dtype == slow.dtype == np.dtype(dtype)
+        assert np.array_equal(fast, slow, equal_nan=True)
+        assert np.ascontiguousarray(fast).tobytes() == np.ascontiguousarray(slow).tobytes()
 
 
 def test_relu_gradient_eager_equals_compiled_on_special_values():
