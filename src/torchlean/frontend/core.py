@@ -163,6 +163,11 @@ class CoreOps(OpsBase):
         """g * step(x): relu's derivative applied to a cotangent or tangent."""
         return self.mul(g, self.step(x))
 
+    def tanh_backward(self, g: Any, y: Any) -> Any:
+        """g * (1 - y^2) for y = tanh(x): tanh's derivative applied to a cotangent or tangent,
+        written g - (g * y) * y (three ops instead of four)."""
+        return self.sub(g, self.mul(self.mul(g, y), y))
+
     def sqrt(self, x: Any) -> Any:
         return self.bind(P["sqrt"], x)
 

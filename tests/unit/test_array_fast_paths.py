@@ -1,6 +1,8 @@
-"""relu's derivative in the eager sweeps multiplies by a boolean mask (``ArrayOps.mul_step``):
-the same numbers, bit for bit, as the generic composite ``g * step(x)`` the compiled path
-records, signed zeros, infinities and NaN included."""
+"""The array binder's shortcuts for composites of rules give the composite's numbers bit for bit
+(signed zeros, infinities and NaN included): relu's derivative multiplies by a boolean mask
+(``ArrayOps.mul_step``, against ``g * step(x)``), and tanh's calls its three kernels directly
+(``ArrayOps.tanh_backward``, against ``g - (g * y) * y``); the compiled path records the
+composites."""
 
 from __future__ import annotations
 
@@ -37,6 +39,16 @@ def test_mask_product_equals_product_with_step(dtype):
         assert fast.dtype == slow.dtype == np.dtype(dtype)
         assert np.array_equal(fast, slow, equal_nan=True)
         assert np.ascontiguousarray(fast).tobytes() == np.ascontiguousarray(slow).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_tanh_backward_equals_its_composite(dtype):
+    ops = ArrayOps(get_backend(Device.CPU), dtype)
+    g, x = (np.array(v, dtype) for v in np.meshgrid(SPECIAL, SPECIAL))
+    y = np.tanh(x)
+    fast, slow = ops.tanh_backward(g, y), Ops.tanh_backward(ops, g, y)
+    assert fast.dtype == slow.dtype == np.dtype(dtype)
+    assert fast.tobytes() == slow.tobytes()
 
 
 def test_relu_gradient_eager_equals_compiled_on_special_values():
