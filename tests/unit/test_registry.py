@@ -77,6 +77,28 @@ def test_declared_ufunc_kernels_are_the_kernel_bitwise():
             assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), prim.name
 
 
+def test_declared_scalar_ufunc_kernels_are_the_kernel_bitwise():
+    """``set_ufunc(..., scalar=True)`` promises ``impl(xp, x, c=c) == xp.<ufunc>(x, c)``."""
+    from torchlean.backends import get_backend
+    from torchlean.options import Device
+
+    declared = [p for p in REGISTRY.values() if p.scalar_ufunc is not None]
+    assert {p.name for p in declared} >= {"scale", "add_scalar"}
+    backend = get_backend(Device.CPU)
+    x = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-40, 3.5, -2.25, 7e37])
+    for prim in declared:
+        kernel = backend.resolve(prim)
+        assert prim.ufunc is None and kernel is backend.resolve(prim)
+        for dt, consts in ((np.float32, (0.1, -1.7, 0.0, -0.0, np.inf, 1e300)), (np.float64, (0.1, -1.7, np.nan)),
+                           (np.int64, (3, -2, 0))):
+            a = x[np.isfinite(x)].astype(dt) if dt is np.int64 else x.astype(dt)
+            for c in consts:
+                with np.errstate(all="ignore"):
+                    want, got = prim.impl(np, a, c=c), kernel(a, c=c)
+                assert got.dtype == want.dtype == a.dtype and np.array_equal(got, want, equal_nan=True), (prim.name, c)
+                assert got.tobytes() == want.tobytes(), (prim.name, dt, c)
+
+
 def test_identity_is_a_real_rule_that_passes_the_seed_on():
     from torchlean._core.registry import IDENTITY, REGISTRY
 

@@ -58,7 +58,7 @@ class Primitive:
     """One primitive op: shape rule, xp kernel, and a VJP and JVP rule per tensor input."""
 
     __slots__ = ("doc", "float_identity", "grad_mask", "impl", "impl_out", "jvp", "name", "nargs", "portable",
-                 "shape", "ufunc", "vjp")
+                 "scalar_ufunc", "shape", "ufunc", "vjp")
 
     def __init__(self, name: str, shape: Callable[..., Any], impl: Callable[..., Any],
                  vjp: tuple[Rule | None, ...], jvp: tuple[Rule | None, ...], portable: bool,
@@ -71,6 +71,9 @@ class Primitive:
         # xp.<ufunc>(*arrays)``, no params): backends call it directly, one Python frame less
         # per call. Set with ``set_ufunc``.
         self.ufunc: str | None = None
+        # Likewise for a unary op with a Python-number param ``c``: ``impl(xp, x, c=c) ==
+        # xp.<scalar_ufunc>(x, c)`` (``c * x``, ``x + c``). Set with ``set_ufunc(..., scalar=True)``.
+        self.scalar_ufunc: str | None = None
         self.vjp = vjp
         self.jvp = jvp
         self.nargs = len(vjp)
@@ -120,12 +123,16 @@ def defop(name: str, *, shape: Callable[..., Any], impl: Callable[..., Any],
     return prim
 
 
-def set_ufunc(prim: Primitive, name: str) -> Primitive:
+def set_ufunc(prim: Primitive, name: str, scalar: bool = False) -> Primitive:
     """Declare that ``prim``'s kernel is exactly the array library's ufunc ``name`` on its
-    inputs (no params); tests/unit/test_registry.py checks it bitwise. Returns ``prim``."""
-    if prim.ufunc is not None:
+    inputs (no params), or with ``scalar`` on its one input and its param ``c``;
+    tests/unit/test_registry.py checks it bitwise. Returns ``prim``."""
+    if prim.ufunc is not None or prim.scalar_ufunc is not None:
         raise RegistryError(f"{prim.name}: ufunc is already set")
-    prim.ufunc = name
+    if scalar:
+        prim.scalar_ufunc = name
+    else:
+        prim.ufunc = name
     return prim
 
 

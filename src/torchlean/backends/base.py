@@ -19,6 +19,15 @@ from .._core.registry import Primitive
 from ..options import Device
 
 
+def _with_scalar(ufunc: Callable[..., Any]) -> Callable[..., Any]:
+    """The kernel ``ufunc(x, c)`` of an op with a Python-number param ``c`` (one frame)."""
+
+    def kernel(x: Any, *, c: Any) -> Any:
+        return ufunc(x, c)
+
+    return kernel
+
+
 class ArrayBackend:
     """Base class of the NumPy and CuPy backends."""
 
@@ -42,6 +51,8 @@ class ArrayBackend:
                 kernel = override
             elif prim.ufunc is not None and hasattr(self.xp, prim.ufunc):
                 kernel = getattr(self.xp, prim.ufunc)  # the kernel is this ufunc: call it directly
+            elif prim.scalar_ufunc is not None and hasattr(self.xp, prim.scalar_ufunc):
+                kernel = _with_scalar(getattr(self.xp, prim.scalar_ufunc))
             elif prim.portable or self.device is Device.CPU:
                 kernel = partial(prim.impl, self.xp)
             else:

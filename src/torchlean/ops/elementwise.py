@@ -271,6 +271,8 @@ for _prim, _name in [(add_p, "add"), (sub_p, "subtract"), (mul_p, "multiply"), (
                      (abs_p, "abs"), (exp_p, "exp"), (log_p, "log"), (inv_p, "reciprocal"), (tanh_p, "tanh"),
                      (sqrt_p, "sqrt")]:
     set_ufunc(_prim, _name)
+set_ufunc(scale_p, "multiply", scalar=True)
+set_ufunc(add_scalar_p, "add", scalar=True)
 
 # The out-variants above that are one ufunc call, as ``(ufunc name, operands)``: an operand is
 # "a"/"b" (the inputs), a param name, or a literal. The compiled path's code generator emits
