@@ -37,6 +37,11 @@ SPECS: list[OpSpec] = [
     OpSpec("sqrt", unary_samples(POS), torch=lambda t, x: t.sqrt(x)),
     OpSpec("sigmoid", unary_samples(lambda rng, s: normal(rng, *s) * 4), torch=lambda t, x: t.sigmoid(x)),
     OpSpec("tanh", unary_samples(N), torch=lambda t, x: t.tanh(x)),
+    # the derivative composites the rules of relu and tanh are written with
+    OpSpec("mul_step", binary_samples(KINK0), torch=lambda t, g, x: g * (x > 0).to(g.dtype),
+           binds=("mul", "step")),
+    OpSpec("tanh_backward", binary_samples(N), torch=lambda t, g, y: t.ops.aten.tanh_backward(g, y),
+           binds=("sub", "mul")),
     OpSpec("softplus", unary_samples(lambda rng, s: normal(rng, *s) * 4),
            torch=lambda t, x: t.nn.functional.softplus(x)),
     OpSpec("power", lambda rng: [Sample((positive(rng, 3, 4),), {"p": 0.5}),
