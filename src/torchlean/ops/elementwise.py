@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._core.registry import IDENTITY, ZERO, defop, set_impl_out, set_ufunc
+from .._core.registry import IDENTITY, REGISTRY, ZERO, defop, set_impl_out, set_ufunc
 from ._rules import binary_float, binary_numeric, unary_float, unary_numeric
 
 
@@ -265,15 +265,6 @@ for _prim, _fn in [
 ]:
     set_impl_out(_prim, _fn)
 
-# Kernels that are exactly one ufunc on their inputs: backends call the ufunc itself.
-for _prim, _name in [(add_p, "add"), (sub_p, "subtract"), (mul_p, "multiply"), (div_p, "divide"),
-                     (maximum_p, "maximum"), (minimum_p, "minimum"), (neg_p, "negative"), (sign_p, "sign"),
-                     (abs_p, "abs"), (exp_p, "exp"), (log_p, "log"), (inv_p, "reciprocal"), (tanh_p, "tanh"),
-                     (sqrt_p, "sqrt")]:
-    set_ufunc(_prim, _name)
-set_ufunc(scale_p, "multiply", scalar=True)
-set_ufunc(add_scalar_p, "add", scalar=True)
-
 # The out-variants above that are one ufunc call, as ``(ufunc name, operands)``: an operand is
 # "a"/"b" (the inputs), a param name, or a literal. The compiled path's code generator emits
 # ``xp.<ufunc>(*operands, out)`` directly for these (tests check it matches ``impl_out``).
@@ -286,3 +277,12 @@ UFUNC_FORMS: dict[str, tuple[str, tuple[object, ...]]] = {
     "inv": ("reciprocal", ("a",)), "tanh": ("tanh", ("a",)), "softplus": ("logaddexp", (0, "a")),
     "sqrt": ("sqrt", ("a",)), "power": ("power", ("a", "p")),
 }
+
+# The kernels (``impl``) that are the same one ufunc call, on their inputs alone or on their
+# input and param c, are declared from that table: backends call the ufunc itself
+# (tests/unit/test_registry.py checks each declaration against ``impl`` bitwise).
+for _name, (_ufunc, _operands) in UFUNC_FORMS.items():
+    if _operands in (("a",), ("a", "b")):
+        set_ufunc(REGISTRY[_name], _ufunc)
+    elif _operands == ("a", "c"):
+        set_ufunc(REGISTRY[_name], _ufunc, scalar=True)
