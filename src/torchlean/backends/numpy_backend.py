@@ -10,6 +10,7 @@ import numpy as np
 from .._core.registry import REGISTRY
 from .._core.shapes import prod
 from ..options import Device
+from . import cpu_jit
 from .base import ArrayBackend
 from .blas_threads import one_thread_if_small
 from .host_memory import apply_from_environment
@@ -51,7 +52,8 @@ def _gemm_overrides() -> dict[str, Callable[..., Any]]:
 
 class NumpyBackend(ArrayBackend):
     """NumPy kernels; the convolutions choose OpenBLAS's thread count by size first
-    (``blas_threads``), then run the primitive's own xp kernel unchanged."""
+    (``blas_threads``), then run the primitive's own xp kernel unchanged; a few loops run as
+    numba kernels where numba is installed (``cpu_jit``, the same numbers)."""
 
     device = Device.CPU
     xp = np
@@ -61,6 +63,8 @@ class NumpyBackend(ArrayBackend):
         gemms = _gemm_overrides()
         self.overrides.update(gemms)
         self.gemm_names = frozenset(gemms)
+        self.overrides.update(cpu_jit.overrides())
+        self.out_overrides.update(cpu_jit.out_overrides())
         apply_from_environment()
 
     def is_array(self, value: Any) -> bool:

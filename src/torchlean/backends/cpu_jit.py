@@ -1,0 +1,207 @@
+"""Optional numba kernels for the NumPy backend, keyed by primitive name.
+
+Some kernels are a loop over positions that NumPy can only express as several whole-array
+passes. max-pool's adjoint is one: the NumPy kernel (ops/pool.py) builds, per kernel offset, a
+mask of the windows whose first maximum is there (a compare, a ``greater``, an ``or``, a
+product: about sixteen passes for a 2x2 window), where one loop finds each window's first
+maximum and writes its cells once. Measured on the W3 CNN's (64, 16, 8, 8) relu output,
+channels-last as the convolution leaves it: 129 us against 31 us.
+
+Each kernel here gives the bits of the primitive's NumPy kernel, which stays the reference
+and the fallback: it runs wherever numba is not installed (the ``jit`` extra), for dtypes the
+loop does not cover (float16, integers), and everywhere when ``TORCHLEAN_JIT_KERNELS=0``.
+The loops follow the NumPy kernel's arithmetic step for step (the same products ``g * 1`` and
+``g * 0``, summed per cell in the same kernel-offset order where windows overlap), so the
+results are equal bit for bit, signed zeros and NaN included; tests/unit/test_cpu_jit.py
+compares the two. numba is imported, and each kernel compiled (or read from numba's on-disk
+cache), on the first call that needs it, so importing torchlean never pays for it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._core.registry import REGISTRY
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_state: dict[str, Any] = {"loaded": False, "scatter": None}
+
+
+def enabled() -> bool:
+    """Whether the numba kernels are switched on (``TORCHLEAN_JIT_KERNELS``, default 1)."""
+    return os.environ.get("TORCHLEAN_JIT_KERNELS", "1") != "0"
+
+
+def _load() -> None:
+    _state["loaded"] = True
+    if not enabled():
+        return
+    try:
+        import numba
+    except ImportError:
+        return
+    _state["scatter"] = numba.njit(cache=True, nogil=True, boundscheck=False)(_scatter_loops)
+
+
+def _scatter_loops(x, y, g, k, s, p, dl, overlap, one, zero, sel, dx):  # pragma: no cover - numba
+    """max_pool_scatter on channels-last 5-D views: x, dx (N, D, H, W, C); y, g (N, OD, OH, OW,
+    C); k, s, p, dl per spatial axis. Each window's first cell equal to y (row-major offsets,
+    cells in the input only), or, where y is NaN, its last NaN cell, gets ``g * one``, every
+    other cell of the window ``g * zero``. Without ``overlap`` every cell is in at most one
+    window and is written once; with it, cells sum their windows' values offset by offset
+    (``sel`` holds each window's choice), the NumPy kernel's order of additions. Channels are
+    the innermost loop (contiguous in these views)."""
+    n_, dd, hh, ww, cc = x.shape
+    od, oh, ow = y.shape[1], y.shape[2], y.shape[3]
+    kd, kh, kw = k[0], k[1], k[2]
+    pick = np.empty(cc, np.int32)
+    for n in range(n_):
+        for a0 in range(od):
+            for b0 in range(oh):
+                for c0 in range(ow):
+                    pick[:] = -1
+                    j = 0
+                    for a in range(kd):
+                        i0 = a0 * s[0] + a * dl[0] - p[0]
+                        for b in range(kh):
+                            i1 = b0 * s[1] + b * dl[1] - p[1]
+                            for e in range(kw):
+                                i2 = c0 * s[2] + e * dl[2] - p[2]
+                                if 0 <= i0 < dd and 0 <= i1 < hh and 0 <= i2 < ww:
+                                    for c in range(cc):  # branch-free, so that it vectorises
+                                        v = x[n, i0, i1, i2, c]
+                                        yv = y[n, a0, b0, c0, c]
+                                        take = ((pick[c] < 0) & (v == yv)) | ((yv != yv) & (v != v))
+                                        pick[c] = j if take else pick[c]
+                                j += 1
+                    if overlap:
+                        for c in range(cc):
+                            sel[n, a0, b0, c0, c] = pick[c]
+                        continue
+                    j = 0
+                    for a in range(kd):
+                        i0 = a0 * s[0] + a * dl[0] - p[0]
+                        for b in range(kh):
+                            i1 = b0 * s[1] + b * dl[1] - p[1]
+                            for e in range(kw):
+                                i2 = c0 * s[2] + e * dl[2] - p[2]
+                                if 0 <= i0 < dd and 0 <= i1 < hh and 0 <= i2 < ww:
+                                    for c in range(cc):
+                                        f = one if pick[c] == j else zero
+                                        dx[n, i0, i1, i2, c] = g[n, a0, b0, c0, c] * f
+                                j += 1
+    if not overlap:
+        return
+    j = 0
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                for n in range(n_):
+                    for a0 in range(od):
+                        i0 = a0 * s[0] + a * dl[0] - p[0]
+                        if not 0 <= i0 < dd:
+                            continue
+                        for b0 in range(oh):
+                            i1 = b0 * s[1] + b * dl[1] - p[1]
+                            if not 0 <= i1 < hh:
+                                continue
+                            for c0 in range(ow):
+                                i2 = c0 * s[2] + e * dl[2] - p[2]
+                                if not 0 <= i2 < ww:
+                                    continue
+                                for c in range(cc):
+                                    f = one if sel[n, a0, b0, c0, c] == j else zero
+                                    dx[n, i0, i1, i2, c] += g[n, a0, b0, c0, c] * f
+                j += 1
+
+
+def _as5(a: Any, d: int, batched: bool) -> Any:
+    """(N, 1.., *sp, C): a channels-first (N, C, *sp) or (C, *sp) array as a channels-last view
+    with three spatial axes (unit axes in front)."""
+    if not batched:
+        a = a[None]
+    a = a.transpose(0, *range(2, d + 2), 1)
+    return a.reshape(a.shape[0], *(1,) * (3 - d), *a.shape[1:]) if d < 3 else a
+
+
+def _loop_operand(a: Any, d: int, batched: bool) -> Any:
+    """``_as5(a)``, C-contiguous and writable (a copy otherwise: tensors of a convolutional
+    network are channels-last already), so that the loop compiles once per dtype."""
+    v = _as5(a, d, batched)
+    f = v.flags
+    return v if f.c_contiguous and f.writeable else np.array(v, order="C")
+
+
+def _scatter_into(dx: Any | None, x: Any, y: Any, g: Any, kernel: Any, stride: Any, padding: Any,
+                  dilation: Any, ceil_mode: bool) -> Any | None:
+    """Run the loop into ``dx`` (a fresh array when None); None where the loop does not apply."""
+    if not _state["loaded"]:
+        _load()
+    loops = _state["scatter"]
+    d = len(kernel)
+    if loops is None or d > 3 or x.dtype not in _FLOATS or y.dtype != x.dtype or g.dtype != x.dtype:
+        return None
+    batched = x.ndim == d + 2
+    lead = (1,) * (3 - d)
+    k, s, p = lead + tuple(kernel), lead + tuple(stride), (0,) * (3 - d) + tuple(padding)
+    dl = lead + (tuple(dilation) if dilation is not None else (1,) * d)
+    sp = x.shape[-d:]
+    # the NumPy kernel's choice (ops/pool.py, _grad_buffer): windows that overlap are summed
+    overlap = any(a < b for a, b in zip(stride, kernel)) or dilation is not None
+    tiled = not overlap and not ceil_mode and all(
+        a == b and q == 0 and o * b == n for a, b, q, o, n in zip(stride, kernel, padding, y.shape[-d:], sp))
+    fresh = dx is None
+    if fresh:  # channels-last, as the NumPy kernel returns it
+        cl = (x.shape[0] if batched else 1, *sp, x.shape[-d - 1])
+        dx = (np.empty if tiled else np.zeros)(cl, g.dtype).transpose(0, d + 1, *range(1, d + 1))
+        if not batched:
+            dx = dx[0]
+    dx5 = _as5(dx, d, batched)
+    into = dx5 if dx5.flags.c_contiguous else np.empty(dx5.shape, dx5.dtype)
+    if not tiled and (into is not dx5 or not fresh):
+        into[...] = 0  # no cell left unwritten (a fresh dx is zeros already)
+    yl = _loop_operand(y, d, batched)
+    sel = np.empty(yl.shape if overlap else (1,) * 5, np.int32)
+    one, zero = x.dtype.type(1), x.dtype.type(0)
+    loops(_loop_operand(x, d, batched), yl, _loop_operand(g, d, batched), k, s, p, dl, overlap, one,
+          zero, sel, into)
+    if into is not dx5:
+        dx5[...] = into
+    return dx
+
+
+def max_pool_scatter(x: Any, y: Any, g: Any, *, kernel: Any, stride: Any, padding: Any,
+                     dilation: Any = None, ceil_mode: bool = False) -> Any:
+    """The ``max_pool_scatter`` kernel: the numba loop where it applies, else NumPy's."""
+    dx = _scatter_into(None, x, y, g, kernel, stride, padding, dilation, ceil_mode)
+    if dx is None:
+        return REGISTRY["max_pool_scatter"].impl(np, x, y, g, kernel=kernel, stride=stride,
+                                                 padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    return dx
+
+
+def max_pool_scatter_out(out: Any, x: Any, y: Any, g: Any, *, kernel: Any, stride: Any, padding: Any,
+                         dilation: Any = None, ceil_mode: bool = False) -> None:
+    """Its out-variant (a compiled plan's buffer: no fresh pages each step)."""
+    if _scatter_into(out, x, y, g, kernel, stride, padding, dilation, ceil_mode) is None:
+        out[...] = REGISTRY["max_pool_scatter"].impl(np, x, y, g, kernel=kernel, stride=stride,
+                                                     padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+
+
+def _numba_installed() -> bool:
+    return enabled() and importlib.util.find_spec("numba") is not None
+
+
+def overrides() -> dict[str, Callable[..., Any]]:
+    """The kernels this module provides (each falls back to NumPy's on its own)."""
+    return {"max_pool_scatter": max_pool_scatter} if _numba_installed() else {}
+
+
+def out_overrides() -> dict[str, Callable[..., Any]]:
+    """Their out-variants."""
+    return {"max_pool_scatter": max_pool_scatter_out} if _numba_installed() else {}

@@ -1,0 +1,120 @@
+"""The NumPy backend's numba kernels (backends/cpu_jit.py) give the bits of the primitives'
+NumPy kernels, which stay the reference and the fallback: every value equal bit for bit,
+signed zeros included, and NaN where NumPy has NaN (the sign bit of a NaN made by ``inf * 0``
+is not part of the result: LLVM and NumPy's loops produce the two quiet NaNs differently).
+Checked over the pooling geometry (1-3 spatial axes, batched or not, overlapping, tiled, with
+gaps, padded, dilated, ceil mode), ties (ReLU zeros of both signs), infinities and NaN in x and
+in g, both float dtypes, channels-first and channels-last operands, and the out-variant into
+buffers of either layout."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from torchlean._core.errors import TorchLeanError
+from torchlean._core.registry import REGISTRY
+from torchlean._core.types import TensorType
+from torchlean.backends import cpu_jit, get_backend
+from torchlean.options import Device
+
+numba = pytest.importorskip("numba", reason="numba (the jit extra) is not installed")
+
+RNG = np.random.default_rng(7)
+SCATTER = REGISTRY["max_pool_scatter"]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 is part of what is checked
+        yield
+
+
+def _data(shape, dtype, kind):
+    x = RNG.standard_normal(shape).astype(dtype)
+    if kind == "ties":  # a ReLU's output: runs of +0 and -0
+        x = np.maximum(x, 0) * np.where(RNG.random(shape) < 0.3, -1, 1).astype(dtype)
+    elif kind == "special":
+        m = RNG.random(shape)
+        x[m < 0.1] = np.nan
+        x[(m >= 0.1) & (m < 0.2)] = np.inf
+        x[(m >= 0.2) & (m < 0.3)] = -np.inf
+        x[(m >= 0.3) & (m < 0.5)] = 0.0
+    elif kind == "integers":  # many exact ties
+        x = np.round(x)
+    return x
+
+
+def _channels_last(x, batched):
+    ax = 1 if batched else 0
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, ax, -1)), -1, ax)
+
+
+def assert_same(got, want):
+    assert got.shape == want.shape and got.dtype == want.dtype
+    nan = np.isnan(want)
+    assert np.array_equal(np.isnan(got), nan)
+    ints = np.int32 if want.dtype == np.float32 else np.int64
+    assert np.array_equal(np.ascontiguousarray(got)[~nan].view(ints), np.ascontiguousarray(want)[~nan].view(ints))
+
+
+def _geometries():
+    for d in (1, 2, 3):
+        sp = {1: (9,), 2: (7, 6), 3: (5, 4, 5)}[d]
+        for k, s, p, dil, ceil in itertools.product((2, 3), (1, 2, 3), (0, 1), (None, 2), (False, True)):
+            kw = {"kernel": (k,) * d, "stride": (s,) * d, "padding": (p,) * d}
+            if dil is not None:
+                kw["dilation"] = (dil,) * d
+            if ceil:
+                kw["ceil_mode"] = True
+            try:  # the shape rule says which geometries exist
+                REGISTRY["max_pool"].shape(TensorType((2, 3, *sp), np.dtype(np.float32)), **kw)
+            except TorchLeanError:
+                continue
+            yield pytest.param(sp, kw, id=f"{d}d-k{k}s{s}p{p}d{dil}{'-ceil' if ceil else ''}")
+
+
+@pytest.mark.parametrize(("sp", "kw"), list(_geometries()))
+def test_scatter_equals_numpy_kernel(sp, kw):
+    pool = REGISTRY["max_pool"].impl
+    for batched, dtype, kind, last in itertools.product((True, False), (np.float32, np.float64),
+                                                        ("ties", "special", "integers"), (False, True)):
+        x = _data(((2,) if batched else ()) + (3, *sp), dtype, kind)
+        if last:
+            x = _channels_last(x, batched)
+        y = pool(np, x, **kw)
+        for g in (_data(y.shape, dtype, "normal"), _data(y.shape, dtype, "special")):
+            assert_same(cpu_jit.max_pool_scatter(x, y, g, **kw), SCATTER.impl(np, x, y, g, **kw))
+
+
+@pytest.mark.parametrize("kw", [{"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0)},
+                                {"kernel": (3, 3), "stride": (1, 1), "padding": (1, 1)},
+                                {"kernel": (3, 3), "stride": (3, 3), "padding": (0, 0)},
+                                {"kernel": (2, 2), "stride": (2, 2), "padding": (1, 1), "ceil_mode": True}])
+def test_scatter_out_variant_fills_buffers_of_either_layout(kw):
+    x = _data((3, 4, 7, 6), np.float32, "ties")
+    y = REGISTRY["max_pool"].impl(np, x, **kw)
+    g = _data(y.shape, np.float32, "normal")
+    want = SCATTER.impl(np, x, y, g, **kw)
+    for out in (np.full(x.shape, 7, np.float32), np.full((3, 7, 6, 4), 7, np.float32).transpose(0, 3, 1, 2)):
+        cpu_jit.max_pool_scatter_out(out, x, y, g, **kw)  # stale contents must not survive
+        assert_same(out, want)
+
+
+def test_scatter_falls_back_to_numpy_for_other_dtypes():
+    kw = {"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0)}
+    x = _data((2, 3, 4, 4), np.float16, "ties")
+    y = REGISTRY["max_pool"].impl(np, x, **kw)
+    g = _data(y.shape, np.float16, "normal")
+    got = cpu_jit.max_pool_scatter(x, y, g, **kw)
+    assert got.dtype == np.float16
+    assert np.array_equal(got, SCATTER.impl(np, x, y, g, **kw))
+
+
+def test_backend_uses_the_loop_and_switch_turns_it_off(monkeypatch):
+    assert get_backend(Device.CPU).resolve(SCATTER) is cpu_jit.max_pool_scatter
+    assert get_backend(Device.CPU).resolve_out(SCATTER) is cpu_jit.max_pool_scatter_out
+    monkeypatch.setenv("TORCHLEAN_JIT_KERNELS", "0")
+    assert cpu_jit.overrides() == {} and cpu_jit.out_overrides() == {}
