@@ -40,9 +40,9 @@ from ..frontend import Ops
 from ..frontend.frame import framed, guard_methods
 from ..options import Backend, Options
 from ..params import Buffer, Param
-from . import optimizers as _steps
 from .arrays import ArrayOps
 from .natops import NatRefOps
+from .optimizers import SessionOptimizers
 from .state import SessionState
 from .tape import Gradients, Tape, check_tangents
 from .tensor import NatRef, NatVecRef, TensorRef
@@ -58,7 +58,7 @@ _MARK = "(len(self.tape.nodes), len(self.tape.nats), self.rng_counter)"
 
 
 @framed(exclude=HOOKS, mark=_MARK)
-class Session(NatRefOps, SessionState, Ops):
+class Session(NatRefOps, SessionState, SessionOptimizers, Ops):
     """Eager session: create parameters and inputs, call ops, run ``backward``, step.
 
     Example:
@@ -162,6 +162,38 @@ class Session(NatRefOps, SessionState, Ops):
         if self._grad_enabled:
             ref.requires_grad = rg
             nodes = tape.nodes
+            ref.id = len(nodes)
+            nodes.append(ref)
+        else:
+            ref.requires_grad = False
+            ref.id = None
+        return ref
+
+    def _bind_float(self, prim: Primitive, a: TensorRef, params: dict[str, Any]) -> TensorRef:
+        """``bind(prim, a, **params)`` where the caller has checked that ``a`` is a float ref of
+        this session's current generation and ``prim`` keeps a float input's type
+        (``float_identity == 1``): the operators' and float methods' shortcut, without the
+        argument and shape checks those facts make redundant."""
+        try:
+            kernel = self._kernels[prim]
+        except KeyError:
+            kernel = self._backend.resolve(prim)
+        value = kernel(a._v, **params)
+        if self._checks:
+            _check_kernel(prim.name, a.type, value)
+        ref = _new_ref(TensorRef)
+        ref.session = self
+        ref.epoch = a.epoch
+        ref.type = a.type
+        ref._v = value
+        ref.prim = prim
+        ref.inputs = (a,)
+        ref.vals = (a._v,)
+        ref.params = params or _NO_PARAMS
+        ref.name = None
+        if self._grad_enabled:
+            ref.requires_grad = a.requires_grad and prim.grad_mask[0]
+            nodes = self.tape.nodes
             ref.id = len(nodes)
             nodes.append(ref)
         else:
@@ -454,54 +486,6 @@ class Session(NatRefOps, SessionState, Ops):
         zeros = lambda: self._backend.zeros(out.type.shape, out.type.dtype)
         return self.tape.jvp(out, checked, zeros)
 
-    # -- optimizers (state kept per Param in public optimizer objects) ---------------------
-    def params_with_grads(self, grads: Gradients | None = None, op: str = "params_with_grads"
-                          ) -> list[tuple[Param, Any]]:
-        """Each trainable parameter used on the tape once, with its leaves' gradients summed."""
-        if grads is None:
-            if self._last_grads is None:
-                raise ArgumentError(f"{op}: no gradients: call backward first (after the latest reset)")
-            grads = self._last_grads
-        elif not isinstance(grads, Gradients) or grads._session is not self:
-            raise InvalidRefError(f"{op}: expected Gradients of this session, got {type(grads).__name__}")
-        dense = grads.dense(op)
-        return _steps.pairs(grads.param_leaves(), dense, self.tape.arrays.add)
-
-    def sgd_step(self, lr: float, grads: Gradients | None = None) -> None:
-        """``p <- p - lr * g`` for every trainable parameter used on the tape (one update each).
-
-        Uses ``grads`` or, by default, the gradients of the latest ``backward``. NumPy and CuPy
-        materialise every op, so this is already the seed's one-pass ``sgdStepFast``.
-        """
-        _steps.step(self, "sgd", grads, lr=lr)
-
-    sgd_step_fast = sgd_step
-
-    def adam_step(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                  grads: Gradients | None = None) -> None:
-        """One Adam step for every trainable parameter used on the tape (state kept per Param)."""
-        _steps.step(self, "adam", grads, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
-
-    def adamw_step(self, lr: float = 1e-3, weight_decay: float = 0.01, beta1: float = 0.9,
-                   beta2: float = 0.999, eps: float = 1e-8, grads: Gradients | None = None) -> None:
-        """One AdamW step (decay applied to the parameter before the Adam step)."""
-        _steps.step(self, "adamw", grads, lr=lr, weight_decay=weight_decay, beta1=beta1,
-                    beta2=beta2, eps=eps)
-
-    def optimizer(self, kind: str) -> Any:
-        """The optimizer object behind ``sgd_step``/``adam_step``/``adamw_step`` (its
-        ``state_dict`` saves the moments), or None before the first such step."""
-        return self._optimizers.get(kind)
-
-    def zero_grad(self) -> None:
-        """Clear ``Param.grad`` of every parameter this session's ``backward`` has written to
-        since the last ``zero_grad`` (across resets), and of every parameter on the tape."""
-        for p in self._graded.values():
-            p.grad = None
-        for p in self.tape.params_by_leaf.values():
-            p.grad = None
-        self._graded = {}
-
     # -- checks ----------------------------------------------------------------------------
     def _check_ref(self, op: str, ref: Any, released_ok: bool = False) -> None:
         current = ref.__class__ is TensorRef and ref.session is self and ref.epoch == self.tape.epoch
@@ -556,12 +540,13 @@ def _unary_direct(name: str) -> None:
     redoes the call and raises the error naming it. (``TensorRef``'s float methods take the same
     shortcut, eager/tensor.py, with PyTorch's methods as their fallback.)"""
     prim, framed_op = P[name], getattr(Session, name)
+    assert prim.float_identity == 1, name
 
     def method(self: Session, x: Any = _MISSING, *extra: Any, **kw: Any) -> Any:
         if (not extra and not kw and x.__class__ is TensorRef and x.session is self
                 and x.epoch == self.tape.epoch and x.type.dtype.kind == "f"):
             try:
-                return self.bind(prim, x)
+                return self._bind_float(prim, x, _NO_PARAMS)
             except Exception:  # redone below as the public op, which names it
                 pass
         if x is _MISSING:

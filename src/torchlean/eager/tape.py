@@ -178,9 +178,20 @@ class Tape:
             if g is None:
                 continue
             node = tape[i]
-            if not node.requires_grad or node.prim is None:
+            prim = node.prim
+            if prim is None or not node.requires_grad:
                 continue
-            for parent, rule in zip(node.inputs, node.prim.vjp):
+            inputs = node.inputs
+            if len(inputs) == 1:  # most nodes: the loop below, without its zip
+                parent = inputs[0]
+                rule = prim.vjp[0]
+                if parent.requires_grad and rule is not ZERO and rule is not None:
+                    ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **node.params)
+                    pid = parent.id
+                    cur = grads[pid]
+                    grads[pid] = ct if cur is None else add(cur, ct)
+                continue
+            for parent, rule in zip(inputs, prim.vjp):
                 if parent.requires_grad and rule is not None and rule is not ZERO:
                     ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **node.params)
                     pid = parent.id

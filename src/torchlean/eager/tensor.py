@@ -201,6 +201,7 @@ class NatVecRef:
 
 
 _ADD, _SUB, _MUL, _SCALE, _ADD_SCALAR = P["add"], P["sub"], P["mul"], P["scale"], P["add_scalar"]
+_NO_PARAMS: dict[str, Any] = {}  # never mutated
 
 
 def _binary_fast(name: str, scalar: Any, sign: float, pair: Any) -> Any:
@@ -211,13 +212,14 @@ def _binary_fast(name: str, scalar: Any, sign: float, pair: Any) -> Any:
     needs adopting); anything else, and any failure, takes the public op, which applies
     PyTorch's promotion and raises the error naming it."""
     slow = getattr(TensorMethods, name)
+    assert scalar.float_identity == 1, name  # what Session._bind_float relies on
 
     def method(self: TensorRef, o: Any) -> Any:
         s = self.session
         if self.type.dtype.kind == "f" and self.epoch == s.tape.epoch:
             try:
                 if o.__class__ is float:
-                    return s.bind(scalar, self, c=sign * o)
+                    return s._bind_float(scalar, self, {"c": sign * o})
                 if (pair is not None and o.__class__ is TensorRef and o.session is s and o.epoch == self.epoch
                         and o.type.shape == self.type.shape):
                     return s.bind(pair, self, o)
@@ -233,11 +235,12 @@ def _unary_fast(name: str) -> Any:
     """``x.name()`` for a float ref as one bind (no frame), like the operators above; an int
     or bool tensor, or any failure, takes the PyTorch method (promotion, the named error)."""
     prim, slow = P[name], getattr(TensorMethods, name)
+    assert prim.float_identity == 1, name  # what Session._bind_float relies on
 
     def method(self: TensorRef) -> Any:
         if self.type.dtype.kind == "f" and self.epoch == self.session.tape.epoch:
             try:
-                return self.session.bind(prim, self)
+                return self.session._bind_float(prim, self, _NO_PARAMS)
             except Exception:  # redone below as the public op, which names it
                 pass
         return slow(self)
