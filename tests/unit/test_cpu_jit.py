@@ -118,3 +118,18 @@ def test_backend_uses_the_loop_and_switch_turns_it_off(monkeypatch):
     assert get_backend(Device.CPU).resolve_out(SCATTER) is cpu_jit.max_pool_scatter_out
     monkeypatch.setenv("TORCHLEAN_JIT_KERNELS", "0")
     assert cpu_jit.overrides() == {} and cpu_jit.out_overrides() == {}
+
+
+def test_a_loop_numba_cannot_compile_falls_back_to_numpy(monkeypatch):
+    kw = {"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0)}
+    x = _data((2, 3, 4, 4), np.float32, "ties")
+    y = REGISTRY["max_pool"].impl(np, x, **kw)
+    g = _data(y.shape, np.float32, "normal")
+
+    def broken(*args):
+        raise numba.core.errors.TypingError("this numba cannot compile the loop")
+
+    cpu_jit.max_pool_scatter(x, y, g, **kw)  # loaded
+    monkeypatch.setitem(cpu_jit._state, "scatter", broken)
+    assert_same(cpu_jit.max_pool_scatter(x, y, g, **kw), SCATTER.impl(np, x, y, g, **kw))
+    assert cpu_jit._state["scatter"] is None  # and NumPy's kernel from then on

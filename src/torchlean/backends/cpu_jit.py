@@ -29,7 +29,7 @@ import numpy as np
 from .._core.registry import REGISTRY
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_state: dict[str, Any] = {"loaded": False, "scatter": None}
+_state: dict[str, Any] = {"loaded": False, "scatter": None, "errors": ()}
 
 
 def enabled() -> bool:
@@ -46,6 +46,7 @@ def _load() -> None:
     except ImportError:
         return
     _state["scatter"] = numba.njit(cache=True, nogil=True, boundscheck=False)(_scatter_loops)
+    _state["errors"] = (numba.core.errors.NumbaError,)  # a numba that cannot compile the loop
 
 
 def _scatter_loops(x, y, g, k, s, p, dl, overlap, one, zero, sel, dx):  # pragma: no cover - numba
@@ -168,8 +169,12 @@ def _scatter_into(dx: Any | None, x: Any, y: Any, g: Any, kernel: Any, stride: A
     yl = _loop_operand(y, d, batched)
     sel = np.empty(yl.shape if overlap else (1,) * 5, np.int32)
     one, zero = x.dtype.type(1), x.dtype.type(0)
-    loops(_loop_operand(x, d, batched), yl, _loop_operand(g, d, batched), k, s, p, dl, overlap, one,
-          zero, sel, into)
+    try:
+        loops(_loop_operand(x, d, batched), yl, _loop_operand(g, d, batched), k, s, p, dl, overlap,
+              one, zero, sel, into)
+    except _state["errors"]:  # compiling failed (the loop has nothing else that can): NumPy's, from now on
+        _state["scatter"] = None
+        return None
     if into is not dx5:
         dx5[...] = into
     return dx
