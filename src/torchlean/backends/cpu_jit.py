@@ -84,6 +84,9 @@ def _scatter_loops(x, y, g, k, s, p, dl, overlap, one, zero, sel, dx):  # pragma
                         for c in range(cc):
                             sel[n, a0, b0, c0, c] = pick[c]
                         continue
+                    # the same walk over the window as above, written out again: folding the two
+                    # into one nest (a phase loop, or offsets decoded from one index) measured
+                    # 1.2-1.7x slower
                     j = 0
                     for a in range(kd):
                         i0 = a0 * s[0] + a * dl[0] - p[0]
