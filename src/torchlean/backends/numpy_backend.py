@@ -50,6 +50,23 @@ def _gemm_overrides() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _gemm_out_overrides(gemms: dict[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    # Out-variants of the convolutions (a compiled plan's buffers: no fresh pages per step),
+    # under the same thread policy as the kernels they stand for.
+    from ..ops.conv import conv_out, conv_transpose_out
+
+    def out_variant(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
+        def kernel(out: Any, *args: Any, **params: Any) -> None:
+            one_thread_if_small(macs(*args, **params), impl_out, np, out, *args, **params)
+
+        return kernel
+
+    conv_macs = _conv_macs
+    t_macs = lambda x, w, **_: x.size * w.size // w.shape[0]
+    return {"conv": out_variant(conv_out, conv_macs), "conv_bias": out_variant(conv_out, conv_macs),
+            "conv_transpose": out_variant(conv_transpose_out, t_macs)}
+
+
 class NumpyBackend(ArrayBackend):
     """NumPy kernels; the convolutions choose OpenBLAS's thread count by size first
     (``blas_threads``), then run the primitive's own xp kernel unchanged; a few loops run as
@@ -63,6 +80,7 @@ class NumpyBackend(ArrayBackend):
         gemms = _gemm_overrides()
         self.overrides.update(gemms)
         self.gemm_names = frozenset(gemms)
+        self.out_overrides.update(_gemm_out_overrides(gemms))
         self.overrides.update(cpu_jit.overrides())
         self.out_overrides.update(cpu_jit.out_overrides())
         apply_from_environment()

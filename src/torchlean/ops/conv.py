@@ -259,7 +259,10 @@ def _cols_key(k, stride, padding, dilation, groups):
     return (k, stride, padding) if dilation is None and groups == 1 else (k, stride, padding, dilation, groups)
 
 
-def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, memo=True):
+def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, memo=True, into=None):
+    """The convolution kernel; with ``into`` (an array of the result's shape and dtype, laid
+    out as this kernel lays out its result: channels-last underneath) its GEMM writes there,
+    the same BLAS call into other memory, and ``into`` is returned."""
     d = w.ndim - 2
     xl = channels_last(xp, x, d)
     k = w.shape[2:]
@@ -277,7 +280,7 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
         y = xp.matmul(cols, w2).transpose(1, 0, 2).reshape(n, *out, o)
         if b is not None:
             y += b
-        return channels_first(xp, y, x.ndim == d + 1)
+        return _result(xp, channels_first(xp, y, x.ndim == d + 1), into)
     cols = _im2col(xp, buf, k, stride, out, ones=b is not None, dil=dilation)
     if memo:
         _remember("cols", x, key, cols)
@@ -285,15 +288,38 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
     if b is not None:
         w2 = xp.concatenate([w2, b[:, None]], axis=1)
     w2 = xp.ascontiguousarray(w2.T)  # (K*C [+ 1], O): small, and BLAS likes it untransposed
-    y = cols.T @ w2 if _columns(k, stride, out, c, dilation) else cols @ w2
-    return channels_first(xp, y.reshape(n, *out, o), x.ndim == d + 1)
+    a = cols.T if _columns(k, stride, out, c, dilation) else cols
+    if into is not None:
+        dst = channels_last(xp, into, d)
+        if dst.flags.c_contiguous:
+            xp.matmul(a, w2, out=dst.reshape(-1, o))
+            return into
+    return _result(xp, channels_first(xp, (a @ w2).reshape(n, *out, o), x.ndim == d + 1), into)
+
+
+def _result(xp, y, into):
+    """``y``, or ``y`` copied into ``into`` (an out-variant's call)."""
+    if into is None:
+        return y
+    into[...] = y
+    return into
+
+
+def conv_out(xp, into, x, w, b=None, **params):
+    """Out-variant of the conv and conv_bias kernels (``impl_out``'s argument order)."""
+    _conv_impl(xp, x, w, b, into=into, **params)
+
+
+def conv_transpose_out(xp, into, x, w, **params):
+    """Out-variant of the conv_transpose kernel."""
+    _conv_transpose_impl(xp, x, w, into=into, **params)
 
 
 def _conv_bias_impl(xp, x, w, b, *, stride, padding, dilation=None, groups=1):
     return _conv_impl(xp, x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
 
-def _conv_transpose_impl(xp, x, w, *, stride, padding, output_padding, dilation=None, groups=1):
+def _conv_transpose_impl(xp, x, w, *, stride, padding, output_padding, dilation=None, groups=1, into=None):
     # col2im: one batched GEMM gives every kernel offset's contribution of every input cell,
     # (K, N*P, C_out); each offset's slab is added at its strided place in the full output
     # ((in - 1)*s + extent per axis), which is then cropped by the padding. No dilated input, so
@@ -311,7 +337,7 @@ def _conv_transpose_impl(xp, x, w, *, stride, padding, output_padding, dilation=
         # 1.3-4x for C_in >= 8 C_out, where col2im stays.
         wf = w.swapaxes(0, 1)[(slice(None), slice(None), *(slice(None, None, -1),) * d)]
         return _conv_impl(xp, x, wf, stride=stride, padding=tuple(e - 1 - p for p, e in zip(padding, ek)),
-                          dilation=dilation, memo=False)
+                          dilation=dilation, memo=False, into=into)
     cin, cg = w.shape[:2]
     cout = cg * groups
     xl = channels_last(xp, x, d)
@@ -330,7 +356,7 @@ def _conv_transpose_impl(xp, x, w, *, stride, padding, output_padding, dilation=
     for j, sl in enumerate(offset_slices(k, stride, sp, dilation)):
         buf[sl] += z[j].reshape(n, *sp, cout)
     y = buf[(slice(None), *(slice(p, p + o) for p, o in zip(padding, out)), slice(None))]
-    return channels_first(xp, y, x.ndim == d + 1)
+    return _result(xp, channels_first(xp, y, x.ndim == d + 1), into)
 
 
 def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, groups=1):
