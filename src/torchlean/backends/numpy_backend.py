@@ -35,36 +35,43 @@ def _conv_macs(x: Any, w: Any, *rest: Any, stride: Any, padding: Any, dilation: 
     return x.size // (w.shape[1] * groups * prod(spatial)) * out * w.size
 
 
+def _conv_transpose_macs(x: Any, w: Any, **_: Any) -> int:
+    return x.size * w.size // w.shape[0]
+
+
+def _weight_grad_macs(x: Any, g: Any, *, kernel: Any, **_: Any) -> int:
+    return g.size * x.shape[-len(kernel) - 1] * prod(kernel)
+
+
+# The convolutions' im2col products (tall and skinny, into fresh outputs) are where a second
+# OpenBLAS thread loses at small sizes; plain matmul/linear products are left to OpenBLAS's own
+# per-call choice, which already keeps tiny ones on one thread (see blas_threads' docstring for
+# the measurements). Name -> multiply-add count of one call.
+_GEMM_MACS: dict[str, Callable[..., int]] = {
+    "conv": _conv_macs, "conv_bias": _conv_macs, "conv_transpose": _conv_transpose_macs,
+    "conv_weight_grad": _weight_grad_macs,
+}
+
+
 def _gemm_overrides() -> dict[str, Callable[..., Any]]:
-    # The convolutions' im2col products (tall and skinny, into fresh outputs) are where a
-    # second OpenBLAS thread loses at small sizes; plain matmul/linear products are left to
-    # OpenBLAS's own per-call choice, which already keeps tiny ones on one thread (see
-    # blas_threads' docstring for the measurements).
-    R = REGISTRY
-    return {
-        "conv": _gemm(R["conv"].impl, _conv_macs),
-        "conv_bias": _gemm(R["conv_bias"].impl, _conv_macs),
-        "conv_transpose": _gemm(R["conv_transpose"].impl, lambda x, w, **_: x.size * w.size // w.shape[0]),
-        "conv_weight_grad": _gemm(R["conv_weight_grad"].impl,
-                                  lambda x, g, *, kernel, **_: g.size * x.shape[-len(kernel) - 1] * prod(kernel)),
-    }
+    return {name: _gemm(REGISTRY[name].impl, macs) for name, macs in _GEMM_MACS.items()}
 
 
-def _gemm_out_overrides(gemms: dict[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
-    # Out-variants of the convolutions (a compiled plan's buffers: no fresh pages per step),
-    # under the same thread policy as the kernels they stand for.
+def _gemm_out(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
+    """The out-variant ``impl_out(xp, out, ...)`` under the same thread policy as ``_gemm``."""
+
+    def kernel(out: Any, *args: Any, **params: Any) -> None:
+        one_thread_if_small(macs(*args, **params), impl_out, np, out, *args, **params)
+
+    return kernel
+
+
+def _gemm_out_overrides() -> dict[str, Callable[..., Any]]:
+    # Out-variants of the convolutions: the same GEMM into a compiled plan's buffer.
     from ..ops.conv import conv_out, conv_transpose_out
 
-    def out_variant(impl_out: Callable[..., Any], macs: Callable[..., int]) -> Callable[..., Any]:
-        def kernel(out: Any, *args: Any, **params: Any) -> None:
-            one_thread_if_small(macs(*args, **params), impl_out, np, out, *args, **params)
-
-        return kernel
-
-    conv_macs = _conv_macs
-    t_macs = lambda x, w, **_: x.size * w.size // w.shape[0]
-    return {"conv": out_variant(conv_out, conv_macs), "conv_bias": out_variant(conv_out, conv_macs),
-            "conv_transpose": out_variant(conv_transpose_out, t_macs)}
+    outs = {"conv": conv_out, "conv_bias": conv_out, "conv_transpose": conv_transpose_out}
+    return {name: _gemm_out(fn, _GEMM_MACS[name]) for name, fn in outs.items()}
 
 
 class NumpyBackend(ArrayBackend):
@@ -80,7 +87,7 @@ class NumpyBackend(ArrayBackend):
         gemms = _gemm_overrides()
         self.overrides.update(gemms)
         self.gemm_names = frozenset(gemms)
-        self.out_overrides.update(_gemm_out_overrides(gemms))
+        self.out_overrides.update(_gemm_out_overrides())
         self.overrides.update(cpu_jit.overrides())
         self.out_overrides.update(cpu_jit.out_overrides())
         apply_from_environment()

@@ -280,7 +280,7 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
         y = xp.matmul(cols, w2).transpose(1, 0, 2).reshape(n, *out, o)
         if b is not None:
             y += b
-        return _result(xp, channels_first(xp, y, x.ndim == d + 1), into)
+        return _result(channels_first(xp, y, x.ndim == d + 1), into)
     cols = _im2col(xp, buf, k, stride, out, ones=b is not None, dil=dilation)
     if memo:
         _remember("cols", x, key, cols)
@@ -294,10 +294,10 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
         if dst.flags.c_contiguous:
             xp.matmul(a, w2, out=dst.reshape(-1, o))
             return into
-    return _result(xp, channels_first(xp, (a @ w2).reshape(n, *out, o), x.ndim == d + 1), into)
+    return _result(channels_first(xp, (a @ w2).reshape(n, *out, o), x.ndim == d + 1), into)
 
 
-def _result(xp, y, into):
+def _result(y, into):
     """``y``, or ``y`` copied into ``into`` (an out-variant's call)."""
     if into is None:
         return y
@@ -356,7 +356,7 @@ def _conv_transpose_impl(xp, x, w, *, stride, padding, output_padding, dilation=
     for j, sl in enumerate(offset_slices(k, stride, sp, dilation)):
         buf[sl] += z[j].reshape(n, *sp, cout)
     y = buf[(slice(None), *(slice(p, p + o) for p, o in zip(padding, out)), slice(None))]
-    return _result(xp, channels_first(xp, y, x.ndim == d + 1), into)
+    return _result(channels_first(xp, y, x.ndim == d + 1), into)
 
 
 def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, groups=1):

@@ -189,12 +189,18 @@ def _max_pool_gather_impl(xp, x, y, t, *, kernel, stride, padding, dilation=None
     return channels_first(xp, z, x.ndim == len(kernel) + 1)
 
 
+def windows_overlap(kernel, stride, dilation=None) -> bool:
+    """Whether max-pool's adjoint sums windows into its cells (a stride below the kernel, or any
+    dilation: their cells interleave) rather than writing each cell once; the sums' order is
+    part of the numbers, so every kernel of the adjoint makes this same choice."""
+    return any(s < k for s, k in zip(stride, kernel)) or dilation is not None
+
+
 def _grad_buffer(xp, shape, dtype, kernel, stride, out, dilation=None):
     """The buffer windows are summed into: (buffer, overlap). Uninitialised when the windows
     tile it exactly (stride == kernel and no cell left over: every cell is then written once),
-    else zeros (a stride above the kernel leaves gaps no window writes); with dilation, windows
-    are always summed (their cells interleave)."""
-    overlap = any(s < k for s, k in zip(stride, kernel)) or (dilation is not None)
+    else zeros (a stride above the kernel leaves gaps no window writes)."""
+    overlap = windows_overlap(kernel, stride, dilation)
     tiled = not overlap and all(s == k and (o - 1) * s + k == n
                                 for o, s, k, n in zip(out, stride, kernel, shape[1:-1]))
     return (xp.empty if tiled else xp.zeros)(shape, dtype), overlap
