@@ -40,6 +40,8 @@ class ArrayBackend:
         self.gemm_names: frozenset[str] = frozenset()  # kernels under the BLAS thread policy
         # Out-variants ``kernel(out, *arrays, **params)`` of overridden kernels, by name.
         self.out_overrides: dict[str, Callable[..., Any]] = {}
+        # Kernels of the compiled path's multi-output groups (compiled/patterns.py), by name.
+        self.group_kernels: dict[str, Callable[..., Any]] = {}
 
     # -- kernels -----------------------------------------------------------------------------
     def resolve(self, prim: Primitive) -> Callable[..., Any]:

@@ -90,6 +90,7 @@ class NumpyBackend(ArrayBackend):
         self.out_overrides.update(_gemm_out_overrides())
         self.overrides.update(cpu_jit.overrides())
         self.out_overrides.update(cpu_jit.out_overrides())
+        self.group_kernels.update(cpu_jit.group_kernels())
         apply_from_environment()
 
     def is_array(self, value: Any) -> bool:

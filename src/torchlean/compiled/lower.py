@@ -139,7 +139,7 @@ class Executable:
             kernels.compile_regions(items, facts)
             stats["fused_regions"] = sum(1 for i in items if not isinstance(i, Eqn))
         if self.backend.device is Device.CPU:
-            items = pair_cross_entropy(items, self._xp, facts)
+            items = pair_cross_entropy(items, self.backend, facts)
         sch = build(g, items, facts, consts, self.backend, opts.persistent_outputs)
         if len(sch.steps) > opts.interpret_above:
             run, source = interpreter(sch, self._xp), None

@@ -35,9 +35,11 @@ class Group:
         return f"{outs} = {self.name}({ins})"
 
 
-def pair_cross_entropy(items: Sequence[Any], xp: Any, facts: dict[Var, Any]) -> list[Any]:
+def pair_cross_entropy(items: Sequence[Any], backend: Any, facts: dict[Var, Any]) -> list[Any]:
     """Replace each cross_entropy / cross_entropy_grad pair on the same operands by a group
-    (when the gradient's recorded layout is dense, so that a buffer can hold it)."""
+    (when the gradient's recorded layout is dense, so that a buffer can hold it), computed by
+    the backend's kernel of that name (``group_kernels``: numba loops on the CPU where numba is
+    installed, ``ce_and_grad_impl``'s bits) or by ``ce_and_grad_impl``."""
     first: dict[tuple[Any, ...], int] = {}
     pairs: dict[int, int] = {}
     for k, item in enumerate(items):
@@ -54,7 +56,8 @@ def pair_cross_entropy(items: Sequence[Any], xp: Any, facts: dict[Var, Any]) -> 
         return list(items)
     out: list[Any] = []
     second = set(pairs.values())
-    kernel = partial(_ce_pair, xp)
+    both = backend.group_kernels.get("cross_entropy+grad") or partial(ce_and_grad_impl, backend.xp)
+    kernel = partial(_ce_pair, both)
     for k, item in enumerate(items):
         if k in second:
             continue
@@ -68,5 +71,5 @@ def pair_cross_entropy(items: Sequence[Any], xp: Any, facts: dict[Var, Any]) -> 
     return out
 
 
-def _ce_pair(xp: Any, z: Any, labels: Any, loss_out: Any, grad_out: Any, **params: Any) -> None:
-    ce_and_grad_impl(xp, loss_out, grad_out, z, labels, **params)
+def _ce_pair(both: Any, z: Any, labels: Any, loss_out: Any, grad_out: Any, **params: Any) -> None:
+    both(loss_out, grad_out, z, labels, **params)

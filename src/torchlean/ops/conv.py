@@ -250,9 +250,17 @@ def _recall(name: str, x, key):
     return None
 
 
-def _weight_rows(xp, w, d: int):
-    """w (O, C, *k) as the GEMM matrix (O, K*C) with columns ordered (k..., c)."""
-    return w.transpose(to_last(d + 2, 1)).reshape(w.shape[0], -1)
+def _gemm_weights(xp, w, b, d: int):
+    """The GEMM's right operand: w (O, C, *k) as a C-ordered (K*C, O) matrix, rows ordered
+    (k..., c), with b as one more row when given (the ones column of im2col adds it); one copy
+    (BLAS likes it untransposed, and it is small)."""
+    o = w.shape[0]
+    kc = w.size // o
+    w2 = xp.empty((kc + (b is not None), o), w.dtype)
+    w2[:kc].reshape(*w.shape[2:], w.shape[1], o)[...] = w.transpose(*range(2, d + 2), 1, 0)
+    if b is not None:
+        w2[kc] = b
+    return w2
 
 
 def _cols_key(k, stride, padding, dilation, groups):
@@ -284,10 +292,7 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
     cols = _im2col(xp, buf, k, stride, out, ones=b is not None, dil=dilation)
     if memo:
         _remember("cols", x, key, cols)
-    w2 = _weight_rows(xp, w, d)
-    if b is not None:
-        w2 = xp.concatenate([w2, b[:, None]], axis=1)
-    w2 = xp.ascontiguousarray(w2.T)  # (K*C [+ 1], O): small, and BLAS likes it untransposed
+    w2 = _gemm_weights(xp, w, b, d)  # (K*C [+ 1], O)
     a = cols.T if _columns(k, stride, out, c, dilation) else cols
     if into is not None:
         dst = channels_last(xp, into, d)
