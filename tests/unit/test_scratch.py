@@ -54,3 +54,33 @@ def test_conv_results_unchanged_by_reuse():
         grads.append((xi.grad.copy(), wi.grad.copy()))
     assert all(np.array_equal(o, outs[0]) for o in outs)
     assert all(np.array_equal(g[0], grads[0][0]) and np.array_equal(g[1], grads[0][1]) for g in grads)
+
+
+def test_a_reused_padded_buffer_keeps_its_border():
+    from torchlean.ops.window import place
+
+    def addr(a):
+        return a.__array_interface__["data"][0]
+
+    S.release()
+    rng = np.random.default_rng(1)
+    lo, hi = (1, 2), (2, 1)
+    xs = [rng.standard_normal((4, 20, 20, 8)) + 5 for _ in range(3)]  # no zeros: a stale cell shows
+    first = place(np, xs[0], lo, hi, pooled=True)
+    assert first.shape == (4, 23, 23, 8)
+    kept = addr(first)  # the pool keeps it alive: the address stays its own
+    del first
+    for fill in (0.0, -np.inf):  # another fill is another pool: never this buffer
+        for x in xs[1:]:
+            got = place(np, x, lo, hi, fill=fill, pooled=True)
+            assert (addr(got) == kept) == (fill == 0.0)  # reused once free
+            assert np.array_equal(got, place(np, x, lo, hi, fill=fill))  # the unpooled buffer's values
+            del got
+    other = place(np, xs[1], (1, 1), (1, 1), pooled=True)  # another padding: another pool
+    assert addr(other) != kept and other.shape == (4, 22, 22, 8)
+    held = place(np, xs[2], lo, hi, pooled=True)
+    assert addr(held) == kept
+    second = place(np, xs[1], lo, hi, pooled=True)  # kept is referenced (held): a new buffer
+    assert addr(second) != kept and np.array_equal(second, place(np, xs[1], lo, hi))
+    assert np.array_equal(held, place(np, xs[2], lo, hi))
+    S.release()

@@ -45,7 +45,6 @@ Kernels (NumPy/CuPy, no Python loop over positions or batch elements), all chann
 from __future__ import annotations
 
 import threading
-from functools import partial
 
 import numpy as np
 
@@ -277,7 +276,7 @@ def _conv_impl(xp, x, w, b=None, *, stride, padding, dilation=None, groups=1, me
     n, c, o = xl.shape[0], xl.shape[-1], w.shape[0]
     out = tuple((i + 2 * p - kk) // s + 1
                 for i, kk, s, p in zip(xl.shape[1:-1], extent(k, dilation), stride, padding))
-    buf = place(xp, xl, padding, padding, empty=partial(scratch, xp))
+    buf = place(xp, xl, padding, padding, pooled=True)
     key = _cols_key(k, stride, padding, dilation, groups)
     if groups != 1:
         cols = _im2col_groups(xp, buf, k, stride, out, dilation, groups)
@@ -379,7 +378,7 @@ def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, 
         return full.reshape(o, *kernel, c // groups).transpose(from_last(d + 2, 1))
     kc = prod(kernel) * c
     if cols is None:
-        cols = _im2col(xp, place(xp, xl, padding, padding, empty=partial(scratch, xp)), kernel, stride, out,
+        cols = _im2col(xp, place(xp, xl, padding, padding, pooled=True), kernel, stride, out,
                        dil=dilation)
     g2 = gl.reshape(-1, o)
     columns = _columns(kernel, stride, out, c, dilation)

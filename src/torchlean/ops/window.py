@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._core.errors import ShapeError
+from .scratch import padded
 
 Ints = tuple[int, ...]
 
@@ -193,19 +194,20 @@ def channels_first(xp, y, unbatched: bool):
     return y[0] if unbatched else y
 
 
-def place(xp, xl, lo: Sequence[int], hi: Sequence[int], fill: float = 0.0, empty=None):
+def place(xp, xl, lo: Sequence[int], hi: Sequence[int], fill: float = 0.0, pooled: bool = False):
     """xl (N, *sp, C) copied into a contiguous channels-last buffer with ``lo[a]``/``hi[a]``
     cells of ``fill`` before/after spatial axis a (negative: that many cells cropped). With
-    ``empty`` (``empty(shape, dtype)``: a kernel's scratch buffers), the padded buffer comes
-    from it."""
+    ``pooled`` the buffer is a kept one (``scratch.padded``: for a kernel that only reads it),
+    whose border holds the fill already when it is handed out again: only xl is copied."""
     if not any(lo) and not any(hi):
         return xp.ascontiguousarray(xl)
     sp = xl.shape[1:-1]
     size = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
     shape = (xl.shape[0], *size, xl.shape[-1])
-    if empty is not None:
-        buf = empty(shape, xl.dtype)
-        buf[...] = fill
+    if pooled:
+        buf, ready = padded(xp, shape, xl.dtype, (tuple(lo), tuple(hi), fill))
+        if not ready:
+            buf[...] = fill
     else:
         buf = xp.zeros(shape, xl.dtype) if fill == 0 else xp.full(shape, fill, xl.dtype)
     if min(size) <= 0 or any(n + min(a, 0) + min(b, 0) <= 0 for n, a, b in zip(sp, lo, hi)):
