@@ -44,16 +44,24 @@ def enabled() -> bool:
     return os.environ.get("TORCHLEAN_JIT_KERNELS", "1") != "0"
 
 
-def _load() -> None:
-    _state["loaded"] = True
+def numba_jit() -> tuple[Callable[[Any], Any], tuple[type, ...]] | None:
+    """numba's ``njit`` as these loops use it (on-disk cache, no GIL, no bounds checks) and the
+    errors of a numba that cannot compile a loop; None when switched off or not installed."""
     if not enabled():
-        return
+        return None
     try:
         import numba
     except ImportError:
-        return
-    _state["scatter"] = numba.njit(cache=True, nogil=True, boundscheck=False)(_scatter_loops)
-    _state["errors"] = (numba.core.errors.NumbaError,)  # a numba that cannot compile the loop
+        return None
+    return numba.njit(cache=True, nogil=True, boundscheck=False), (numba.core.errors.NumbaError,)
+
+
+def _load() -> None:
+    _state["loaded"] = True
+    got = numba_jit()
+    if got is not None:
+        jit, _state["errors"] = got
+        _state["scatter"] = jit(_scatter_loops)
 
 
 def _scatter_loops(x, y, g, k, s, p, dl, overlap, one, zero, sel, dx):  # pragma: no cover - numba

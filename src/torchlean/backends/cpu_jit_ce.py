@@ -150,19 +150,14 @@ _bl, _pw = _block, _pairwise  # the loops call the jitted functions by these nam
 def _load() -> None:
     global _bl, _pw
     _state["loaded"] = True
-    from .cpu_jit import enabled
+    from .cpu_jit import numba_jit
 
-    if not enabled():
+    got = numba_jit()
+    if got is None:
         return
-    try:
-        import numba
-    except ImportError:
-        return
-    jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-    _bl = jit(_block)
-    _pw = jit(_pairwise)
+    jit, _state["errors"] = got
+    _bl, _pw = jit(_block), jit(_pairwise)
     _state["loops"] = (jit(_max_loop), jit(_sums_loop), jit(_finish_loop))
-    _state["errors"] = (numba.core.errors.NumbaError,)
 
 
 def _applies(z: Any, labels: Any, ignore_index: int) -> Any:
