@@ -1,13 +1,16 @@
 """The seed's scaling test: a chain of N ``relu`` nodes on a 4-vector (float64), N = 1k ... 16k.
 
 For each N, in fresh child processes: eager forward, eager backward, ``compile_scalar``, the
-first compiled ``value_and_grad`` (gradient graph, passes, recording run, plan, first run),
-the part of it spent building the gradient graph (``transforms.vjp_graph``), a later
-``value_and_grad`` (median of 5), and peak memory (tracemalloc peak over compile + first call,
-measured in a separate child since tracing slows Python down; and the timing child's max
-RSS). Each N is timed twice: the first pass finds numba's disk cache cold for kernel shapes
-new to this machine ("1st cold"), the table shows the second. Every figure should grow
-linearly in N.
+first compiled ``value_and_grad`` and a later one (median of 5): a graph above
+``CompileOptions.eager_above`` equations runs its first ``eager_calls`` calls on the eager
+interpreter (``compiled/eager_tier.py``), so these two are the eager tier's. Then the switch:
+the gradient graph (``transforms.vjp_graph``) and the whole lowering call (gradient graph,
+passes, recording run, fusion, plan, code, first run), and the lowered ``value_and_grad``
+(median of 5). Peak memory: tracemalloc's peak over everything up to the switch, measured in a
+separate child since tracing slows Python down, and the timing child's max RSS. Each N is
+timed twice: the first pass finds numba's disk cache cold for kernel shapes new to this
+machine ("lower cold"), the table shows the second. Every figure should grow linearly in N
+(the lowering's fixed cost, numba's start-up, makes its growth look sublinear).
 
 Run: ``python bench/bench_chain.py [--fusion 0|1]`` (``make bench`` runs it with fusion on).
 """
@@ -34,6 +37,7 @@ def child(n: int, memory: bool = False) -> dict[str, float]:
 
     import torchlean as tl
     from torchlean.compiled.api import compile_scalar
+    from torchlean.compiled.config import current_options
 
     x0 = np.array([1.0, -2.0, 3.0, 0.5])
 
@@ -63,27 +67,39 @@ def child(n: int, memory: bool = False) -> dict[str, float]:
     t0 = time.perf_counter()
     c = compile_scalar(chain, [x0], tl.Options(dtype=np.float64))
     t1 = time.perf_counter()
-    c.graph_of("grad")
-    t2 = time.perf_counter()
     c.value_and_grad(x0)
-    t3 = time.perf_counter()
-    if memory:
-        out["peak_traced_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        return out
+    t2 = time.perf_counter()
     out["compile_scalar"] = t1 - t0
-    out["grad_graph"] = t2 - t1
-    out["first_value_and_grad"] = t3 - t1
+    out["first_value_and_grad"] = t2 - t1
     later = []
     for _ in range(5):
         t0 = time.perf_counter()
         c.value_and_grad(x0)
         later.append(time.perf_counter() - t0)
     out["later_value_and_grad"] = statistics.median(later)
+    out["grad_graph"] = out["lower"] = 0.0  # (a graph below eager_above lowered on its first call)
+    while ("grad", tl.Device.CPU) not in c._exes:  # the remaining eager-tier calls, then the switch
+        if c._eager_calls.get("grad", 0) == current_options().eager_calls:
+            t0 = time.perf_counter()
+            c.graph_of("grad")
+            t1 = time.perf_counter()
+            c.value_and_grad(x0)
+            out["grad_graph"], out["lower"] = t1 - t0, time.perf_counter() - t0
+        else:
+            c.value_and_grad(x0)
+    if memory:
+        out["peak_traced_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        return out
+    compiled = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        c.value_and_grad(x0)
+        compiled.append(time.perf_counter() - t0)
+    out["compiled_value_and_grad"] = statistics.median(compiled)
     out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     exe = c._exes[("grad", tl.Device.CPU)]
     out["steps"] = len(exe.schedule.steps)
-    out["interpreted"] = float(exe.source == "")
     return out
 
 
@@ -105,15 +121,16 @@ def main() -> None:
     for n in sizes:
         cold = _child(n, env)
         r = _child(n, env)
-        r["first_cold"] = cold["first_value_and_grad"]
+        r["lower_cold"] = cold["lower"]
         r["peak_traced_mib"] = _child(n, env, memory=True)["peak_traced_mib"]
         rows.append((n, r))
     print(f"\nN-relu chain on a 4-vector, float64 (fusion {'on' if args.fusion != '0' else 'off'}); "
           "times in ms, memory in MiB")
-    cols = ["eager_forward", "eager_backward", "compile_scalar", "grad_graph", "first_value_and_grad",
-            "first_cold", "later_value_and_grad", "peak_traced_mib", "max_rss_mib", "steps"]
-    heads = ["eager fwd", "eager bwd", "compile", "grad graph", "1st v&g", "1st cold", "later v&g", "peak trc",
-             "max rss", "steps", "1st/later"]
+    cols = ["eager_forward", "eager_backward", "compile_scalar", "first_value_and_grad", "later_value_and_grad",
+            "grad_graph", "lower", "lower_cold", "compiled_value_and_grad", "peak_traced_mib", "max_rss_mib",
+            "steps"]
+    heads = ["eager fwd", "eager bwd", "compile", "1st v&g", "later v&g", "grad graph", "lower", "lower cold",
+             "compiled", "peak trc", "max rss", "steps", "1st/later"]
     print("  " + f"{'N':>6}" + "".join(f"{h:>11}" for h in heads))
     for n, r in rows:
         vals = [r[c] * (1e3 if "mib" not in c and c != "steps" else 1) for c in cols]

@@ -62,3 +62,22 @@ def test_fused_equals_unfused_bitwise_in_float64(name, k):
     assert len(fused) == len(plain)
     for a, b in zip(fused, plain):
         assert bitwise_equal(a, b), name
+
+
+def _tier_outputs(name, k, eager_calls):
+    """Forward and VJP of the case's first compiled call, on the eager tier or lowered."""
+    with compile_options(eager_above=0, eager_calls=eager_calls):
+        return _forward_and_vjp(name, k)
+
+
+@pytest.mark.parametrize("name,k", cases())
+def test_eager_tier_equals_lowered_graph_bitwise(name, k):
+    """The first calls of a very large compiled function run on the eager interpreter
+    (compiled/eager_tier.py); forced here on every case, they give the lowered graph's bits
+    (float64: the fused kernels keep NumPy's operation order)."""
+    tier = _tier_outputs(name, k, eager_calls=1)
+    lowered = _tier_outputs(name, k, eager_calls=0)
+    assert len(tier) == len(lowered)
+    for a, b in zip(tier, lowered):
+        assert a.shape == b.shape and a.dtype == b.dtype, name
+        assert bitwise_equal(a, b), name

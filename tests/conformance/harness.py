@@ -38,6 +38,7 @@ import numpy as np
 import torchlean as tl
 from torchlean._core.errors import TorchLeanError
 from torchlean._core.guard import _CONVERTED
+from torchlean.compiled.config import compile_options
 from torchlean.compiled.trace import GraphBuilder
 from torchlean.frontend.tensor_methods import TensorMethods
 
@@ -434,6 +435,12 @@ def _check_compiled(ctx: Context, refs: list[Any], want: Any, outs: list[int], c
 
 def _compiled(ctx: Context, refs: list[Any], want: Any, outs: list[int], cots: list[np.ndarray],
               diff: list[int], wgrads: list[np.ndarray], consts: bool) -> None:
+    with compile_options(eager_calls=0):  # the lowered graph, even for a very large one (eager_tier)
+        _compiled_lowered(ctx, refs, want, outs, cots, diff, wgrads, consts)
+
+
+def _compiled_lowered(ctx: Context, refs: list[Any], want: Any, outs: list[int], cots: list[np.ndarray],
+                      diff: list[int], wgrads: list[np.ndarray], consts: bool) -> None:
     wants = flat(want)
     arrays = [np.asarray(r.numpy()) for r in refs]
     inputs = [i for i, r in enumerate(refs) if not (consts and r.dtype.kind != "f")]

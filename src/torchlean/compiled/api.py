@@ -24,6 +24,8 @@ from .._core.types import TensorType
 from ..backends import get_backend
 from ..backends.base import ArrayBackend
 from ..options import Device, Options
+from .config import CompileOptions, current_options
+from .eager_tier import TIERED_KINDS, run_eager
 from .ir import Graph, typecheck
 from .lower import Executable
 from .trace import trace
@@ -59,6 +61,9 @@ class CompiledFunction:
         self.rng_counter = 0
         self._graphs: dict[str, Graph] = {"forward": graph}
         self._exes: dict[tuple[str, Device], Executable] = {}
+        self._eager_calls: dict[str, int] = {}  # calls run on the eager interpreter (eager_tier)
+        self._tier_options: CompileOptions | None = None
+        self._consts: dict[Any, Any] | None = None
 
     # -- graphs ------------------------------------------------------------------------------
     def graph_of(self, kind: str) -> Graph:
@@ -99,14 +104,31 @@ class CompiledFunction:
         what = "cotangent" if kind in ("vjp",) else "tangent"
         extras = [input_array(backend, e, t, what, op) if e is not None else backend.zeros(t.shape, t.dtype)
                   for e, t in extra]
-        exe = self._exes.get((kind, backend.device))
-        if exe is None:
-            exe = self._exes[(kind, backend.device)] = Executable(self.graph_of(kind), backend)
         if self.rng_ops:
             arrays.append(backend.asarray(np.asarray(self.rng_counter, np.uint64), np.uint64))
+        exe = self._exes.get((kind, backend.device))
+        if exe is None:
+            opts = self._tier_options = self._tier_options or current_options()
+            calls = self._eager_calls.get(kind, 0)
+            if kind in TIERED_KINDS and len(self.graph.eqns) > opts.eager_above and calls < opts.eager_calls:
+                out = self._run_eager(kind, arrays, extras)
+                self._eager_calls[kind] = calls + 1
+                self.rng_counter += self.rng_ops
+                return out
+            exe = self._exes[(kind, backend.device)] = Executable(self.graph_of(kind), backend, opts)
         out = exe.run(*arrays, *extras)
         self.rng_counter += self.rng_ops  # only a successful run advances the stream
         return out
+
+    def _run_eager(self, kind: str, arrays: list[Any], extras: list[Any]) -> list[Any]:
+        """One call on the eager interpreter (``eager_tier``: very large graphs, first calls)."""
+        if kind != "forward" and self.output_type.dtype.kind != "f":
+            raise NotDifferentiableError(f"compiled function: the output is {self.output_type}, "
+                                         "which has no derivative")
+        if self._consts is None:
+            self._consts = {v: self.backend.asarray(c, c.dtype) for v, c in self.graph.consts.items()}
+        return run_eager(self.graph, kind, self.options, self.backend, self._consts, arrays, self.wrt,
+                         extras[0] if kind == "vjp" else None)
 
     def _inputs(self, args: Sequence[Any], op: str = "compiled function") -> list[Any]:
         """Check the call signature; return the inputs as arrays of the compiled device."""

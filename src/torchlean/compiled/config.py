@@ -55,6 +55,12 @@ class CompileOptions:
             them as NumPy kernels by default and stays bitwise equal to eager.
         interpret_above: schedules longer than this run on an interpreter instead of
             generated Python (generating and compiling code costs more than it saves there).
+        eager_above: a compiled function whose forward graph has more equations than this runs
+            its first ``eager_calls`` calls of forward, grad and vjp on the eager interpreter
+            before lowering (``eager_tier.py``): lowering so large a graph costs about twenty
+            interpreted calls.
+        eager_calls: how many calls run on the eager interpreter first (a fixed count, so a
+            run is reproducible).
         persistent_outputs: outputs are computed into fixed buffers and copied out (what a
             CUDA-graph capture needs); by default they are written straight into fresh arrays.
     """
@@ -66,6 +72,8 @@ class CompileOptions:
     fuse_max_args: int = 24
     fuse_inexact: frozenset[str] = frozenset({"float32"})
     interpret_above: int = 1500
+    eager_above: int = 1000
+    eager_calls: int = 16
     persistent_outputs: bool = False
 
     def replace(self, **changes: Any) -> CompileOptions:
