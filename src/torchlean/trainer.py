@@ -163,12 +163,15 @@ class ScalarTrainer:
 
             lr_type = TensorType((), self.options.dtype)
             c.add_graph("sgd", extend_graph(c.graph_of("grad"), [lr_type], build))
+            self._sgd_params = [self.params[i] for i in trainable]  # the graph's updated outputs
         if self._lr is None or self._lr[0] != lr:  # upload the rate once, not every step
             self._lr = (lr, self._backend.asarray(lr, self.options.dtype))
-        outs = c.run("sgd", [*self._param_arrays(), *self._inputs(inputs)],
-                     [(self._lr[1], TensorType((), self.options.dtype))])
-        for p, new in zip([p for p in self.params if p.requires_grad], outs[1:]):
-            p.assign(self._backend, new)
+        # the parameters' arrays are the trainer's own and the batches pass _inputs: the run
+        # need not check them again (the per-step cost of a small model is mostly such calls)
+        outs = c.run_checked("sgd", [*self._param_arrays(), *self._inputs(inputs)], [self._lr[1]])
+        backend = self._backend
+        for p, new in zip(self._sgd_params, outs[1:]):
+            p.assign(backend, new)
         return outs[0]
 
     def _compiled_adam(self, key: str, opt: Any, new: dict[str, Any], inputs: Sequence[Any]) -> Any:

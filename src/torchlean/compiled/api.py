@@ -104,6 +104,13 @@ class CompiledFunction:
         what = "cotangent" if kind in ("vjp",) else "tangent"
         extras = [input_array(backend, e, t, what, op) if e is not None else backend.zeros(t.shape, t.dtype)
                   for e, t in extra]
+        return self.run_checked(kind, arrays, extras)
+
+    def run_checked(self, kind: str, arrays: list[Any], extras: Sequence[Any] = ()) -> list[Any]:
+        """Run a graph on ``arrays`` and ``extras`` that are already arrays of the compiled
+        device with exactly the graph's input types (what ``_inputs`` returns; a trainer's own
+        parameters and the batches it checked), without checking them again."""
+        backend = self.backend
         if self.rng_ops:
             arrays.append(backend.asarray(np.asarray(self.rng_counter, np.uint64), np.uint64))
         exe = self._exes.get((kind, backend.device))
