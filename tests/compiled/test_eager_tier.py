@@ -118,3 +118,48 @@ def test_a_failed_call_changes_nothing():
         assert not c._exes
         c.value_and_grad(*ARGS)
         assert CPU in c._exes
+
+
+# -- tl.compile: the first calls of a very large graph replay on the calling session ----------
+def _model_step(eager_calls, seed=0):
+    """One training-mode call of a small module through tl.compile (BatchNorm's buffer update,
+    dropout's random stream), forced onto the replay tier or lowered; (loss, grads, running mean,
+    input grad, entry)."""
+    model = tl.nn.Sequential(tl.nn.Linear(3, 4), tl.nn.BatchNorm1d(4), tl.nn.Dropout(0.3), tl.nn.ReLU())
+    for i, p in enumerate(model.parameters()):
+        p.set_value(np.linspace(-1.0, 1.0, p.numel()).reshape(p.shape) * (i + 1) / 3)
+    s = tl.Session(seed=seed)  # float32, as the module; no transcendental op, so fused bits equal NumPy's
+    x = s.input(np.linspace(-2.0, 2.0, 15).reshape(5, 3), requires_grad=True)
+    fn = tl.compile(model)
+    with compile_options(eager_above=0, eager_calls=eager_calls):
+        loss = (fn(x) ** 2).sum()
+    loss.backward()
+    entry = next(iter(fn._cache.values()))
+    return (loss.numpy(), [np.asarray(p.grad) for p in model.parameters()],
+            np.asarray(model[1].running_mean.value), np.asarray(x.grad), entry, s)
+
+
+def test_tl_compile_replays_on_the_session_with_the_lowered_bits():
+    loss, grads, mean, xg, entry, s = _model_step(eager_calls=1)
+    assert not entry.exes and entry.replays_left == 0  # replayed, and the next call lowers
+    assert s.rng_counter == 1
+    lloss, lgrads, lmean, lxg, lentry, _ = _model_step(eager_calls=0)
+    assert lentry.exes
+    assert bitwise_equal(loss, lloss) and bitwise_equal(mean, lmean) and bitwise_equal(xg, lxg)
+    assert all(bitwise_equal(a, b) for a, b in zip(grads, lgrads))
+
+
+def test_a_failed_replay_leaves_the_session_as_it_was():
+    def f(logits, labels):
+        return tl.nn.functional.cross_entropy(logits.tanh(), labels)
+
+    s = tl.Session(dtype=np.float64)
+    logits = s.input(np.zeros((2, 3)), requires_grad=True)
+    fn = tl.compile(f)
+    with compile_options(eager_above=0, eager_calls=3):
+        fn(logits, s.input(np.array([0, 2])))
+        before = (len(s.tape.nodes), s.rng_counter)
+        with pytest.raises(tl.TorchLeanError, match="cross_entropy"):
+            fn(logits, s.input(np.array([0, 7])))  # a label out of range: the kernel refuses it
+        assert (len(s.tape.nodes), s.rng_counter) == (before[0] + 1, before[1])  # only the new input
+        assert next(iter(fn._cache.values())).replays_left == 2

@@ -57,8 +57,8 @@ class CompileOptions:
             generated Python (generating and compiling code costs more than it saves there).
         eager_above: a compiled function whose forward graph has more equations than this runs
             its first ``eager_calls`` calls of forward, grad and vjp on the eager interpreter
-            before lowering (``eager_tier.py``): lowering so large a graph costs about twenty
-            interpreted calls.
+            before lowering (``eager_tier.py``; a ``tl.compile`` signature that large replays on
+            the calling session): lowering so large a graph costs about twenty interpreted calls.
         eager_calls: how many calls run on the eager interpreter first (a fixed count, so a
             run is reproducible).
         persistent_outputs: outputs are computed into fixed buffers and copied out (what a

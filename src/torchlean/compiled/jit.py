@@ -11,6 +11,9 @@ Arguments and results are pytrees (nested tuples, lists, dicts); non-tensor argu
 of the signature. A new signature (shapes, dtypes, static values, a module's train/eval mode)
 traces again; at most ``max_cache`` signatures are kept (least recently used first out), and
 ``cache_size`` tells how many are. Called inside another trace, it simply inlines the function.
+A signature whose graph has more than ``CompileOptions.eager_above`` equations replays them on
+the calling session (ordinary tape nodes) for its first ``eager_calls`` calls before it lowers
+the graph, as ``compile_scalar`` does (``eager_tier.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .._core.registry import Primitive
 from .._core.types import TensorType
 from ..params import Param
 from . import pytree
+from .config import current_options
 from .ir import Graph, Var, typecheck
 from .lower import Executable
 from .partition import split
@@ -54,6 +58,9 @@ class _Entry:
         self.rng_ops = rng_ops
         self.exes: dict[Any, Executable] = {}
         self.split: tuple[Graph, Graph, list[Var], list[bool]] | None = None
+        opts = current_options()  # read once, as an executable does
+        # a very large graph replays on the calling session for its first calls (eager_tier.py)
+        self.replays_left = opts.eager_calls if len(graph.eqns) > opts.eager_above else 0
 
     def executable(self, kind: str, backend: Any) -> Executable:
         key = (kind, id(backend))
@@ -215,6 +222,12 @@ def _run(session: Any, entry: _Entry, tensors: list[Any]) -> Any:
     refs = [session._coerce("compile", t) for t in tensors]
     prefs = [session._coerce("compile", p) for p in entry.params]
     inputs = [*refs, *prefs]
+    if entry.replays_left:
+        outs = _replay(session, entry, inputs)
+        entry.replays_left -= 1
+        it = iter(outs)
+        return pytree.unflatten(entry.out_tree, [next(it) if is_var else static
+                                                 for is_var, static in zip(entry.out_is_var, entry.out_static)])
     arrays = [r._v for r in inputs]
     backend = session.backend
     if entry.rng_ops:
@@ -246,6 +259,32 @@ def _run(session: Any, entry: _Entry, tensors: list[Any]) -> Any:
     it = iter(outs)
     leaves = [next(it) if is_var else static for is_var, static in zip(entry.out_is_var, entry.out_static)]
     return pytree.unflatten(entry.out_tree, leaves)
+
+
+def _replay(session: Any, entry: _Entry, inputs: list[Any]) -> list[Any]:
+    """The graph's equations bound one by one on the session (its tape records them as eager
+    ops would, so backward needs no gradient graph): what the first calls of a very large
+    graph run (``CompileOptions.eager_above``; the same bits as the lowered graph). A failure
+    leaves the tape, the buffers and the random counter as they were."""
+    g = entry.graph
+    env = dict(zip(g.inputs, inputs))
+    mark = session._mark()
+    try:
+        if entry.rng_ops:
+            env[g.inputs[-1]] = session.lift(np.asarray(session.rng_counter, np.uint64), np.uint64)
+        for v, c in g.consts.items():
+            env[v] = session.lift(c, c.dtype)
+        bind = session.bind
+        for e in g.eqns:
+            env[e.out] = bind(e.prim, *[env[v] for v in e.inputs], **e.params)
+    except BaseException:
+        session._restore(mark)
+        raise
+    for buf, v in zip(entry.buffers, g.outputs[entry.n_out:]):
+        value = env[v]._v
+        buf.assign(session.backend, value.copy() if hasattr(value, "copy") else value)
+    session.rng_counter += entry.rng_ops
+    return [env[v] for v in g.outputs[:entry.n_out]]
 
 
 def _record(session: Any, entry: _Entry, inputs: list[Any], wrt: list[bool], float_pos: list[int],
