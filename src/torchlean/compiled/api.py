@@ -127,6 +127,10 @@ class CompiledFunction:
         self.rng_counter += self.rng_ops  # only a successful run advances the stream
         return out
 
+    def _executable(self, kind: str) -> Executable:
+        """The lowered executable of a graph kind that has already run (lowered) once."""
+        return self._exes[(kind, self.backend.device)]
+
     def _run_eager(self, kind: str, arrays: list[Any], extras: list[Any]) -> list[Any]:
         """One call on the eager interpreter (``eager_tier``: very large graphs, first calls)."""
         if kind != "forward" and self.output_type.dtype.kind != "f":
