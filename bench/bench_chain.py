@@ -71,12 +71,7 @@ def child(n: int, memory: bool = False) -> dict[str, float]:
     t2 = time.perf_counter()
     out["compile_scalar"] = t1 - t0
     out["first_value_and_grad"] = t2 - t1
-    later = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        c.value_and_grad(x0)
-        later.append(time.perf_counter() - t0)
-    out["later_value_and_grad"] = statistics.median(later)
+    out["later_value_and_grad"] = _median_call(c.value_and_grad, x0)
     out["grad_graph"] = out["lower"] = 0.0  # (a graph below eager_above lowered on its first call)
     while ("grad", tl.Device.CPU) not in c._exes:  # the remaining eager-tier calls, then the switch
         if c._eager_calls.get("grad", 0) == current_options().eager_calls:
@@ -91,16 +86,21 @@ def child(n: int, memory: bool = False) -> dict[str, float]:
         out["peak_traced_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         return out
-    compiled = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        c.value_and_grad(x0)
-        compiled.append(time.perf_counter() - t0)
-    out["compiled_value_and_grad"] = statistics.median(compiled)
+    out["compiled_value_and_grad"] = _median_call(c.value_and_grad, x0)
     out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     exe = c._exes[("grad", tl.Device.CPU)]
     out["steps"] = len(exe.schedule.steps)
     return out
+
+
+def _median_call(fn, *args, times: int = 5) -> float:
+    """The median time of ``times`` calls of ``fn(*args)``."""
+    seconds = []
+    for _ in range(times):
+        t0 = time.perf_counter()
+        fn(*args)
+        seconds.append(time.perf_counter() - t0)
+    return statistics.median(seconds)
 
 
 def _child(n: int, env: dict[str, str], memory: bool = False) -> dict[str, float]:
