@@ -64,7 +64,7 @@ class ScalarTrainer:
         self._backend = get_backend(self.options.device, self.options.matmul_precision)
         self._optimizers: dict[str, Any] = {}
         self._lr: tuple[float, Any] | None = None
-        self._fast_sgd: tuple[Any, Callable[[Sequence[Any]], Any]] | None = None
+        self._fast_sgd: tuple[Any, float, Callable[[Sequence[Any]], Any]] | None = None
         if self.options.backend is Backend.COMPILED:
             types = [TensorType(p.shape, p.dtype) for p in self.params] + self.input_types
             wrt = self.params.requires_grad + [False] * len(self.input_types)
@@ -102,10 +102,10 @@ class ScalarTrainer:
     def step(self, lr: float, *inputs: Any) -> Any:
         """One SGD step (``p - lr g``; compiled: inside the gradient graph); returns the loss
         before the step."""
-        fast = self._fast_sgd
-        if fast is not None and fast[0] is self._optimizers.get("sgd") and fast[0].param_groups[0]["lr"] == lr \
-                and type(lr) is float and len(inputs) == len(self.input_types):
-            return fast[1](inputs)
+        fast = self._fast_sgd  # (optimizer, rate, runner) of the previous compiled SGD step
+        if fast is not None and type(lr) is float and fast[1] == lr and fast[0] is self._optimizers.get("sgd") \
+                and fast[0].param_groups[0]["lr"] == lr and len(inputs) == len(self.input_types):
+            return fast[2](inputs)
         return self._step("sgd", SGD, inputs, lr=lr)
 
     def adam_step(self, lr: float, *inputs: Any, beta1: float = 0.9, beta2: float = 0.999,
@@ -129,7 +129,8 @@ class ScalarTrainer:
             value = self._compiled_sgd(new.get("lr", opt.param_groups[0]["lr"]), inputs)
             dict.update(opt.param_groups[0], new)
             self._optimizers[key] = opt
-            self._fast_sgd = (opt, self._sgd_runner()) if self.compiled.rng_ops == 0 else None
+            rate = self._lr[0]  # type: ignore[index]
+            self._fast_sgd = (opt, rate, self._sgd_runner()) if self.compiled.rng_ops == 0 else None
             return value
         if self.compiled is not None:  # Adam / AdamW: the update runs inside the step graph
             value = self._compiled_adam(key, opt, new, inputs)

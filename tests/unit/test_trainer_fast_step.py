@@ -49,6 +49,16 @@ def test_a_rate_changed_on_the_optimizer_is_overwritten_by_the_steps_rate_as_bef
     assert all(np.array_equal(p, q) for p, q in zip(_values(fast), _values(slow)))
 
 
+def test_the_fast_step_uses_the_rate_it_is_given_after_the_optimizers_rate_changed_to_it():
+    fast, slow = _trainer(), _trainer()
+    for tr in (fast, slow):
+        tr.step(0.1, X, Y)
+        tr.optimizer("sgd").param_groups[0]["lr"] = 0.05
+    fast.step(0.05, X, Y)  # the group already says 0.05: the step must not reuse the 0.1 it recorded
+    slow._step("sgd", SGD, (X, Y), lr=0.05)
+    assert all(np.array_equal(p, q) for p, q in zip(_values(fast), _values(slow)))
+
+
 def test_bad_input_on_the_fast_path_changes_nothing():
     tr = _trainer()
     tr.step(0.1, X, Y)
