@@ -64,9 +64,7 @@ def _replay(s: Any, graph: Graph, differentiate: bool, backend: ArrayBackend, co
             leaves.append(ref)
     for v, value in consts.items():
         env[v] = leaf(value, False, None)
-    bind = s.bind
-    for e in graph.eqns:
-        env[e.out] = bind(e.prim, *[env[v] for v in e.inputs], **e.params)
+    bind_equations(s, graph, env)
     out = env[graph.outputs[0]]
     taken = [*arrays, *consts.values()]
     value = _fresh(backend, out._v, taken)
@@ -84,6 +82,14 @@ def _replay(s: Any, graph: Graph, differentiate: bool, backend: ArrayBackend, co
             g = _fresh(backend, g, [*taken, seed, value, *grads])
         grads.append(g)
     return [value, *grads]
+
+
+def bind_equations(session: Any, graph: Graph, env: dict[Any, Any]) -> None:
+    """Bind each of the graph's equations on an eager session, in order, reading and filling
+    ``env`` (graph variable -> the session's tensor), as eager code calling the ops would."""
+    bind = session.bind
+    for e in graph.eqns:
+        env[e.out] = bind(e.prim, *[env[v] for v in e.inputs], **e.params)
 
 
 def _fresh(backend: ArrayBackend, a: Any, taken: Sequence[Any]) -> Any:

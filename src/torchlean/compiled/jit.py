@@ -32,6 +32,7 @@ from .._core.types import TensorType
 from ..params import Param
 from . import pytree
 from .config import current_options
+from .eager_tier import bind_equations
 from .ir import Graph, Var, typecheck
 from .lower import Executable
 from .partition import split
@@ -274,9 +275,7 @@ def _replay(session: Any, entry: _Entry, inputs: list[Any]) -> list[Any]:
             env[g.inputs[-1]] = session.lift(np.asarray(session.rng_counter, np.uint64), np.uint64)
         for v, c in g.consts.items():
             env[v] = session.lift(c, c.dtype)
-        bind = session.bind
-        for e in g.eqns:
-            env[e.out] = bind(e.prim, *[env[v] for v in e.inputs], **e.params)
+        bind_equations(session, g, env)
     except BaseException:
         session._restore(mark)
         raise
