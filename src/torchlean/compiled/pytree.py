@@ -1,7 +1,8 @@
 """Pytrees: nested tuples, lists and dicts flattened to leaves and rebuilt (for ``tl.compile``).
 
 A tree's structure (``TreeDef``) is hashable, so it can key a cache. Dicts keep their insertion
-order (keys must be hashable); tuples stay tuples and lists lists; anything else is a leaf.
+order (keys must be hashable); tuples stay tuples, named tuples (``max(dim)``'s ``(values,
+indices)``) their own class, and lists lists; anything else is a leaf.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any, NamedTuple
 
 
 class TreeDef(NamedTuple):
-    """The shape of a tree: ``kind`` is ``leaf``, ``tuple``, ``list`` or ``dict``; ``keys``
-    holds a dict's keys; ``children`` the children's TreeDefs."""
+    """The shape of a tree: ``kind`` is ``leaf``, ``tuple``, ``namedtuple``, ``list`` or
+    ``dict``; ``keys`` holds a dict's keys or a named tuple's class; ``children`` the
+    children's TreeDefs."""
 
     kind: str
     keys: tuple[Any, ...]
@@ -31,6 +33,8 @@ def flatten(tree: Any) -> tuple[list[Any], TreeDef]:
             return TreeDef("tuple", (), tuple(walk(c) for c in t))
         if type(t) is list:
             return TreeDef("list", (), tuple(walk(c) for c in t))
+        if isinstance(t, tuple) and isinstance(getattr(type(t), "_fields", None), tuple):
+            return TreeDef("namedtuple", (type(t),), tuple(walk(c) for c in t))
         if type(t) is dict:
             keys = tuple(t)
             return TreeDef("dict", keys, tuple(walk(t[k]) for k in keys))
@@ -52,6 +56,8 @@ def unflatten(treedef: TreeDef, leaves: list[Any]) -> Any:
             return tuple(items)
         if d.kind == "list":
             return items
+        if d.kind == "namedtuple":
+            return d.keys[0](*items)
         return dict(zip(d.keys, items))
 
     return build(treedef)
