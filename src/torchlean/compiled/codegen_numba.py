@@ -79,7 +79,7 @@ def _sign(a, one, zero):
         return one
     if a < zero:
         return -one
-    return zero if a == zero else a
+    return zero  # 0 and NaN (PyTorch's sign)
 
 
 @njit(inline="always")
@@ -130,7 +130,7 @@ _EXPR: dict[str, Any] = {
     "scale": lambda a, b, k, p, one, zero: f"{a} * {k(p.get('c', 1.0))}",
     "div_scalar": lambda a, b, k, p, one, zero: f"{a} / {k(p.get('c', 1.0))}",
     "max_share": lambda a, b, k, p, one, zero:
-        f"(({one} if {a} > {b} else {zero}) + ({one} if {a} >= {b} else {zero})) * {k(0.5)}",
+        f"({zero} if {a} < {b} else ({k(0.5)} if {a} == {b} else {one}))",
     "add_scalar": lambda a, b, k, p, one, zero: f"{a} + {k(p.get('c', 0.0))}",
     "sign": lambda a, b, k, p, one, zero: f"_sign({a}, {one}, {zero})",
     "step": lambda a, b, k, p, one, zero: f"({one} if {a} > {zero} else {zero})",

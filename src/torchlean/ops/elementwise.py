@@ -61,24 +61,27 @@ div_p = defop(
 
 
 def _max_share_impl(xp, a, b):
-    # (a > b) + (a >= b) is 2, 1 or 0; halved it is the share of a maximum's gradient that goes
-    # to a. Comparisons, unlike sign(a - b), are defined for equal infinities (inf - inf = nan).
-    out = xp.greater(a, b).astype(a.dtype)
-    out += xp.greater_equal(a, b)
-    out *= 0.5
+    # (a < b) + (a <= b) is 2, 1 or 0 (0 also where either is NaN); 1 - half of it is the share
+    # of a maximum's gradient that goes to a. Comparisons, unlike sign(a - b), are defined for
+    # equal infinities (inf - inf = nan).
+    out = xp.less(a, b).astype(a.dtype)
+    out += xp.less_equal(a, b)
+    out *= -0.5
+    out += 1.0
     return out
 
 
 max_share_p = defop(
     "max_share", shape=binary_float("max_share"), impl=_max_share_impl, vjp=[ZERO, ZERO], jvp=[ZERO, ZERO],
-    doc="1 where a > b, 1/2 where a == b (equal infinities included), 0 where a < b or either is "
-        "NaN: the tie rule of maximum/minimum (seed: ties split 1/2 - 1/2). Piecewise constant. "
-        "A primitive for correctness: sign(a - b) is NaN for equal infinities.",
+    doc="1 where a > b or either is NaN, 1/2 where a == b (equal infinities included), 0 where "
+        "a < b: the gradient rule of maximum/minimum (seed: ties split 1/2 - 1/2; PyTorch: a NaN "
+        "passes the whole gradient to both inputs). Piecewise constant. A primitive for "
+        "correctness: sign(a - b) is NaN for equal infinities.",
 )
 
 
 def _half_where_greater(ops, a, b):
-    """1 where a > b, 0 where a < b, 1/2 on ties."""
+    """1 where a > b (or either is NaN), 0 where a < b, 1/2 on ties."""
     return ops.max_share(a, b)
 
 
@@ -123,8 +126,24 @@ add_scalar_p = defop(
 )
 
 # ----- piecewise constant (derivative identically zero) ------------------------------------
-sign_p = defop("sign", shape=unary_numeric("sign"), impl=lambda xp, x: xp.sign(x),
-               doc="-1, 0 or 1; sign(0) = 0.", vjp=[ZERO], jvp=[ZERO])
+def _sign_impl(xp, x):
+    out = xp.sign(x)
+    if out.dtype.kind == "f":  # NumPy's sign(NaN) is NaN; PyTorch's and the seed's rule give 0
+        out = xp.asarray(out)  # (a 0-d operand gives a scalar)
+        xp.copyto(out, 0, where=xp.isnan(out))
+    return out
+
+
+def _sign_out(xp, out, x):
+    xp.sign(x, out=out)
+    if out.dtype.kind == "f":
+        xp.copyto(out, 0, where=xp.isnan(out))
+    return out
+
+
+sign_p = defop("sign", shape=unary_numeric("sign"), impl=_sign_impl,
+               doc="-1, 0 or 1; sign(0) = 0 and sign(NaN) = 0 (PyTorch's sign, the seed's signSpec).",
+               vjp=[ZERO], jvp=[ZERO])
 step_p = defop("step", shape=unary_float("step"),
                impl=lambda xp, x: (x > 0.0).astype(x.dtype),
                doc="Heaviside step with step(0) = 0: 1 where x > 0, else 0.", vjp=[ZERO], jvp=[ZERO])
@@ -162,9 +181,11 @@ softplus_p = _unary("softplus", lambda xp, x: xp.logaddexp(0, x), lambda ops, ou
 
 
 def _sqrt_deriv(ops, out, x):
-    # 1 / (2 sqrt x) where x > 0 and 0 at x = 0 (seed): m / (2 out + 1 - m) with m = step(x).
+    # 1 / (2 sqrt x) where x > 0 and 0 at x = 0 (seed): m / (2 out + (1 - m)) with m = step(x).
+    # 1 - m is exactly 0 or 1, so where x > 0 the denominator is 2 out exactly (grouped as
+    # (2 out - m) + 1 it would round away the low bits of a small out).
     m = ops.step(x)
-    return ops.div(m, ops.add_scalar(ops.sub(ops.scale(out, 2.0), m), 1.0))
+    return ops.div(m, ops.add(ops.scale(out, 2.0), ops.add_scalar(ops.neg(m), 1.0)))
 
 
 sqrt_p = _unary("sqrt", lambda xp, x: xp.sqrt(x), _sqrt_deriv,
@@ -226,9 +247,10 @@ def _div_scalar_out(xp, out, x, *, c):
 
 
 def _max_share_out(xp, out, a, b):
-    xp.greater(a, b, out=out)
-    out += xp.greater_equal(a, b)
-    out *= 0.5
+    xp.less(a, b, out=out)
+    out += xp.less_equal(a, b)
+    out *= -0.5
+    out += 1.0
     return out
 
 
@@ -249,7 +271,7 @@ for _prim, _fn in [
     (div_scalar_p, _div_scalar_out),
     (max_share_p, _max_share_out),
     (add_scalar_p, lambda xp, out, x, *, c: xp.add(x, c, out=out)),
-    (sign_p, lambda xp, out, x: xp.sign(x, out=out)),
+    (sign_p, _sign_out),
     (step_p, lambda xp, out, x: xp.greater(x, 0, out=out)),
     (abs_p, lambda xp, out, x: xp.abs(x, out=out)),
     (relu_p, lambda xp, out, x: xp.maximum(x, 0.0, out=out)),
@@ -272,7 +294,7 @@ UFUNC_FORMS: dict[str, tuple[str, tuple[object, ...]]] = {
     "add": ("add", ("a", "b")), "sub": ("subtract", ("a", "b")), "mul": ("multiply", ("a", "b")),
     "div": ("divide", ("a", "b")), "maximum": ("maximum", ("a", "b")), "minimum": ("minimum", ("a", "b")),
     "neg": ("negative", ("a",)), "scale": ("multiply", ("a", "c")), "add_scalar": ("add", ("a", "c")),
-    "sign": ("sign", ("a",)), "step": ("greater", ("a", 0)), "abs": ("abs", ("a",)),
+    "step": ("greater", ("a", 0)), "abs": ("abs", ("a",)),
     "relu": ("maximum", ("a", 0.0)), "exp": ("exp", ("a",)), "log": ("log", ("a",)),
     "inv": ("reciprocal", ("a",)), "tanh": ("tanh", ("a",)), "softplus": ("logaddexp", (0, "a")),
     "sqrt": ("sqrt", ("a",)), "power": ("power", ("a", "p")),

@@ -59,7 +59,7 @@ SPECS: list[OpSpec] = [
     _compare("gt", lambda a, b: a > b),
     _compare("ge", lambda a, b: a >= b),
     OpSpec("max_share", _tied_pairs, zero_grad=True, fd=False,
-           torch=lambda t, a, b: (a > b).to(a.dtype) * 0.5 + (a >= b).to(a.dtype) * 0.5),
+           torch=lambda t, a, b: 1 - (a < b).to(a.dtype) * 0.5 - (a <= b).to(a.dtype) * 0.5),
     # The primitive bound directly to its own dtype (the front end skips that no-op cast), so the
     # sweeps see a linear op in the sweep's dtype; float32 <-> float64 is tests/unit/test_compare.py.
     OpSpec("astype", unary_samples(lambda rng, s: normal(rng, *s)),
