@@ -1,5 +1,6 @@
 """Fixes found by the OpInfo conformance run of existing names: a PyTorch distance module given to
-``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``."""
+``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``;
+and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis."""
 
 from __future__ import annotations
 
@@ -36,3 +37,29 @@ def test_toplevel_constructors_record_on_a_compile_out_trace():
 
     c = tl.compile_out(fn, [((3,), np.float64)], tl.Options(dtype=np.float64))
     np.testing.assert_allclose(np.asarray(c(np.ones(3))), 2 * (1 + np.logspace(0, 1, 3)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["cat", "concat", "stack"])
+def test_join_takes_axis_as_an_alias_of_dim(name):
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 3))
+    s = tl.Session(dtype=np.float64)
+    got = getattr(tl, name)([s.input(a), s.input(b)], axis=1)
+    want = getattr(torch, name)([torch.tensor(a), torch.tensor(b)], axis=1)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    with pytest.raises(tl.ArgumentError, match=f"{name}: give dim or its alias axis, not both"):
+        getattr(tl, name)([s.input(a), s.input(b)], dim=1, axis=1)
+
+
+@pytest.mark.parametrize("dim", [0, (0, 1), 1])
+def test_logsumexp_over_an_empty_axis_is_minus_infinity(dim):
+    x = np.zeros((0, 3))
+    s = tl.Session(dtype=np.float64)
+    r = s.input(x, requires_grad=True)
+    got = r.logsumexp(dim, keepdim=True)
+    want = torch.tensor(x).logsumexp(dim, keepdim=True)
+    assert got.shape == tuple(want.shape)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    got.sum().backward()
+    assert r.grad.shape == x.shape
+    np.testing.assert_array_equal(tl.compile(lambda t: t.logsumexp(dim))(r).numpy(),
+                                  torch.tensor(x).logsumexp(dim).numpy())

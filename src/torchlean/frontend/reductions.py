@@ -191,6 +191,9 @@ class ReduceOps(OpsBase):
         self._float_only("logsumexp", x)
         if not axes:
             return x
+        shape = self.shape_of(x)
+        if any(shape[a] == 0 for a in axes):  # an empty sum: log(0) = -inf, as PyTorch
+            return self.add(self.scale(self.reduce_sum(x, axes, keep), 0.0), -math.inf)
         m = self.detach(self.amax(x, axes, True))
         m = self.where(self.eq(self.abs(m), math.inf), 0.0, m)
         s = self.reduce_sum(self.exp(self.sub(x, m)), axes, keep)

@@ -274,11 +274,21 @@ def _joined(op: str, tensors: Any) -> tuple[Any, list[Any]]:
     return ops, [v if d == target else ops.cast(v, target) for v, d in zip(xs, dts)]
 
 
+def _dim_or_axis(op: str, dim: int, axis: int | None) -> int:
+    """``dim``, or its alias ``axis`` (PyTorch accepts either name for cat and stack)."""
+    if axis is None:
+        return dim
+    if dim != 0:
+        raise ArgumentError(f"{op}: give dim or its alias axis, not both (dim={dim!r}, axis={axis!r})")
+    return axis
+
+
 @torch_op
-def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None) -> Any:
-    """``torch.cat``: join tensors along an existing axis. Dtypes are promoted; 1-d empty
-    tensors are skipped, as PyTorch does for legacy code."""
+def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None, axis: int | None = None) -> Any:
+    """``torch.cat``: join tensors along an existing axis (``axis`` is an alias of ``dim``).
+    Dtypes are promoted; 1-d empty tensors are skipped, as PyTorch does for legacy code."""
     _no_out("cat", out)
+    dim = _dim_or_axis("cat", dim, axis)
     ops, xs = _joined("cat", tensors)
     kept = [v for v in xs if ops.shape_of(v) != (0,)]
     if not kept:
@@ -287,9 +297,9 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None) -> Any:
 
 
 @torch_op
-def concat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None) -> Any:
+def concat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None, axis: int | None = None) -> Any:
     """``torch.concat`` (= ``cat``)."""
-    return cat(tensors, dim, out=out)
+    return cat(tensors, _dim_or_axis("concat", dim, axis), out=out)
 
 
 @torch_op
@@ -299,9 +309,11 @@ def concatenate(tensors: Sequence[Any], axis: int = 0, out: Any = None) -> Any:
 
 
 @torch_op
-def stack(tensors: Sequence[Any], dim: int = 0, *, out: Any = None) -> Any:
-    """``torch.stack``: join tensors of one shape along a new axis ``dim`` (dtypes promoted)."""
+def stack(tensors: Sequence[Any], dim: int = 0, *, out: Any = None, axis: int | None = None) -> Any:
+    """``torch.stack``: join tensors of one shape along a new axis ``dim`` (alias ``axis``;
+    dtypes promoted)."""
     _no_out("stack", out)
+    dim = _dim_or_axis("stack", dim, axis)
     ops, xs = _joined("stack", tensors)
     return ops.stack(xs, dim)
 
