@@ -1,6 +1,7 @@
 """Fixes found by the OpInfo conformance run of existing names: a PyTorch distance module given to
 ``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``;
-and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis."""
+and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis,
+``len`` inside ``tl.compile``."""
 
 from __future__ import annotations
 
@@ -63,3 +64,11 @@ def test_logsumexp_over_an_empty_axis_is_minus_infinity(dim):
     assert r.grad.shape == x.shape
     np.testing.assert_array_equal(tl.compile(lambda t: t.logsumexp(dim))(r).numpy(),
                                   torch.tensor(x).logsumexp(dim).numpy())
+
+
+def test_len_is_static_inside_compile():
+    s = tl.Session(dtype=np.float64)
+    x = s.input(RNG.standard_normal((4, 3)))
+    np.testing.assert_array_equal(tl.compile(lambda t: t / len(t))(x).numpy(), x.numpy() / 4)
+    with pytest.raises(TypeError, match="0-d tensor has no length"):
+        tl.compile(lambda t: t * len(t.sum()))(x)

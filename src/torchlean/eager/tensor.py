@@ -53,11 +53,6 @@ class TensorRef(TensorMethods):
         grad = ", requires_grad" if self.requires_grad else ""
         return f"TensorRef({where}, {self.type}{grad})"
 
-    def __len__(self) -> int:
-        if not self.type.shape:
-            raise ArgumentError("len: a 0-d tensor has no length")
-        return self.type.shape[0]
-
     # -- values ----------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """A host copy of the value (downloads from the device)."""

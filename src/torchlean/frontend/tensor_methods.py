@@ -77,6 +77,14 @@ class CoreMethods:
     def ndim(self) -> int:
         return len(self.type.shape)
 
+    def __len__(self) -> int:
+        """The first axis's length (static, so also inside ``tl.compile``); 0-d raises."""
+        if not self.type.shape:
+            from .._core.errors import ArgumentError
+
+            raise ArgumentError("len: a 0-d tensor has no length")
+        return self.type.shape[0]
+
     def size(self, dim: int | None = None) -> Any:
         """PyTorch ``size()``: the shape, or one dim of it."""
         if dim is None:
