@@ -191,6 +191,13 @@ class Param(InPlaceMethods, TensorMethods):
         """False while only the device mirror holds the latest value."""
         return self._host_current
 
+    def _state(self) -> tuple[Any, ...]:
+        """What ``assign`` changes (for undoing it: a failed module call)."""
+        return self._host, self._host_current, self._mirror, self._mirror_backend
+
+    def _set_state(self, state: tuple[Any, ...]) -> None:
+        self._host, self._host_current, self._mirror, self._mirror_backend = state
+
     def release_mirror(self) -> None:
         """Drop the device mirror (syncing the host first if it is stale)."""
         _ = self.value

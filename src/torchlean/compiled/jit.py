@@ -220,6 +220,17 @@ class Compiled:
 
 # -- running on an eager session ---------------------------------------------------------------
 def _run(session: Any, entry: _Entry, tensors: list[Any]) -> Any:
+    """One call on ``session``; a failure leaves its tape (the parameter leaves the call
+    recorded included) and random counter as they were (buffers change only on success)."""
+    mark = session._mark()
+    try:
+        return _run_on(session, entry, tensors)
+    except BaseException:
+        session._restore(mark)
+        raise
+
+
+def _run_on(session: Any, entry: _Entry, tensors: list[Any]) -> Any:
     refs = [session._coerce("compile", t) for t in tensors]
     prefs = [session._coerce("compile", p) for p in entry.params]
     inputs = [*refs, *prefs]

@@ -93,6 +93,7 @@ class Session(NatRefOps, SessionState, SessionOptimizers, Ops):
         self.rng_counter = 0
         self._optimizers: dict[str, Any] = {}
         self._graded: dict[int, Param] = {}  # Params whose .grad backward has written
+        self._journal: list[tuple[Param, tuple[Any, ...]]] | None = None  # see _begin_call
 
     def __repr__(self) -> str:
         return (f"Session(device={self.options.device.value}, dtype={self.dtype.name}, "
@@ -111,6 +112,25 @@ class Session(NatRefOps, SessionState, SessionOptimizers, Ops):
     def _restore(self, mark: tuple[int, int, int]) -> None:
         self.tape.rollback((mark[0], mark[1]))
         self.rng_counter = mark[2]
+
+    # -- module calls: all or nothing (Module.__call__) --------------------------------------
+    def _begin_call(self) -> tuple[Any, ...]:
+        """Start a module call: buffer updates are journaled until ``_end_call``, so that a
+        failing forward (``_abort_call``) leaves the tape, the random counter and every buffer
+        (BatchNorm's running statistics) as they were, as a failing op does."""
+        prev, self._journal = self._journal, []
+        return self._mark(), prev
+
+    def _end_call(self, token: tuple[Any, ...]) -> None:
+        done, self._journal = self._journal, token[1]
+        if self._journal is not None and done:
+            self._journal.extend(done)
+
+    def _abort_call(self, token: tuple[Any, ...]) -> None:
+        for buffer, state in reversed(self._journal or ()):
+            buffer._set_state(state)
+        self._journal = []
+        self._restore(token[0])
 
     # -- binder hooks ----------------------------------------------------------------------
     def bind(self, prim: Primitive, *args: Any, **params: Any) -> TensorRef:
@@ -249,7 +269,11 @@ class Session(NatRefOps, SessionState, SessionOptimizers, Ops):
             if isinstance(a, Buffer):  # no gradient to gather, and it may change within a step
                 return self.use(a)     # (running statistics): always its current value
             hit = tape.param_refs.get(id(a))
-            if hit is not None:
+            # the leaf recorded earlier in this generation, while it still holds the parameter's
+            # value (an optimizer step, load_state_dict or set_value replaces the array: a new
+            # leaf then records the new value; both leaves' gradients reach the parameter)
+            if hit is not None and hit[1]._v is a.array_on(self._backend) \
+                    and hit[1].requires_grad == (a.requires_grad and self._grad_enabled):
                 return hit[1]
             ref = self.use(a)
             if ref.id is not None:
@@ -292,6 +316,8 @@ class Session(NatRefOps, SessionState, SessionOptimizers, Ops):
         ref = self._coerce("assign_buffer", value)
         if ref.type != buffer.type:
             raise ShapeError(f"assign_buffer: the buffer is {buffer.type}, the value {ref.type}")
+        if self._journal is not None:
+            self._journal.append((buffer, buffer._state()))
         buffer.assign(self._backend, ref._v.copy() if hasattr(ref._v, "copy") else ref._v)
 
     def rng_input(self) -> tuple[TensorRef, int, int]:

@@ -312,9 +312,17 @@ class Module:
         if stack and stack[-1] is binder:  # a submodule: its parent made the binder current
             return self.forward(*args, **kwargs)
         stack.append(binder)
+        begin = getattr(binder, "_begin_call", None)  # the eager session: a failed call changes nothing
+        token = None if begin is None else begin()
         try:
             return self.forward(*args, **kwargs)
+        except BaseException:
+            if token is not None:
+                binder._abort_call(token)
+            raise
         finally:
+            if token is not None:
+                binder._end_call(token)
             stack.pop()
 
     # -- printing --------------------------------------------------------------------------

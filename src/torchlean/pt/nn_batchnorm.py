@@ -17,8 +17,9 @@ Running statistics (``running_mean``, ``running_var``) may be:
 * ``None`` (training mode only).
 
 Running statistics never receive a gradient (PyTorch marks them non-differentiable). The
-updates are made last, once everything that can fail has been checked and computed; if an
-enclosing op fails afterwards, they stay (as in PyTorch).
+updates are made last, once everything that can fail has been checked and computed; if the
+enclosing module call fails afterwards, ``Module.__call__`` puts them back (a failed call
+changes nothing; PyTorch keeps them), while a plain function calling ``F.batch_norm`` keeps them.
 
 ``tracked_batch_norm`` is what ``nn.BatchNorm*`` calls: ``batch_norm`` plus the module's
 ``num_batches_tracked`` counter (incremented through ``assign_buffer`` with the statistics) and
