@@ -1,7 +1,7 @@
 """Fixes found by the OpInfo conformance run of existing names: a PyTorch distance module given to
 ``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``;
 and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis,
-``len`` inside ``tl.compile``."""
+``len`` inside ``tl.compile``, dropout2d of a 3-D input."""
 
 from __future__ import annotations
 
@@ -72,3 +72,13 @@ def test_len_is_static_inside_compile():
     np.testing.assert_array_equal(tl.compile(lambda t: t / len(t))(x).numpy(), x.numpy() / 4)
     with pytest.raises(TypeError, match="0-d tensor has no length"):
         tl.compile(lambda t: t * len(t.sum()))(x)
+
+
+def test_dropout2d_reads_a_3d_input_as_n_c_l():
+    s = tl.Session(dtype=np.float64)
+    tl.manual_seed(0)
+    y = tl.nn.Dropout2d(0.5)(s.input(np.ones((6, 3, 5)))).numpy()
+    assert np.ptp(y, axis=2).max() == 0  # one draw per (n, c), as torch's (N, C, L) reading
+    assert np.ptp(y, axis=1).max() > 0   # channels of one sample are drawn apart
+    y = F.dropout2d(s.input(np.ones((3, 4, 5))), 0.5).numpy()  # and the functional form
+    assert np.ptp(y, axis=2).max() == 0 and np.ptp(y, axis=1).max() > 0

@@ -46,7 +46,8 @@ def _feature_mask_shape(op: str, shape: tuple[int, ...], spatial: int | None) ->
         if len(shape) not in (spatial + 1, spatial + 2):
             raise ShapeError(f"{op}: expected a {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input, "
                              f"got shape {shape}")
-        lead = 2 if len(shape) == spatial + 2 else 1
+        # batched; or dropout2d's 3-D input, which PyTorch reads as (N, C, L)
+        lead = 2 if len(shape) == spatial + 2 or (spatial == 2 and len(shape) == 3) else 1
     return shape[:lead] + (1,) * (len(shape) - lead)
 
 
