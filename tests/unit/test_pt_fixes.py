@@ -1,7 +1,8 @@
 """Fixes found by the OpInfo conformance run of existing names: a PyTorch distance module given to
 ``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``;
 and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis,
-``len`` inside ``tl.compile``, dropout2d of a 3-D input."""
+``len`` inside ``tl.compile``, dropout2d of a 3-D input, dims of 0-d tensors, negative layer
+sizes."""
 
 from __future__ import annotations
 
@@ -82,3 +83,25 @@ def test_dropout2d_reads_a_3d_input_as_n_c_l():
     assert np.ptp(y, axis=1).max() > 0   # channels of one sample are drawn apart
     y = F.dropout2d(s.input(np.ones((3, 4, 5))), 0.5).numpy()  # and the functional form
     assert np.ptp(y, axis=2).max() == 0 and np.ptp(y, axis=1).max() > 0
+
+
+@pytest.mark.parametrize("call", [lambda z: z.size(0), lambda z: z.size(-1), lambda z: z.softmax(5),
+                                  lambda z: F.log_softmax(z, dim=9), lambda z: z.flatten(1),
+                                  lambda z: tl.nn.Flatten()(z)])
+def test_dims_of_a_0d_tensor_are_checked(call):
+    s = tl.Session(dtype=np.float64)
+    z = s.input(np.array(3.0))
+    n0 = len(s)
+    with pytest.raises(tl.ShapeError, match=r"size|softmax|log_softmax|flatten"):
+        call(z)
+    assert len(s) == n0
+    assert z.softmax(-1).item() == 1.0 and z.log_softmax(0).item() == 0.0 and z.flatten().shape == (1,)
+
+
+@pytest.mark.parametrize("make", [lambda: tl.nn.Bilinear(2, 2, -1), lambda: tl.nn.Bilinear(-1, 2, 2),
+                                  lambda: tl.nn.Conv1d(1, 2, -3), lambda: tl.nn.Conv2d(1, 2, (3, -1)),
+                                  lambda: tl.nn.Conv2d(1, 2, 3, stride=0), lambda: tl.nn.Conv2d(1, 2, 3, padding=-1),
+                                  lambda: tl.nn.Conv2d(1, 2, 3, dilation=(1, 0))])
+def test_layers_refuse_negative_sizes_when_made(make):
+    with pytest.raises(tl.ArgumentError, match=r"Bilinear|Conv"):
+        make()

@@ -267,14 +267,14 @@ class CoreOps(OpsBase):
         PyTorch's name for it)."""
         axis = _alias("softmax", axis, dim, None, None, default_axis=-1)[0]
         t = self.type_of(x)
-        return self.bind(P["softmax"], x, axis=normalize_axis("softmax", axis, t.ndim) if t.ndim else 0)
+        return self.bind(P["softmax"], x, axis=normalize_axis("softmax", axis, t.ndim))  # 0-d: -1 or 0
 
     def log_softmax(self, x: Any, axis: int = -1, eps: float | None = None, *, dim: int | None = None) -> Any:
         """Stable log-softmax along ``axis`` (``dim=`` accepted). ``eps`` is accepted and
         ignored, as in the seed."""
         axis = _alias("log_softmax", axis, dim, None, None, default_axis=-1)[0]
         t = self.type_of(x)
-        ax = normalize_axis("log_softmax", axis, t.ndim) if t.ndim else 0
+        ax = normalize_axis("log_softmax", axis, t.ndim)  # 0-d: -1 or 0
         return self.bind(P["log_softmax"], x, axis=ax)
 
     # -- shape ops -------------------------------------------------------------------------
@@ -296,7 +296,9 @@ class CoreOps(OpsBase):
     def flatten(self, x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
         """Merge axes start_dim..end_dim (all by default, giving a vector as in the seed)."""
         s = self.shape_of(x)
-        if not s:
+        if not s:  # (1,), for start_dim and end_dim in [-1, 0] (as torch)
+            normalize_axis("flatten", start_dim, 0)
+            normalize_axis("flatten", end_dim, 0)
             return self.reshape(x, (1,))
         a = normalize_axis("flatten", start_dim, len(s))
         b = normalize_axis("flatten", end_dim, len(s))

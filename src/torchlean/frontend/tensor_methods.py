@@ -91,7 +91,11 @@ class CoreMethods:
             return self.type.shape
         from .._core.shapes import normalize_axis
 
-        return self.type.shape[normalize_axis("size", dim, self.ndim)] if self.ndim else 1
+        if not self.ndim:  # as torch: a 0-d tensor has no dimension to ask for
+            from .._core.errors import ShapeError
+
+            raise ShapeError(f"size: dimension specified as {dim!r} but the tensor has no dimensions")
+        return self.type.shape[normalize_axis("size", dim, self.ndim)]
 
     def numel(self) -> int:
         return self.type.size

@@ -51,7 +51,10 @@ class Bilinear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dt = dtype_of("Bilinear", dtype, device)
-        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.in1_features, self.in2_features, self.out_features = (
+            positive_int("Bilinear", name, v, allow_zero=True)
+            for name, v in (("in1_features", in1_features), ("in2_features", in2_features),
+                            ("out_features", out_features)))
         bound = fan_in_bound(in1_features)
         self.weight = uniform_param((out_features, in1_features, in2_features), bound, dt)
         if bias:

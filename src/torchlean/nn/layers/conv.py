@@ -11,10 +11,14 @@ from ..module import Module
 from ._factory import dtype_of, fan_in_bound, positive_int, uniform_param
 
 
-def _tuple(op: str, what: str, v: Any, d: int) -> tuple[int, ...]:
+def _tuple(op: str, what: str, v: Any, d: int, least: int) -> tuple[int, ...]:
+    """``v`` as ``d`` ints, each at least ``least`` (PyTorch refuses a kernel, stride or
+    dilation below 1 and a negative padding when the layer is made)."""
     if isinstance(v, int) and not isinstance(v, bool):
-        return (v,) * d
+        v = (v,) * d
     if isinstance(v, (tuple, list)) and len(v) == d and all(isinstance(a, int) and not isinstance(a, bool) for a in v):
+        if any(a < least for a in v):
+            raise ArgumentError(f"{op}: {what} must be {'positive' if least else 'non-negative'}, got {v!r}")
         return tuple(v)
     raise ArgumentError(f"{op}: {what} must be an int or a tuple of {d} ints, got {v!r}")
 
@@ -41,11 +45,11 @@ class _ConvNd(Module):
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"{op}: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
                                 f"divisible by groups ({groups})")
-        self.kernel_size = _tuple(op, "kernel_size", kernel_size, d)
-        self.stride = _tuple(op, "stride", stride, d)
-        self.dilation = _tuple(op, "dilation", dilation, d)
-        self.padding = padding if isinstance(padding, str) else _tuple(op, "padding", padding, d)
-        self.output_padding = _tuple(op, "output_padding", output_padding, d)
+        self.kernel_size = _tuple(op, "kernel_size", kernel_size, d, 1)
+        self.stride = _tuple(op, "stride", stride, d, 1)
+        self.dilation = _tuple(op, "dilation", dilation, d, 1)
+        self.padding = padding if isinstance(padding, str) else _tuple(op, "padding", padding, d, 0)
+        self.output_padding = _tuple(op, "output_padding", output_padding, d, 0)
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ArgumentError(f"{op}: padding_mode must be zeros, reflect, replicate or circular, got "
                                 f"{padding_mode!r}")
