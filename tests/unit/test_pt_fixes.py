@@ -2,7 +2,7 @@
 ``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``;
 and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis,
 ``len`` inside ``tl.compile``, dropout2d of a 3-D input, dims of 0-d tensors, negative layer
-sizes."""
+sizes, ConvTranspose's output_size."""
 
 from __future__ import annotations
 
@@ -105,3 +105,18 @@ def test_dims_of_a_0d_tensor_are_checked(call):
 def test_layers_refuse_negative_sizes_when_made(make):
     with pytest.raises(tl.ArgumentError, match=r"Bilinear|Conv"):
         make()
+
+
+@pytest.mark.parametrize("d, shape, size", [(2, (2, 3, 5, 4), [10, 8]), (2, (2, 3, 5, 4), (2, 4, 9, 7)),
+                                            (1, (3, 6), [12])])
+def test_conv_transpose_output_size_picks_the_output_padding(d, shape, size):
+    tm = getattr(torch.nn, f"ConvTranspose{d}d")(3, 4, 3, stride=2, padding=1).double()
+    lm = getattr(tl.nn, f"ConvTranspose{d}d")(3, 4, 3, stride=2, padding=1, dtype=np.float64)
+    lm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    x = RNG.standard_normal(shape)
+    want = tm(torch.tensor(x), output_size=size).detach().numpy()
+    got = lm(tl.Session(dtype=np.float64).input(x), output_size=size).numpy()
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    with pytest.raises(tl.ShapeError, match="valid sizes range from"):
+        lm(tl.Session(dtype=np.float64).input(x), output_size=[s + 5 for s in list(size)[-d:]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..._core.errors import ArgumentError
+from ..._core.errors import ArgumentError, ShapeError
 from .. import functional as F
 from ..module import Module
 from ._factory import dtype_of, fan_in_bound, positive_int, uniform_param
@@ -129,11 +129,34 @@ class _ConvTransposeNd(_ConvNd):
                     padding_mode, device, dtype, output_padding)
 
     def forward(self, input: Any, output_size: Any = None) -> Any:  # noqa: A002
-        if output_size is not None:
-            raise ArgumentError(f"{type(self).__name__}: output_size= is not supported; give output_padding")
+        """The transposed convolution; ``output_size`` (the spatial sizes, optionally with the
+        batch and channel sizes before them) picks the output padding, as PyTorch's does."""
+        pad = self.output_padding if output_size is None else self._output_padding(input, output_size)
         fn = getattr(F, f"conv_transpose{self._d}d")
-        return fn(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
-                  self.dilation)
+        return fn(input, self.weight, self.bias, self.stride, self.padding, pad, self.groups, self.dilation)
+
+    def _output_padding(self, x: Any, output_size: Any) -> tuple[int, ...]:
+        op, d = type(self).__name__, self._d
+        if isinstance(self.padding, str):
+            raise ArgumentError(f"{op}: output_size needs a numeric padding, got padding={self.padding!r}")
+        sizes = list(output_size.shape if hasattr(output_size, "shape") and not isinstance(output_size, (list, tuple))
+                     else output_size)
+        if len(sizes) in (d + 1, d + 2):
+            sizes = sizes[-d:]
+        spatial = tuple(x.shape[-d:])
+        if len(sizes) != d or len(x.shape) < d or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                                for v in sizes):
+            raise ArgumentError(f"{op}: output_size must be {d} ints (or {d + 2} with batch and channels), "
+                                f"got {output_size!r}")
+        out = []
+        for i, size in enumerate(sizes):
+            k, st, p, dil = self.kernel_size[i], self.stride[i], self.padding[i], self.dilation[i]
+            low = (spatial[i] - 1) * st - 2 * p + dil * (k - 1) + 1
+            if not low <= size <= low + st - 1:
+                raise ShapeError(f"{op}: requested an output size of {list(sizes)}, but valid sizes range "
+                                 f"from {low} to {low + st - 1} in dimension {i} (for an input of {spatial})")
+            out.append(size - low)
+        return tuple(out)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
