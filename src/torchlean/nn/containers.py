@@ -21,6 +21,17 @@ def _index(op: str, i: Any, n: int) -> int:
     return i % n
 
 
+def _module(op: str, m: Any) -> Module:
+    if not isinstance(m, Module):
+        raise DTypeError(f"{op}: expected a Module, got {type(m).__name__}")
+    return m
+
+
+def _renumber(container: Module, mods: list[Module]) -> None:
+    """Children keyed ``0``, ``1``... in order (what PyTorch's containers do after a removal)."""
+    object.__setattr__(container, "_modules", OrderedDict((str(k), m) for k, m in enumerate(mods)))
+
+
 class Sequential(Module):
     """Modules applied in order: ``Sequential(a, b, c)`` or ``Sequential(OrderedDict(...))``."""
 
@@ -56,6 +67,44 @@ class Sequential(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
+    def __setitem__(self, i: int, module: Module) -> None:
+        """Replace the module at position ``i`` (its key stays)."""
+        key = list(self._modules)[_index("Sequential", i, len(self._modules))]
+        self.add_module(key, _module("Sequential", module))
+
+    def __delitem__(self, i: int | slice) -> None:
+        """Remove modules; the rest are renumbered ``0``, ``1``... (as PyTorch)."""
+        mods = list(self._modules.values())
+        if isinstance(i, slice):
+            del mods[i]
+        else:
+            del mods[_index("Sequential", i, len(mods))]
+        _renumber(self, mods)
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index`` (the rest renumbered)."""
+        mods = list(self._modules.values())
+        if not isinstance(index, int) or isinstance(index, bool) or not -len(mods) <= index <= len(mods):
+            raise ArgumentError(f"Sequential.insert: index {index!r} is out of range for {len(mods)} items")
+        mods.insert(index, _module("Sequential.insert", module))
+        _renumber(self, mods)
+        return self
+
+    def extend(self, sequential: Iterable[Module]) -> Sequential:
+        for m in sequential:
+            self.append(_module("Sequential.extend", m))
+        return self
+
+    def pop(self, i: int) -> Module:
+        m = self[i]
+        del self[i]
+        return m
+
+    def __add__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise DTypeError(f"Sequential + {type(other).__name__}: add a Sequential")
+        return Sequential(*self, *other)
+
 
 class ModuleList(Module):
     """A list of modules, registered as ``0``, ``1``..."""
@@ -90,7 +139,30 @@ class ModuleList(Module):
 
     def __setitem__(self, i: int, module: Module) -> None:
         i = _index("ModuleList", i, len(self._modules))
-        self.add_module(str(i), module)
+        self.add_module(str(i), _module("ModuleList", module))
+
+    def __delitem__(self, i: int | slice) -> None:
+        mods = list(self._modules.values())
+        if isinstance(i, slice):
+            del mods[i]
+        else:
+            del mods[_index("ModuleList", i, len(mods))]
+        _renumber(self, mods)
+
+    def insert(self, index: int, module: Module) -> None:
+        mods = list(self._modules.values())
+        if not isinstance(index, int) or isinstance(index, bool) or not -len(mods) <= index <= len(mods):
+            raise ArgumentError(f"ModuleList.insert: index {index!r} is out of range for {len(mods)} items")
+        mods.insert(index, _module("ModuleList.insert", module))
+        _renumber(self, mods)
+
+    def pop(self, i: int) -> Module:
+        m = self[i]
+        del self[i]
+        return m
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
 
 
 class ModuleDict(Module):

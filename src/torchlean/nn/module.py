@@ -21,6 +21,7 @@ from .._core.current import _stack as current_stack
 from .._core.errors import ArgumentError, DTypeError, ShapeError
 from .._core.types import as_dtype, float_dtype
 from ..params import Buffer, Param
+from . import hooks as _hooks
 
 
 class IncompatibleKeys(NamedTuple):
@@ -301,7 +302,55 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """``forward``, with the inputs' binder made current: a parameter used on its own inside
-        (``self.weight.t()``) records on the session (or trace) of the tensors it was called on."""
+        (``self.weight.t()``) records on the session (or trace) of the tensors it was called on;
+        and with the module's forward hooks, if any (``nn/hooks.py``)."""
+        hooks = self.__dict__.get("_hooks")
+        if hooks:
+            return _hooks.call(self, hooks, args, kwargs)
+        return self._call(args, kwargs)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> _hooks.RemovableHandle:
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)``) before each ``forward``;
+        a non-None result replaces the arguments. Returns a handle whose ``remove()`` undoes it."""
+        return _hooks.register(self, "pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False) -> _hooks.RemovableHandle:
+        """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) after each
+        ``forward``; a non-None result replaces the output."""
+        return _hooks.register(self, "forward", hook, prepend, with_kwargs, always_call)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path ``target`` (``""`` is this module)."""
+        m: Module = self
+        if target == "":
+            return m
+        for i, name in enumerate(target.split(".")):
+            child = m._modules.get(name) if isinstance(m, Module) else None
+            if child is None:
+                raise ArgumentError(f"get_submodule: {type(m).__name__} has no submodule "
+                                    f"{'.'.join(target.split('.')[:i + 1])!r}")
+            m = child
+        return m
+
+    def get_parameter(self, target: str) -> Param:
+        """The parameter at the dotted path ``target`` (``"layer.0.weight"``)."""
+        mod, _, name = target.rpartition(".")
+        p = self.get_submodule(mod)._parameters.get(name)
+        if p is None:
+            raise ArgumentError(f"get_parameter: {target!r} is not a parameter")
+        return p
+
+    def get_buffer(self, target: str) -> Buffer:
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        mod, _, name = target.rpartition(".")
+        b = self.get_submodule(mod)._buffers.get(name)
+        if b is None:
+            raise ArgumentError(f"get_buffer: {target!r} is not a buffer")
+        return b
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         binder = _binder_of(args, kwargs)
         if binder is None:
             return self.forward(*args, **kwargs)
