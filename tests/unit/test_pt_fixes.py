@@ -2,7 +2,7 @@
 ``F.triplet_margin_with_distance_loss``, and ``tl.*`` constructors inside ``tl.compile_out``;
 and by probing against PyTorch: ``axis=`` for cat and stack, logsumexp over an empty axis,
 ``len`` inside ``tl.compile``, dropout2d of a 3-D input, dims of 0-d tensors, negative layer
-sizes, ConvTranspose's output_size."""
+sizes, ConvTranspose's output_size, fill values beyond float32."""
 
 from __future__ import annotations
 
@@ -120,3 +120,16 @@ def test_conv_transpose_output_size_picks_the_output_padding(d, shape, size):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
     with pytest.raises(tl.ShapeError, match="valid sizes range from"):
         lm(tl.Session(dtype=np.float64).input(x), output_size=[s + 5 for s in list(size)[-d:]])
+
+
+@pytest.mark.parametrize("call", [lambda s, x, m: tl.full((2,), 1e300), lambda s, x, m: s.full((2,), -1e300),
+                                  lambda s, x, m: tl.full_like(x, 1e300), lambda s, x, m: x.masked_fill(m, 1e300),
+                                  lambda s, x, m: tl.where(m, x, 1e300), lambda s, x, m: F.pad(x, (1, 1), value=1e300),
+                                  lambda s, x, m: F.threshold(x, 0.0, 1e300)])
+def test_fill_values_that_overflow_float32_raise(call):
+    s = tl.Session()
+    x, m = s.input(np.array([1.0, -2.0, 3.0], np.float32)), s.input(np.array([True, False, True]))
+    with pytest.raises(tl.ArgumentError, match="cannot be converted to float32 without overflow"):
+        call(s, x, m)
+    assert x.masked_fill(m, float("inf")).numpy()[0] == np.inf  # infinities are values, not overflow
+    assert tl.full((1,), 3e38).numpy()[0] == np.float32(3e38)

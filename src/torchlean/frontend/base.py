@@ -7,6 +7,7 @@ implements four hooks: ``bind`` (apply a primitive), ``type_of``, ``shape_of`` a
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .._core.registry import Primitive
@@ -14,6 +15,7 @@ from .._core.shapes import broadcast_shapes
 from .._core.types import TensorType, bool_, float32, int64
 
 _SCALARS = (int, float, bool)
+_FLOAT_MAX = {2: 65504.0, 4: 3.4028234663852886e38}  # finite maxima of float16, float32
 
 
 def is_scalar(v: Any) -> bool:
@@ -110,9 +112,15 @@ class OpsBase:
 
 
 def _scalar_as(op: str, v: Any, dtype: Any) -> Any:
-    """A Python number as a value of ``dtype`` (an int beyond int64 raises)."""
+    """A Python number as a value of ``dtype`` (an int beyond int64, or a finite float beyond
+    the float dtype's range, raises: PyTorch's "cannot be converted without overflow")."""
     if dtype.kind == "f":
-        return scalar_value(op, v)
+        f = scalar_value(op, v)
+        if abs(f) > _FLOAT_MAX.get(dtype.itemsize, math.inf) and math.isfinite(f):
+            from .._core.errors import ArgumentError
+
+            raise ArgumentError(f"{op}: the value {f!r} cannot be converted to {dtype.name} without overflow")
+        return f
     if dtype.kind == "b":
         return bool(v)
     v = int(v)

@@ -27,7 +27,7 @@ from .._core.registry import REGISTRY
 from .._core.shapes import prod
 from .._core.types import bool_
 from ..ops.window import extras, spatial_param, window_out
-from .base import OpsBase
+from .base import OpsBase, _scalar_as
 
 P = REGISTRY
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -173,7 +173,7 @@ class ResampleOps(OpsBase):
             return x
         keep = np.zeros((size,) + (1,) * (t.ndim - 1 - ax), dtype=bool)
         keep[lo:lo + n] = True
-        c = fill if t.dtype.kind == "f" else (int(fill) if t.dtype.kind in "iu" else bool(fill))
+        c = _scalar_as("pad", fill, t.dtype)
         return self.where(self.lift(keep, bool_), x, self.lift(np.asarray(c, t.dtype), t.dtype))
 
     # -- interpolate ------------------------------------------------------------------------
