@@ -135,7 +135,12 @@ class Param(InPlaceMethods, TensorMethods):
         return True
 
     def requires_grad_(self, requires_grad: bool = True) -> Param:
-        self.requires_grad = bool(requires_grad)
+        """Set whether this parameter requires a gradient; ``requires_grad`` must be a bool
+        (PyTorch refuses ints, strings and arrays too)."""
+        if not isinstance(requires_grad, bool):
+            raise ArgumentError(f"requires_grad_: requires_grad must be a bool, got "
+                                f"{type(requires_grad).__name__} {requires_grad!r:.60}")
+        self.requires_grad = requires_grad
         return self
 
     def detach(self) -> Any:
@@ -233,8 +238,11 @@ class Buffer(Param):
         self._host, self.dtype, self.persistent = arr, arr.dtype, bool(persistent)
 
     def requires_grad_(self, requires_grad: bool = True) -> Param:
+        if not isinstance(requires_grad, bool):
+            raise ArgumentError(f"requires_grad_: requires_grad must be a bool, got "
+                                f"{type(requires_grad).__name__} {requires_grad!r:.60}")
         if requires_grad:
-            raise TorchLeanError("Buffer: a buffer never requires a gradient (make it a Param)")
+            raise ArgumentError("requires_grad_: a buffer never requires a gradient (make it a Param)")
         return self
 
 

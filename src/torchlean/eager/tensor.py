@@ -152,8 +152,11 @@ class TensorRef(TensorMethods):
 
     def requires_grad_(self, requires_grad: bool = True) -> TensorRef:
         """Make a float leaf require a gradient (from the next op on); returns the tensor."""
-        from .._core.errors import DTypeError, TorchLeanError
+        from .._core.errors import ArgumentError, DTypeError, TorchLeanError
 
+        if not isinstance(requires_grad, bool):  # PyTorch refuses ints, strings and arrays too
+            raise ArgumentError(f"requires_grad_: requires_grad must be a bool, got "
+                                f"{type(requires_grad).__name__} {requires_grad!r:.60}")
         self.session._check_ref("requires_grad_", self)
         if self.prim is not None:
             raise TorchLeanError("requires_grad_: only a leaf (an input) can change requires_grad; "
@@ -164,7 +167,7 @@ class TensorRef(TensorMethods):
         if requires_grad and not self.requires_grad and self.id is not None:
             self.session.tape.grad_leaves.append(self.id)
             self.session.tape.grad_leaves.sort()
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         return self
 
 

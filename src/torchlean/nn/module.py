@@ -200,8 +200,11 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        if not isinstance(requires_grad, bool):  # as torch (and Param.requires_grad_)
+            raise ArgumentError(f"{type(self).__name__}.requires_grad_: requires_grad must be a bool, got "
+                                f"{type(requires_grad).__name__} {requires_grad!r:.60}")
         for p in self.parameters():
-            p.requires_grad = bool(requires_grad)
+            p.requires_grad = requires_grad
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:

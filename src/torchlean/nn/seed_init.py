@@ -33,9 +33,34 @@ def rand01(seed: int, idx: int) -> float:
     return ((an * seed + _C * geo) % _M) / _M
 
 
+def _nonneg_int(op: str, name: str, v: Any) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise ArgumentError(f"{op}: {name} must be a non-negative int, got {v!r}")
+    return int(v)
+
+
+def _shape(op: str, shape: Any) -> tuple[int, ...]:
+    if not isinstance(shape, (tuple, list)):
+        raise ArgumentError(f"{op}: shape must be a tuple of non-negative ints, got {shape!r}")
+    return tuple(_nonneg_int(op, "shape entry", d) for d in shape)
+
+
+def _fans(op: str, fan_in: Any, fan_out: Any, need: int) -> tuple[int, int]:
+    fi, fo = _nonneg_int(op, "fan_in", fan_in), _nonneg_int(op, "fan_out", fan_out)
+    if (fi if need == 1 else fi + fo) == 0:
+        raise ArgumentError(f"{op}: {'fan_in' if need == 1 else 'fan_in + fan_out'} must be positive, "
+                            f"got fan_in={fi}, fan_out={fo}")
+    return fi, fo
+
+
 def uniform(seed: int, shape: tuple[int, ...], lo: float = 0.0, hi: float = 1.0, dtype: Any = np.float32
             ) -> np.ndarray:
     """``lo + (hi - lo) * rand01(seed, i)`` for i in row-major order."""
+    from ..param_inplace import number
+
+    seed = _nonneg_int("uniform", "seed", seed)
+    shape = _shape("uniform", shape)
+    lo, hi = number("uniform", "lo", lo), number("uniform", "hi", hi)
     n = math.prod(shape)
     vals = np.empty(n, np.float64)
     s = seed % _M
@@ -49,6 +74,7 @@ def xavier_uniform(seed: int, fan_in: int, fan_out: int, shape: tuple[int, ...] 
                    dtype: Any = np.float32) -> np.ndarray:
     """Uniform in +-sqrt(6 / (fan_in + fan_out)) (the seed's ``xavierUniform``); shape
     ``(fan_out, fan_in)`` by default."""
+    fan_in, fan_out = _fans("xavier_uniform", fan_in, fan_out, 2)
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return uniform(seed, shape or (fan_out, fan_in), -limit, limit, dtype)
 
@@ -56,5 +82,6 @@ def xavier_uniform(seed: int, fan_in: int, fan_out: int, shape: tuple[int, ...] 
 def kaiming_uniform(seed: int, fan_in: int, fan_out: int, shape: tuple[int, ...] | None = None,
                     dtype: Any = np.float32) -> np.ndarray:
     """Uniform in +-sqrt(6 / fan_in) (the seed's ``kaimingUniform``)."""
+    fan_in, fan_out = _fans("kaiming_uniform", fan_in, fan_out, 1)
     limit = math.sqrt(6.0 / fan_in)
     return uniform(seed, shape or (fan_out, fan_in), -limit, limit, dtype)
