@@ -261,14 +261,20 @@ class InPlaceMethods:
     # -- p.data ------------------------------------------------------------------------------
     @property
     def data(self) -> Any:
-        """This parameter with in-place changes allowed while recording (PyTorch's ``p.data``)."""
-        return _Data(self._param())
+        """PyTorch's ``p.data``: a view of this parameter's value that requires no gradient
+        (ops on it record a constant, as a detached tensor) and whose in-place methods change
+        the parameter, also while recording."""
+        from .params import DataView
+
+        return DataView(self._param())
 
     @data.setter
     def data(self, value: Any) -> None:
         v = _host("Param.data", value)
         scalar_fits("Param.data", "value", v, self._param().dtype)
-        _Data(self._param())._replace("Param.data", v)
+        from .params import DataView
+
+        DataView(self._param())._replace("Param.data", v)
 
     # -- in-place methods --------------------------------------------------------------------
     def copy_(self, src: Any, non_blocking: bool = False) -> Any:
@@ -345,26 +351,3 @@ class InPlaceMethods:
 
     def __itruediv__(self, other: Any) -> Any:
         return self._combine("/=", other, lambda v, o: v / o)
-
-
-class _Data(InPlaceMethods):
-    """``p.data``: ``p``'s in-place methods without the recording check; everything else
-    (``shape``, ``numpy()``, ``norm()``...) is ``p``'s own."""
-
-    __slots__ = ("_p",)
-    _checked = False
-
-    def __init__(self, p: Any) -> None:
-        object.__setattr__(self, "_p", p)
-
-    def _param(self) -> Any:
-        return self._p
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._p, name)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self._p.__array__(dtype)
-
-    def __repr__(self) -> str:
-        return f"{self._p!r}.data"

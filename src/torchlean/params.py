@@ -209,6 +209,37 @@ class Param(InPlaceMethods, TensorMethods):
         self._mirror = self._mirror_backend = None
 
 
+class DataView(Param):
+    """``p.data``: a Param that requires no gradient and shares ``p``'s value, read through
+    ``p`` (so it follows later updates); its in-place methods change ``p`` without the
+    recording check (``_checked``), as PyTorch's ``p.data`` allows."""
+
+    __slots__ = ("_p",)
+    _checked = False
+
+    def __init__(self, p: Param) -> None:
+        self._p = p
+        self.name, self.shape, self.dtype, self._type = p.name, p.shape, p.dtype, None
+        self.requires_grad, self.grad = False, None
+        self._host, self._host_current, self._mirror, self._mirror_backend = p._state()
+
+    @property
+    def value(self) -> np.ndarray:
+        return self._p.value
+
+    def array_on(self, backend: ArrayBackend) -> Any:
+        return self._p.array_on(backend)
+
+    def _param(self) -> Param:
+        return self._p
+
+    def requires_grad_(self, requires_grad: bool = True) -> Param:
+        raise ArgumentError("requires_grad_: p.data never requires a gradient (set it on p)")
+
+    def __repr__(self) -> str:
+        return f"{self._p!r}.data"
+
+
 def _data_float_dtype(value: Any) -> np.dtype:
     """The dtype of a Param given no dtype: a float32/float64 array keeps its own, anything
     else (Python numbers and lists, integer or bool data) becomes float32."""

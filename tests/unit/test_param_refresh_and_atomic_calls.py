@@ -1,7 +1,8 @@
 """A parameter whose value changes within one tape generation (an optimizer step after
 ``backward(retain_graph=True)``, ``load_state_dict``, ``requires_grad_``) is read afresh by the
 next op, eagerly and through ``tl.compile``; and a module call or compiled call that fails
-changes nothing (tape, random counter, BatchNorm's running statistics)."""
+changes nothing (tape, random counter, BatchNorm's running statistics); ``p.data`` is a
+detached view that follows the parameter."""
 
 import numpy as np
 import pytest
@@ -91,3 +92,26 @@ def test_a_failing_compiled_call_leaves_the_tape_as_it_was():
         fast(idx)
     assert len(s) == n0 and not s.tape.param_refs
     assert fast(s.input(np.array([0, 1, 2]))).shape == (3, 2)
+
+
+def test_p_data_is_detached_and_follows_the_parameter():
+    s = tl.Session(dtype=F64)
+    lin = nn.Linear(2, 1, bias=False, dtype=F64)
+    w = lin.weight.value.copy()
+    (lin(s.input(np.ones((1, 2)))).sum() + lin.weight.data.pow(2).sum()).backward()
+    np.testing.assert_array_equal(lin.weight.grad, [[1.0, 1.0]])  # the .data term adds nothing
+    d = lin.weight.data
+    assert d.requires_grad is False and d.grad is None and d.shape == (1, 2)
+    d.mul_(2.0)  # in place through the view, while recording
+    np.testing.assert_array_equal(lin.weight.value, 2 * w)
+    np.testing.assert_array_equal(d.numpy(), 2 * w)  # the view reads the parameter's new value
+
+
+def test_soft_target_update_through_p_data():
+    s = tl.Session(dtype=F64)
+    a, b = nn.Linear(2, 1, bias=False, dtype=F64), nn.Linear(2, 1, bias=False, dtype=F64)
+    a(s.input(np.ones((1, 2))))
+    want = 0.3 * a.weight.value + (1 - 0.3) * b.weight.value
+    b.weight.data.copy_(0.3 * a.weight.data + (1 - 0.3) * b.weight.data)
+    np.testing.assert_allclose(b.weight.value, want, rtol=1e-15)
+    assert b.weight.requires_grad and a.weight.grad is None
