@@ -32,23 +32,80 @@ from typing import Any
 
 import numpy as np
 
-from ._core.errors import ArgumentError, DTypeError, InvalidRefError
+from ._core.errors import ArgumentError, DeviceError, DTypeError, InvalidRefError
 from ._core.guard import guard
 
-__all__ = ["export_dlpack", "from_torch", "refuse_traced_dlpack", "to_torch"]
+__all__ = ["export_dlpack", "from_torch", "refuse_lazy_bits", "refuse_traced_dlpack", "to_torch"]
 
 
 def export_dlpack(value: Any, stream: Any = None, max_version: Any = None, dl_device: Any = None,
                   copy: Any = None) -> Any:
     """A DLPack capsule of ``value`` (a NumPy or CuPy array, or a NumPy scalar), zero-copy.
 
-    Only the keywords the consumer gave are passed on, so producers that predate DLPack 1.0
-    still answer consumers that retry without ``max_version`` on ``TypeError``."""
+    The keywords are checked first (errors name ``__dlpack__``): ``stream`` must be None for a
+    host tensor (streams are CUDA's), ``dl_device`` None or the tensor's own device (no
+    cross-device export: ``DeviceError``), ``copy`` None or a bool, ``max_version`` None or a
+    ``(major, minor)`` tuple. Only the keywords the consumer gave are passed on, so producers
+    that predate DLPack 1.0 still answer consumers that retry without ``max_version`` on
+    ``TypeError`` (a refusal from the array is an ``ArgumentError``, also a ``TypeError``)."""
     if isinstance(value, np.generic):  # some kernels return NumPy scalars for 0-d results
         value = np.asarray(value)
+    here = _device_pair(value.__dlpack_device__()) if hasattr(value, "__dlpack_device__") else (1, 0)
+    if copy is not None and not isinstance(copy, (bool, np.bool_)):
+        raise ArgumentError(f"__dlpack__: copy must be None, True or False, got {copy!r:.40}")
+    if max_version is not None and _device_pair(max_version) is None:
+        raise ArgumentError(f"__dlpack__: max_version must be None or a (major, minor) tuple of ints, "
+                            f"got {max_version!r:.40}")
+    if dl_device is not None:
+        want = _device_pair(dl_device)
+        if want is None:
+            raise ArgumentError(f"__dlpack__: dl_device must be None or a (device type, device id) "
+                                f"tuple of ints, got {dl_device!r:.40}")
+        if want != here:
+            raise DeviceError(f"__dlpack__: dl_device={want} is not supported: the tensor is on "
+                              f"{_device_name(here)} (DLPack device {here}) and exports only there; "
+                              f"pass dl_device=None or {here}, or move the data first")
+    if stream is not None and here[0] == 1:
+        raise ArgumentError(f"__dlpack__: stream must be None for a host (cpu) tensor, got "
+                            f"{stream!r:.40} (streams are for CUDA tensors)")
     kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version),
-                                ("dl_device", dl_device), ("copy", copy)) if v is not None}
-    return value.__dlpack__(**kwargs)
+                                ("dl_device", dl_device), ("copy", None if copy is None else bool(copy)))
+              if v is not None}
+    try:
+        return value.__dlpack__(**kwargs)
+    except (BufferError, RuntimeError, TypeError, ValueError, AssertionError) as e:
+        raise ArgumentError(f"__dlpack__: the {_device_name(here)} array refused the export with "
+                            f"{sorted(kwargs)}: {e} ({type(e).__name__})") from e
+
+
+def _device_pair(v: Any) -> tuple[int, int] | None:
+    """``v`` as a pair of ints (a DLPack device or version), or None."""
+    if not isinstance(v, tuple) or len(v) != 2:
+        return None
+    if any(isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) for x in v):
+        return None
+    return int(v[0]), int(v[1])
+
+
+def _device_name(dev: tuple[int, int]) -> str:
+    names = {1: "cpu", 2: "cuda", 3: "cuda (pinned host)", 13: "cuda (managed)"}
+    return f"{names[dev[0]]}:{dev[1]}" if dev[0] in names else f"DLPack device type {dev[0]}"
+
+
+def refuse_lazy_bits(op: str, obj: Any) -> None:
+    """Refuse a torch tensor whose negative or conjugate bit is set (``t._neg_view()``,
+    ``t.conj()``): DLPack carries the memory without the bit, so a consumer would read the
+    values un-negated. Duck-typed (the type's module, ``is_neg``/``is_conj``): no torch import.
+    ``op`` "" leaves the name to the public op's frame around the caller."""
+    if type(obj).__module__.split(".", 1)[0] != "torch":
+        return
+    for bit, method, fix in (("negative", "is_neg", "resolve_neg"), ("conjugate", "is_conj", "resolve_conj")):
+        test = getattr(obj, method, None)
+        if callable(test) and test() is True:
+            head = f"{op}: " if op else ""
+            raise ArgumentError(f"{head}cannot read {type(obj).__name__} through DLPack: it has the "
+                                f"{bit} bit set (DLPack would drop it and give other values); pass "
+                                f"t.{fix}() instead")
 
 
 def refuse_traced_dlpack(self: Any, *args: Any, **kwargs: Any) -> Any:

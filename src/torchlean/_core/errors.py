@@ -41,6 +41,38 @@ class InvalidRefError(TorchLeanError):
     """A reference points to no live tape entry (wrong session, or the tape was reset)."""
 
 
+class IndexRangeError(TorchLeanError, IndexError):
+    """An index is out of range (a dataset's sample index...). Also an ``IndexError``, so
+    ``except IndexError`` and iteration through ``__getitem__`` (which stops at one) work."""
+
+
+class FileError(TorchLeanError, OSError):
+    """A path an op was given cannot be used (``save``/``load``). Also an ``OSError`` with its
+    ``errno`` and ``filename``; the subclasses are the matching built-in ones
+    (``FileNotFoundError``...). Its text is the message alone, which names the op."""
+
+    def __str__(self) -> str:
+        if self.args and isinstance(self.args[0], str):  # FileError(msg), or a message renamed
+            return self.args[0]
+        return self.strerror if isinstance(self.strerror, str) else super().__str__()
+
+
+class MissingFileError(FileError, FileNotFoundError):
+    """A file or folder an op needs does not exist."""
+
+
+class IsAFolderError(FileError, IsADirectoryError):
+    """A file path names a folder."""
+
+
+class NotAFolderError(FileError, NotADirectoryError):
+    """A part of a path that must be a folder is a file."""
+
+
+class FileAccessError(FileError, PermissionError):
+    """The file or folder is not readable or writable for this process."""
+
+
 def shape_error(op: str, what: str, expected: object, got: object) -> ShapeError:
     """Uniform ShapeError text: ``op: what: expected E, got G``."""
     return ShapeError(f"{op}: {what}: expected {expected}, got {got}")

@@ -88,6 +88,9 @@ class CupyBackend(ArrayBackend):
         if isinstance(value, cp.ndarray):
             return value.astype(dtype, copy=True)
         if hasattr(value, "__cuda_array_interface__") or _is_cuda_dlpack(value):
+            from ..interop import refuse_lazy_bits
+
+            refuse_lazy_bits("", value)  # a torch view's negative/conjugate bit: DLPack drops it
             arr = cp.from_dlpack(value) if hasattr(value, "__dlpack__") else cp.asarray(value)
             return arr.astype(dtype, copy=True)
         return cp.asarray(np.asarray(value, dtype=dtype))

@@ -26,8 +26,8 @@ import numpy as np
 
 from .._core.errors import ArgumentError, TorchLeanError
 from .._core.guard import guard
-from .files import Reader, write_atomic, write_safetensors
-from .tree import Packer, Unpacker
+from .files import Reader, file_error, write_atomic, write_safetensors
+from .tree import MAX_DEPTH, Packer, Unpacker
 
 FORMAT = "1"
 
@@ -55,10 +55,17 @@ def save(obj: Any, f: Any) -> None:
     scheduler state dicts and ``s.rng_state()`` hold. Everything is checked before anything is
     written. To a path the write is crash-safe: a temporary file beside it, fsynced and renamed
     over it (the previous checkpoint stays intact until then); a file object is written in
-    place. Unlike ``torch.save`` there are no pickle arguments: nothing is pickled.
+    place. Unlike ``torch.save`` there are no pickle arguments: nothing is pickled. Containers
+    nest at most ``MAX_DEPTH`` (200) deep. File system errors raise ``FileError``s, which are
+    also the usual ``OSError`` subclasses (``FileNotFoundError`` for a missing folder,
+    ``IsADirectoryError`` for a folder as ``f``...), naming ``save`` and the path.
     """
     packer = Packer()
-    tree_json = json.dumps(packer.pack(obj), separators=(",", ":"), allow_nan=False)
+    try:
+        tree_json = json.dumps(packer.pack(obj), separators=(",", ":"), allow_nan=False)
+    except RecursionError:  # only when save itself is called from very deep in the stack
+        raise ArgumentError(f"save: obj is nested too deeply to walk from this call stack (a "
+                            f"checkpoint holds at most {MAX_DEPTH} levels of containers)") from None
     tensors = packer.tensors
     sums = {"tree": _crc(tree_json.encode()), "tensors": {k: _array_crc(v) for k, v in tensors.items()}}
     meta = {"format": "pt", "torchlean": FORMAT, "torchlean.tree": tree_json,
@@ -80,7 +87,9 @@ def load(f: Any, map_location: Any = None, *, weights_only: bool | None = None) 
     ``map_location`` may only be None or ``"cpu"`` (data loads on the host; ``Param`` and
     ``load_state_dict`` move it to the device), ``weights_only`` only None or True: torchlean
     never unpickles, and a pickle file raises ``CheckpointError``. A truncated or corrupt file
-    raises ``CheckpointError`` naming the file; I/O failures raise the usual ``OSError``.
+    raises ``CheckpointError`` naming the file; a missing file, a folder, an unreadable file
+    raise ``FileError``s naming ``load`` and the path, which are also the usual ``OSError``
+    subclasses (``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``).
     """
     if map_location is not None and str(map_location) != "cpu":
         raise ArgumentError(f"load: map_location must be None or 'cpu', got {map_location!r}: "
@@ -89,7 +98,13 @@ def load(f: Any, map_location: Any = None, *, weights_only: bool | None = None) 
         raise ArgumentError("load: weights_only=False would mean unpickling; torchlean never unpickles")
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
-        with open(name, "rb") as fh:
+        try:
+            fh = open(name, "rb")  # noqa: SIM115  (closed by the with below)
+        except OSError as e:
+            what = {FileNotFoundError: "no such file", IsADirectoryError: "it is a folder, not a "
+                    "checkpoint file"}.get(type(e), e.strerror or str(e))
+            raise file_error(e, f"load: cannot read {name!r}: {what}", name) from e
+        with fh:
             return _load(fh, name)
     if callable(getattr(f, "read", None)):
         if not (callable(getattr(f, "seekable", None)) and f.seekable()):
@@ -121,13 +136,13 @@ def _load(fh: Any, name: str) -> Any:
         tree_sum, tensor_sums = sums["tree"], sums["tensors"]
         if not isinstance(tensor_sums, dict):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise bad("corrupt metadata (unreadable checksums)") from None
     if _crc(tree_json.encode()) != tree_sum:
         raise bad("corrupt metadata (the tree does not match its checksum)")
     try:
         tree = json.loads(tree_json)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise bad(f"corrupt metadata (the tree is not JSON: {e})") from None
 
     def fetch(tensor: str) -> np.ndarray:

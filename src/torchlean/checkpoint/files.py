@@ -28,6 +28,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._core.errors import (
+    FileAccessError,
+    FileError,
+    IsAFolderError,
+    MissingFileError,
+    NotAFolderError,
+)
 from .tree import NP_DTYPES, RESERVED, ST_DTYPES
 
 MAX_HEADER = 100_000_000  # safetensors' own limit on the JSON header
@@ -71,21 +78,48 @@ def write_safetensors(f: IO[bytes], tensors: dict[str, np.ndarray], metadata: di
             f.write(memoryview(a.reshape(-1).view(np.uint8)))
 
 
+_FILE_ERRORS: tuple[tuple[type[OSError], type[FileError]], ...] = (
+    (FileNotFoundError, MissingFileError), (IsADirectoryError, IsAFolderError),
+    (NotADirectoryError, NotAFolderError), (PermissionError, FileAccessError),
+)
+
+
+def file_error(e: OSError, msg: str, filename: str) -> FileError:
+    """``e`` (an ``OSError``) as the ``FileError`` of the same built-in class, with the text
+    ``msg`` (which names the op and the path), ``e``'s errno and ``filename``."""
+    if isinstance(e, FileError):
+        return e
+    cls = next((ours for theirs, ours in _FILE_ERRORS if isinstance(e, theirs)), FileError)
+    new = cls(e.errno if e.errno is not None else errno.EIO, msg, filename)
+    new.__cause__ = e
+    return new
+
+
 def write_atomic(path: str, write: Callable[[IO[bytes]], None]) -> None:
     """Run ``write(file)`` on a fresh temporary file beside ``path``, then fsync it and rename
     it over ``path`` (see the module docstring); on any error the temporary is removed and
-    ``path`` is untouched."""
+    ``path`` is untouched. File system errors raise ``FileError``s naming ``save`` and ``path``
+    (a missing folder ``MissingFileError``, a folder as ``path`` ``IsAFolderError``...)."""
     target = os.path.realpath(path)  # through a symlink, to the file it names
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(errno.ENOENT, "save: no such folder", folder)
+        if os.path.exists(folder):
+            raise NotAFolderError(errno.ENOTDIR, f"save: cannot write {path!r}: {folder!r} is a file, "
+                                  "not a folder", folder)
+        raise MissingFileError(errno.ENOENT, f"save: cannot write {path!r}: no such folder {folder!r} "
+                               "(create it first, e.g. os.makedirs)", folder)
     if os.path.isdir(target):
-        raise IsADirectoryError(errno.EISDIR, "save: the path is a folder", path)
+        raise IsAFolderError(errno.EISDIR, f"save: cannot write {path!r}: the path is a folder; give "
+                             "a file path in it (e.g. .../checkpoint.safetensors)", path)
     mode = None
     with contextlib.suppress(OSError):
         mode = os.stat(target).st_mode & 0o7777
     tmp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask
+    except OSError as e:
+        raise file_error(e, f"save: cannot write {path!r}: cannot create a file in {folder!r} "
+                         f"({e.strerror or e})", path) from e
     try:
         with os.fdopen(fd, "wb") as fh:
             if mode is not None:
@@ -94,9 +128,11 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, FileError):
+            raise file_error(e, f"save: cannot write {path!r}: {e.strerror or e}", path) from e
         raise
     fsync_folder(folder)
 
@@ -125,7 +161,7 @@ class Reader:
             raise bad("not a safetensors checkpoint (the header is not a JSON object)")
         try:
             header = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as e:
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
             raise bad(f"corrupt header (not valid JSON: {e})") from None
         if not isinstance(header, dict):
             raise bad("corrupt header (not a JSON object)")

@@ -47,6 +47,7 @@ ST_DTYPES = {
 }
 NP_DTYPES = {v: np.dtype(k) for k, v in ST_DTYPES.items()}
 RESERVED = "__metadata__"
+MAX_DEPTH = 200  # containers nested deeper are refused by save (and by load, in a file)
 
 
 def where(path: tuple[Any, ...]) -> str:
@@ -78,6 +79,10 @@ class Packer:
         return self._tensor(obj, path)
 
     def _container(self, obj: Any, path: tuple[Any, ...]) -> Any:
+        if len(path) >= MAX_DEPTH:
+            shown = where(path[:8]) + ("..." if len(path) > 8 else "")
+            raise ArgumentError(f"save: {shown} is a container nested more than {MAX_DEPTH} deep; a "
+                                f"checkpoint holds at most {MAX_DEPTH} levels of dicts, lists and tuples")
         if id(obj) in self._active:
             raise ArgumentError(f"save: {where(path)} contains itself (a cycle); a checkpoint is a tree")
         self._active.add(id(obj))
@@ -190,8 +195,8 @@ class Unpacker:
         self._cache: dict[str, np.ndarray] = {}
 
     def unpack(self, node: Any, depth: int = 0) -> Any:
-        if depth > 10_000:
-            raise self._bad("the tree is nested too deeply")
+        if depth > MAX_DEPTH:
+            raise self._bad(f"the tree is nested more than {MAX_DEPTH} deep")
         if node is None or type(node) in (bool, int, str, float):
             return node
         if type(node) is list:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .._core.errors import ArgumentError, DTypeError, ShapeError
+from .._core.errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from .._core.guard import guard, guard_methods
 from .sampler import SPLIT_STREAM, permutation, seed_of, stream_key
 
@@ -52,6 +53,48 @@ def _host(op: str, i: int, t: Any) -> np.ndarray:
     return arr
 
 
+def _int_index(index: Any) -> int | None:
+    """``index`` as an int if it is an integer (Python, NumPy, a 0-d integer array or tensor),
+    else None. Booleans are not integers here."""
+    if isinstance(index, (bool, np.bool_)):
+        return None
+    try:
+        return operator.index(index)
+    except TypeError:
+        return None
+
+
+def _out_of_range(name: str, index: int, n: int) -> IndexRangeError:
+    valid = f"valid indices are -{n} to {n - 1}" if n else "it is empty"
+    return IndexRangeError(f"{name}: index {index} is out of range for {n} samples ({valid})")
+
+
+def _sample_index(name: str, index: Any, n: int) -> int:
+    """One sample index, checked: an int in ``[-n, n)`` (``IndexRangeError`` otherwise; a
+    non-integer raises ``ArgumentError``), made non-negative."""
+    i = _int_index(index)
+    if i is None:
+        raise ArgumentError(f"{name}: a sample index must be an int, got {type(index).__name__} "
+                            f"{index!r:.40}")
+    if not -n <= i < n:
+        raise _out_of_range(name, i, n)
+    return i + n if i < 0 else i
+
+
+def _bad_indices(name: str, index: Any, n: int, e: Exception) -> Exception:
+    """The error for an index NumPy refused: out of range, or not an index at all."""
+    try:
+        arr = np.asarray(index)
+    except Exception:
+        arr = None
+    if arr is not None and arr.dtype.kind in "iu" and arr.size:
+        bad = arr[(arr < -n) | (arr >= n)]
+        if bad.size:
+            return _out_of_range(name, int(bad.reshape(-1)[0]), n)
+    return ArgumentError(f"{name}: index must be an int, a slice, a sequence of ints or a mask, got "
+                         f"{type(index).__name__} {index!r:.40} ({e})")
+
+
 class TensorDataset(Dataset):
     """Samples ``(t[i] for t in tensors)`` of arrays with the same first dimension (PyTorch's
     ``TensorDataset``). NumPy arrays are kept without a copy; torch tensors and other array-likes
@@ -67,35 +110,89 @@ class TensorDataset(Dataset):
         self.tensors = arrays
 
     def __getitem__(self, index: Any) -> tuple[Any, ...]:
-        return tuple(t[index] for t in self.tensors)
+        """Sample ``index`` (an int in ``[-len, len)``; slices, int sequences and masks index
+        every tensor as NumPy does). Out of range: ``IndexRangeError`` (an ``IndexError``, so
+        iteration stops there); not an index: ``ArgumentError``."""
+        i = _int_index(index)
+        if i is not None:
+            n = self.tensors[0].shape[0]
+            if not -n <= i < n:
+                raise _out_of_range(type(self).__name__, i, n)
+            return tuple(t[i] for t in self.tensors)
+        try:
+            return tuple(t[index] for t in self.tensors)
+        except (IndexError, TypeError, ValueError) as e:
+            raise _bad_indices(type(self).__name__, index, len(self), e) from None
 
     def __getitems__(self, indices: list[int]) -> list[tuple[Any, ...]]:
-        return [tuple(t[i] for t in self.tensors) for i in indices]
+        try:
+            return [tuple(t[i] for t in self.tensors) for i in indices]
+        except (IndexError, TypeError, ValueError) as e:
+            name, n = type(self).__name__, len(self)
+            for i in indices:
+                _sample_index(name, i, n)
+            raise ArgumentError(f"{name}.__getitems__: cannot read the samples {indices!r:.60}: {e}") from e
 
     def __len__(self) -> int:
         return int(self.tensors[0].shape[0])
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices`` (PyTorch's ``Subset``)."""
+    """The samples of ``dataset`` at ``indices`` (PyTorch's ``Subset``). Stricter than PyTorch,
+    which only fails when a bad index is read: ``indices`` must be integers, and in
+    ``[-len(dataset), len(dataset))`` when the dataset has a length (``ArgumentError``)."""
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        _check_subset_indices(type(self).__name__, dataset, indices)
         self.dataset = dataset
         self.indices = indices
 
+    @classmethod
+    def _of_valid(cls, dataset: Any, indices: Sequence[int]) -> Subset:
+        """A Subset of indices known to be valid (``random_split``'s), without the check."""
+        out = cls.__new__(cls)
+        out.dataset, out.indices = dataset, indices
+        return out
+
+    def _at(self, i: Any) -> Any:
+        return self.indices[_sample_index(type(self).__name__, i, len(self))]
+
     def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return self.dataset[self.indices[idx]]
         if isinstance(idx, list):
-            return self.dataset[[self.indices[i] for i in idx]]
-        return self.dataset[self.indices[idx]]
+            return self.dataset[[self._at(i) for i in idx]]
+        return self.dataset[self._at(idx)]
 
     def __getitems__(self, indices: list[int]) -> list[Any]:
-        inner = [self.indices[i] for i in indices]
+        inner = [self._at(i) for i in indices]
         if callable(getattr(self.dataset, "__getitems__", None)):
             return self.dataset.__getitems__(inner)
         return [self.dataset[i] for i in inner]
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+def _check_subset_indices(name: str, dataset: Any, indices: Any) -> None:
+    if isinstance(indices, (str, bytes, dict, set)) or not hasattr(indices, "__len__"):
+        raise ArgumentError(f"{name}: indices must be a sequence of ints, got {type(indices).__name__}")
+    try:
+        arr = np.asarray(indices)
+    except Exception as e:
+        raise ArgumentError(f"{name}: cannot read indices ({type(indices).__name__}) as ints: {e}") from None
+    if arr.size == 0:
+        return
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ArgumentError(f"{name}: indices must be a 1-d sequence of ints, got {arr.dtype.name} "
+                            f"values of shape {arr.shape}")
+    n = len(dataset) if hasattr(dataset, "__len__") else None
+    if n is not None:
+        bad = arr[(arr < -n) | (arr >= n)]
+        if bad.size:
+            where = int(np.flatnonzero((arr < -n) | (arr >= n))[0])
+            raise ArgumentError(f"{name}: indices[{where}] = {int(bad[0])} is out of range for "
+                                f"{type(dataset).__name__} of {n} samples (valid: -{n} to {n - 1})")
 
 
 class ConcatDataset(Dataset):
@@ -111,13 +208,7 @@ class ConcatDataset(Dataset):
         return int(self.cumulative_sizes[-1])
 
     def __getitem__(self, idx: int) -> Any:
-        n = len(self)
-        if idx < 0:
-            if -idx > n:
-                raise IndexError(f"ConcatDataset: index {idx} is out of range for {n} samples")
-            idx += n
-        if idx >= n:
-            raise IndexError(f"ConcatDataset: index {idx} is out of range for {n} samples")
+        idx = _sample_index(type(self).__name__, idx, len(self))
         d = bisect.bisect_right(self.cumulative_sizes, idx)
         start = self.cumulative_sizes[d - 1] if d else 0
         return self.datasets[d][idx - start]
@@ -173,10 +264,11 @@ def random_split(dataset: Any, lengths: Sequence[Any], generator: Any = None, *,
     order = permutation(n, key).tolist()
     out, start = [], 0
     for k in sizes:
-        out.append(Subset(dataset, order[start:start + k]))
+        out.append(Subset._of_valid(dataset, order[start:start + k]))
         start += k
     return out
 
 
 guard_methods(TensorDataset, ["__init__"])
+guard_methods(Subset, ["__init__"])
 guard_methods(ConcatDataset, ["__init__"])

@@ -29,6 +29,7 @@ import numpy as np
 from .._core import convert
 from .._core.current import set_last
 from .._core.errors import ArgumentError, DeviceError, DTypeError
+from ..interop import refuse_lazy_bits
 
 _U64 = 1 << 64
 _CUDA_DEVICE_TYPES = (2, 3, 13)  # kDLCUDA, kDLCUDAHost, kDLCUDAManaged
@@ -80,6 +81,7 @@ class SessionState:
             raise ArgumentError(f"from_dlpack: expected an object with __dlpack__ and "
                                 f"__dlpack_device__ (a NumPy array, torch tensor, CuPy array...), "
                                 f"got {type(obj).__name__}")
+        refuse_lazy_bits("from_dlpack", obj)
         target = None if dtype is None else convert.requested_dtype(dtype, "from_dlpack")
         dev_type, dev_id = (int(v) for v in obj.__dlpack_device__())
         backend = self._backend  # type: ignore[attr-defined]
