@@ -32,6 +32,23 @@ def _renumber(container: Module, mods: list[Module]) -> None:
     object.__setattr__(container, "_modules", OrderedDict((str(k), m) for k, m in enumerate(mods)))
 
 
+def _delete(container: Module, op: str, i: int | slice) -> None:
+    mods = list(container._modules.values())
+    if isinstance(i, slice):
+        del mods[i]
+    else:
+        del mods[_index(op, i, len(mods))]
+    _renumber(container, mods)
+
+
+def _insert(container: Module, op: str, index: int, module: Module) -> None:
+    mods = list(container._modules.values())
+    if not isinstance(index, int) or isinstance(index, bool) or not -len(mods) <= index <= len(mods):
+        raise ArgumentError(f"{op}.insert: index {index!r} is out of range for {len(mods)} items")
+    mods.insert(index, _module(f"{op}.insert", module))
+    _renumber(container, mods)
+
+
 class Sequential(Module):
     """Modules applied in order: ``Sequential(a, b, c)`` or ``Sequential(OrderedDict(...))``."""
 
@@ -74,20 +91,11 @@ class Sequential(Module):
 
     def __delitem__(self, i: int | slice) -> None:
         """Remove modules; the rest are renumbered ``0``, ``1``... (as PyTorch)."""
-        mods = list(self._modules.values())
-        if isinstance(i, slice):
-            del mods[i]
-        else:
-            del mods[_index("Sequential", i, len(mods))]
-        _renumber(self, mods)
+        _delete(self, "Sequential", i)
 
     def insert(self, index: int, module: Module) -> Sequential:
         """Insert ``module`` before position ``index`` (the rest renumbered)."""
-        mods = list(self._modules.values())
-        if not isinstance(index, int) or isinstance(index, bool) or not -len(mods) <= index <= len(mods):
-            raise ArgumentError(f"Sequential.insert: index {index!r} is out of range for {len(mods)} items")
-        mods.insert(index, _module("Sequential.insert", module))
-        _renumber(self, mods)
+        _insert(self, "Sequential", index, module)
         return self
 
     def extend(self, sequential: Iterable[Module]) -> Sequential:
@@ -142,19 +150,10 @@ class ModuleList(Module):
         self.add_module(str(i), _module("ModuleList", module))
 
     def __delitem__(self, i: int | slice) -> None:
-        mods = list(self._modules.values())
-        if isinstance(i, slice):
-            del mods[i]
-        else:
-            del mods[_index("ModuleList", i, len(mods))]
-        _renumber(self, mods)
+        _delete(self, "ModuleList", i)
 
     def insert(self, index: int, module: Module) -> None:
-        mods = list(self._modules.values())
-        if not isinstance(index, int) or isinstance(index, bool) or not -len(mods) <= index <= len(mods):
-            raise ArgumentError(f"ModuleList.insert: index {index!r} is out of range for {len(mods)} items")
-        mods.insert(index, _module("ModuleList.insert", module))
-        _renumber(self, mods)
+        _insert(self, "ModuleList", index, module)
 
     def pop(self, i: int) -> Module:
         m = self[i]

@@ -339,19 +339,18 @@ class Module:
 
     def get_parameter(self, target: str) -> Param:
         """The parameter at the dotted path ``target`` (``"layer.0.weight"``)."""
-        mod, _, name = target.rpartition(".")
-        p = self.get_submodule(mod)._parameters.get(name)
-        if p is None:
-            raise ArgumentError(f"get_parameter: {target!r} is not a parameter")
-        return p
+        return self._get_leaf("get_parameter", "_parameters", "a parameter", target)
 
     def get_buffer(self, target: str) -> Buffer:
         """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        return self._get_leaf("get_buffer", "_buffers", "a buffer", target)
+
+    def _get_leaf(self, op: str, store: str, what: str, target: str) -> Any:
         mod, _, name = target.rpartition(".")
-        b = self.get_submodule(mod)._buffers.get(name)
-        if b is None:
-            raise ArgumentError(f"get_buffer: {target!r} is not a buffer")
-        return b
+        leaf = getattr(self.get_submodule(mod), store).get(name)
+        if leaf is None:
+            raise ArgumentError(f"{op}: {target!r} is not {what}")
+        return leaf
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         binder = _binder_of(args, kwargs)
