@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._core import grad_mode
+from ._core.convert import scalar_fits, short_repr
 from ._core.errors import ArgumentError, DTypeError, ShapeError
 
 _NUMBER = (int, float, bool, np.generic)
@@ -74,38 +75,6 @@ def _describe(v: Any) -> str:
         return f"an array of shape {v.shape} and dtype {v.dtype}"
     shape = getattr(v, "shape", None)
     return f"{type(v).__name__} of shape {tuple(shape)}" if shape is not None else f"{type(v).__name__} {v!r}"
-
-
-def scalar_fits(op: str, name: str, value: Any, dtype: np.dtype) -> None:
-    """Raise ArgumentError when a Python scalar cannot be stored in ``dtype`` without
-    overflow (torch: "value cannot be converted to type float without overflow"): a finite
-    float beyond the float dtype's range, an int beyond float range, or a non-finite or
-    out-of-range value for an integer dtype. Infinities and NaN are fine for a float dtype."""
-    if not isinstance(value, (int, float)) or dtype.kind == "b":
-        return
-    if dtype.kind == "f":
-        try:
-            f = float(value)
-        except OverflowError:
-            f = math.inf
-        with np.errstate(over="ignore"):
-            stored = np.asarray(f, np.float64).astype(dtype)
-        if (not math.isfinite(f) and isinstance(value, int)) or (math.isfinite(f) and not np.isfinite(stored)):
-            raise ArgumentError(f"{op}: {name}={_short(value)} cannot be converted to {dtype.name} without "
-                                "overflow")
-        return
-    info = np.iinfo(dtype)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ArgumentError(f"{op}: {name}={value!r} cannot be converted to {dtype.name}")
-    iv = math.trunc(value) if isinstance(value, float) else value
-    if not info.min <= iv <= info.max:
-        raise ArgumentError(f"{op}: {name}={_short(value)} cannot be converted to {dtype.name} without overflow "
-                            f"(range [{info.min}, {info.max}])")
-
-
-def _short(v: Any) -> str:
-    s = repr(v)
-    return s if len(s) <= 40 else f"{s[:12]}...({len(s)} digits)"
 
 
 def fill_value(op: str, value: Any, dtype: np.dtype) -> Any:
@@ -218,7 +187,7 @@ class InPlaceMethods:
             try:
                 float(o)
             except OverflowError:
-                raise ArgumentError(f"{op}: the operand {_short(o)} is too large for a float") from None
+                raise ArgumentError(f"{op}: the operand {short_repr(o)} is too large for a float") from None
         oshape = np.shape(o)
         try:
             out = np.broadcast_shapes(self.shape, oshape)

@@ -219,3 +219,36 @@ def device_cast(xp: Any, where: str, arr: Any, dst: np.dtype) -> Any:
     if narrowing and not bool(xp.isfinite(out).all()) and bool((xp.isinf(out) & xp.isfinite(src)).any()):
         raise ArgumentError(f"{where}: a value overflows {dst.name}")
     return out
+
+
+def scalar_fits(op: str, name: str, value: Any, dtype: np.dtype) -> None:
+    """Raise ArgumentError when a Python scalar cannot be stored in ``dtype`` without
+    overflow (torch: "value cannot be converted to type float without overflow"): a finite
+    float beyond the float dtype's range, an int beyond float range, or a non-finite or
+    out-of-range value for an integer dtype. Infinities and NaN are fine for a float dtype."""
+    if not isinstance(value, (int, float)) or dtype.kind == "b":
+        return
+    if dtype.kind == "f":
+        try:
+            f = float(value)
+        except OverflowError:
+            f = math.inf
+        with np.errstate(over="ignore"):
+            stored = np.asarray(f, np.float64).astype(dtype)
+        if (not math.isfinite(f) and isinstance(value, int)) or (math.isfinite(f) and not np.isfinite(stored)):
+            raise ArgumentError(f"{op}: {name}={short_repr(value)} cannot be converted to {dtype.name} without "
+                                "overflow")
+        return
+    info = np.iinfo(dtype)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ArgumentError(f"{op}: {name}={value!r} cannot be converted to {dtype.name}")
+    iv = math.trunc(value) if isinstance(value, float) else value
+    if not info.min <= iv <= info.max:
+        raise ArgumentError(f"{op}: {name}={short_repr(value)} cannot be converted to {dtype.name} without overflow "
+                            f"(range [{info.min}, {info.max}])")
+
+
+def short_repr(v: Any) -> str:
+    """``repr(v)``, shortened for a huge int."""
+    s = repr(v)
+    return s if len(s) <= 40 else f"{s[:12]}...({len(s)} digits)"

@@ -7,7 +7,6 @@ implements four hooks: ``bind`` (apply a primitive), ``type_of``, ``shape_of`` a
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .._core.registry import Primitive
@@ -15,7 +14,6 @@ from .._core.shapes import broadcast_shapes
 from .._core.types import TensorType, bool_, float32, int64
 
 _SCALARS = (int, float, bool)
-_FLOAT_MAX = {2: 65504.0, 4: 3.4028234663852886e38}  # finite maxima of float16, float32
 
 
 def is_scalar(v: Any) -> bool:
@@ -116,10 +114,9 @@ def _scalar_as(op: str, v: Any, dtype: Any) -> Any:
     the float dtype's range, raises: PyTorch's "cannot be converted without overflow")."""
     if dtype.kind == "f":
         f = scalar_value(op, v)
-        if abs(f) > _FLOAT_MAX.get(dtype.itemsize, math.inf) and math.isfinite(f):
-            from .._core.errors import ArgumentError
+        from .._core.convert import scalar_fits
 
-            raise ArgumentError(f"{op}: the value {f!r} cannot be converted to {dtype.name} without overflow")
+        scalar_fits(op, "value", f, dtype)
         return f
     if dtype.kind == "b":
         return bool(v)

@@ -126,19 +126,15 @@ add_scalar_p = defop(
 )
 
 # ----- piecewise constant (derivative identically zero) ------------------------------------
-def _sign_impl(xp, x):
-    out = xp.sign(x)
-    if out.dtype.kind == "f":  # NumPy's sign(NaN) is NaN; PyTorch's and the seed's rule give 0
-        out = xp.asarray(out)  # (a 0-d operand gives a scalar)
-        xp.copyto(out, 0, where=xp.isnan(out))
-    return out
-
-
 def _sign_out(xp, out, x):
     xp.sign(x, out=out)
-    if out.dtype.kind == "f":
+    if out.dtype.kind == "f":  # NumPy's sign(NaN) is NaN; PyTorch's and the seed's rule give 0
         xp.copyto(out, 0, where=xp.isnan(out))
     return out
+
+
+def _sign_impl(xp, x):
+    return _sign_out(xp, xp.empty_like(x), x) if x.dtype.kind == "f" else xp.sign(x)  # x's layout, as sign
 
 
 sign_p = defop("sign", shape=unary_numeric("sign"), impl=_sign_impl,
