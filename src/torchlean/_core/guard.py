@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import ArgumentError, TorchLeanError
 
@@ -59,6 +59,18 @@ def mark_user(e: BaseException) -> None:
     """Mark an error raised inside a user's function: helpers around it do not rename it."""
     with contextlib.suppress(AttributeError):
         e._torchlean_user = True  # type: ignore[attr-defined]
+
+
+def raise_as(op: str | None, e: BaseException) -> NoReturn:
+    """Re-raise ``e``, an error raised while a compiled equation bound by public op ``op`` ran,
+    as that op would have raised it eagerly (``renamed``), marked as the user's call so the
+    entry points around the compiled call leave it alone; unchanged when ``op`` is None."""
+    if op is not None:
+        new = renamed(op, e)
+        mark_user(e if new is None else new)
+        if new is not None:
+            raise new from e
+    raise e
 
 
 def guard(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._core.gcpause import gc_paused
+from .._core.guard import raise_as
 from ..backends.base import ArrayBackend
 from ..options import Backend, Options
 from .ir import Graph
@@ -88,8 +89,12 @@ def bind_equations(session: Any, graph: Graph, env: dict[Any, Any]) -> None:
     """Bind each of the graph's equations on an eager session, in order, reading and filling
     ``env`` (graph variable -> the session's tensor), as eager code calling the ops would."""
     bind = session.bind
-    for e in graph.eqns:
-        env[e.out] = bind(e.prim, *[env[v] for v in e.inputs], **e.params)
+    e = None
+    try:
+        for e in graph.eqns:
+            env[e.out] = bind(e.prim, *[env[v] for v in e.inputs], **e.params)
+    except BaseException as ex:
+        raise_as(e.origin if e is not None else None, ex)
 
 
 def _fresh(backend: ArrayBackend, a: Any, taken: Sequence[Any]) -> Any:

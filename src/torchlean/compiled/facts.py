@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._core.guard import raise_as
 from .._core.registry import Primitive
 from ..backends.base import ArrayBackend
 from .ir import Eqn, Graph, Var
@@ -110,7 +111,10 @@ def record(graph: Graph, backend: ArrayBackend, consts: dict[Var, Any], args: Se
     resolve = backend.resolve
     for k, e in enumerate(graph.eqns):
         ins = [env[v] for v in e.inputs]
-        r = resolve(e.prim)(*ins, **e.params)
+        try:
+            r = resolve(e.prim)(*ins, **e.params)
+        except BaseException as ex:
+            raise_as(e.origin, ex)
         t = e.out.type
         if r.shape != t.shape or r.dtype != t.dtype:
             _check_type(e, r)

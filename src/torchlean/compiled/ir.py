@@ -38,12 +38,16 @@ class Var(TensorMethods):
 
 
 class Eqn:
-    """``out = prim[params](*inputs)``."""
+    """``out = prim[params](*inputs)``; ``origin``, the public op the traced function called
+    that bound it (errors its kernel raises at run time are reported under that name, as eager
+    reports them)."""
 
-    __slots__ = ("prim", "inputs", "params", "out")
+    __slots__ = ("prim", "inputs", "params", "out", "origin")
 
-    def __init__(self, prim: Primitive, inputs: tuple[Var, ...], params: dict[str, Any], out: Var) -> None:
+    def __init__(self, prim: Primitive, inputs: tuple[Var, ...], params: dict[str, Any], out: Var,
+                 origin: str | None = None) -> None:
         self.prim, self.inputs, self.params, self.out = prim, inputs, params, out
+        self.origin = origin
 
     def __str__(self) -> str:
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._core.gcpause import gc_paused
+from .._core.guard import raise_as
 from ..backends.base import ArrayBackend
 from ..backends.blas_threads import enter_scope, exit_scope
 from ..options import Device
@@ -92,13 +93,17 @@ class Executable:
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = self._plan(args)
-        if not self._blas_scope:
-            return plan.run(*args)
-        enter_scope()
         try:
-            return plan.run(*args)
-        finally:
-            exit_scope()
+            if not self._blas_scope:
+                return plan.run(*args)
+            enter_scope()
+            try:
+                return plan.run(*args)
+            finally:
+                exit_scope()
+        except BaseException as e:  # an error a kernel raised names the public op, as eager does
+            k = plan.run.failed_step(e)
+            raise_as(plan.schedule.steps[k].origin if k is not None else None, e)
 
     def _thread_plans(self) -> dict[tuple[Any, ...], Plan]:
         plans = getattr(self._local, "plans", None)

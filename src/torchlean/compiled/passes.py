@@ -60,7 +60,7 @@ class _Subst:
         if m:
             for v in e.inputs:
                 if v in m:
-                    return Eqn(e.prim, tuple(self(u) for u in e.inputs), e.params, e.out)
+                    return Eqn(e.prim, tuple(self(u) for u in e.inputs), e.params, e.out, e.origin)
         return e
 
     def finish(self, g: Graph, eqns: list[Eqn]) -> Graph:
@@ -237,7 +237,7 @@ def _rewrite(e: Eqn, x: Var, g: Graph, producer: dict[Var, Eqn]) -> tuple[Var | 
         if perm == tuple(range(len(perm))):
             return src, None
         if src is not ins[0]:
-            return None, Eqn(e.prim, (src,), {"perm": perm}, e.out)
+            return None, Eqn(e.prim, (src,), {"perm": perm}, e.out, e.origin)
     if name == "reshape":
         if p["shape"] == ins[0].type.shape:
             return ins[0], None
@@ -245,14 +245,14 @@ def _rewrite(e: Eqn, x: Var, g: Graph, producer: dict[Var, Eqn]) -> tuple[Var | 
             src = inner.inputs[0]
             if p["shape"] == src.type.shape:
                 return src, None
-            return None, Eqn(e.prim, (src,), dict(p), e.out)  # guarded: src must be C-contiguous
+            return None, Eqn(e.prim, (src,), dict(p), e.out, e.origin)  # guarded: src must be C-contiguous
     if name == "broadcast_to":
         axes = p["axes"]
         if p["shape"] == ins[0].type.shape and axes == tuple(range(len(axes))):
             return ins[0], None
         if inner is not None and inner.prim.name == "broadcast_to":
             composed = tuple(axes[a] for a in inner.params["axes"])
-            return None, Eqn(e.prim, (inner.inputs[0],), {"shape": p["shape"], "axes": composed}, e.out)
+            return None, Eqn(e.prim, (inner.inputs[0],), {"shape": p["shape"], "axes": composed}, e.out, e.origin)
     if name == "slice":
         n = ins[0].type.shape[p["axis"]]
         if p["start"] == 0 and p["stop"] == n:
@@ -260,7 +260,7 @@ def _rewrite(e: Eqn, x: Var, g: Graph, producer: dict[Var, Eqn]) -> tuple[Var | 
         if inner is not None and inner.prim.name == "slice" and inner.params["axis"] == p["axis"]:
             s0 = inner.params["start"]
             return None, Eqn(e.prim, inner.inputs, {"axis": p["axis"], "start": s0 + p["start"],
-                                                    "stop": s0 + p["stop"]}, e.out)
+                                                    "stop": s0 + p["stop"]}, e.out, e.origin)
     return None, None
 
 

@@ -42,16 +42,18 @@ INPUT, CONST, BUFFER, STATIC, RUNTIME, FRESH = "input", "const", "buffer", "stat
 class Step:
     """One call of the schedule: ``op``, the callable, the slots it reads and writes, the
     static params, and which written slots are fresh (allocated per call) outputs. A fused
-    step may pass other slots than it reads and writes (``args``: flat views of them)."""
+    step may pass other slots than it reads and writes (``args``: flat views of them).
+    ``origin``: the public op whose equation the step computes (errors it raises name it)."""
 
-    __slots__ = ("args", "fn", "fresh", "ins", "label", "op", "outs", "params", "prim")
+    __slots__ = ("args", "fn", "fresh", "ins", "label", "op", "origin", "outs", "params", "prim")
 
     def __init__(self, op: str, fn: Callable[..., Any] | None, ins: tuple[int, ...], outs: tuple[int, ...],
                  params: dict[str, Any], label: str, fresh: tuple[int, ...] = (), prim: Any = None,
-                 args: tuple[int, ...] | None = None) -> None:
+                 args: tuple[int, ...] | None = None, origin: str | None = None) -> None:
         self.op, self.fn, self.ins, self.outs, self.params = op, fn, ins, outs, params
         self.label, self.fresh, self.prim = label, fresh, prim
         self.args = args  # None: the fused kernel takes (*ins, *outs)
+        self.origin = origin
 
     def call_args(self) -> tuple[int, ...]:
         """The slots a fused step passes to its kernel."""
@@ -177,14 +179,16 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
             ins = tuple([slot_of[v] for v in item.inputs])
             outs = tuple([own_slot(v) for v in item.outputs])
             flat = getattr(item, "flat", None)
+            origin = next((e.origin for e in item.eqns if e.origin is not None), None)
             if flat is None:
                 steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
-                                  tuple([s for s in outs if kind[s] == FRESH])))
+                                  tuple([s for s in outs if kind[s] == FRESH]), origin=origin))
                 continue
             shape = item.shape
             args = tuple([flat_view(s, flat, False) if v.type.shape == shape else s
                           for s, v in zip(ins, item.inputs)] + [flat_view(s, flat, True) for s in outs])
-            steps.append(Step("fused", item.kernel, ins, outs, {}, item.label() + "(flat)", args=args))
+            steps.append(Step("fused", item.kernel, ins, outs, {}, item.label() + "(flat)", args=args,
+                              origin=origin))
             continue
         e = item
         prim, out = e.prim, e.out
@@ -214,7 +218,8 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
             if static:
                 pending.append((s, None, e))
             else:
-                steps.append(Step("view", backend.resolve(prim), ins, (s,), e.params, name, prim=prim))
+                steps.append(Step("view", backend.resolve(prim), ins, (s,), e.params, name, prim=prim,
+                                  origin=e.origin))
             continue
         if copying_reshape:
             kernel = partial(_copy_reshape_out, xp)
@@ -224,11 +229,13 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
                 kernel = outs_of[prim] = backend.resolve_out(prim)
         if kernel is not None and f.perm is not None:
             s = own_slot(out)
-            steps.append(Step("out", kernel, ins, (s,), e.params, name, (s,) if kind[s] == FRESH else (), prim))
+            steps.append(Step("out", kernel, ins, (s,), e.params, name, (s,) if kind[s] == FRESH else (), prim,
+                              origin=e.origin))
         else:
             s = sch.new_slot(RUNTIME, out)
             roots[s] = (s,)
-            steps.append(Step("call", backend.resolve(prim), ins, (s,), e.params, name, prim=prim))
+            steps.append(Step("call", backend.resolve(prim), ins, (s,), e.params, name, prim=prim,
+                              origin=e.origin))
     _outputs(sch, graph, roots, xp)
     _liveness(sch, roots)
     _assign_buffers(sch, facts, xp, roots)

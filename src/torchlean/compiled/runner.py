@@ -54,6 +54,7 @@ def generate(sch: Schedule, xp: Any) -> tuple[Callable[..., list[Any]], str]:
     args = [f"x{s}" for s in sch.input_slots]
     lines = [f"def run({', '.join(args)}):"]
     dead = _dead_after(sch)
+    step_at: dict[int, int] = {}  # line number -> the step it calls (failed_step)
     for k, st in enumerate(sch.steps):
         env[f"f{k}"] = st.fn
         fast = _direct_call(st, xp, env, k)
@@ -76,12 +77,25 @@ def generate(sch: Schedule, xp: Any) -> tuple[Callable[..., list[Any]], str]:
             lines.append(f"    f{k}({', '.join(f'x{s}' for s in st.call_args())})")
         else:  # call, view, copy
             lines.append(f"    x{st.outs[0]} = f{k}({', '.join(ins + params)})")
+        step_at[len(lines)] = k
         if k in dead:
             lines.append(f"    del {', '.join(f'x{s}' for s in sorted(dead[k]))}")
     lines.append(f"    return [{', '.join(f'x{s}' for s in sch.output_slots)}]")
     source = "\n".join(lines)
     exec(compile(source, f"<torchlean schedule {id(sch):x}>", "exec"), env)
-    return env["run"], source
+    run = env["run"]
+    code = run.__code__
+
+    def failed_step(e: BaseException) -> int | None:
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code is code:
+                return step_at.get(tb.tb_lineno)
+            tb = tb.tb_next
+        return None
+
+    run.failed_step = failed_step  # type: ignore[attr-defined]
+    return run, source
 
 
 def _direct_call(st: Any, xp: Any, env: dict[str, Any], k: int) -> str | None:
@@ -158,6 +172,7 @@ def interpreter(sch: Schedule, xp: Any) -> Callable[..., list[Any]]:
     empty = xp.empty
     dead = _dead_after(sch)
     prog: list[tuple[Any, ...]] = []
+    step_of: dict[int, int] = {}  # id of a program entry -> the step it runs (failed_step)
     for k, st in enumerate(sch.steps):
         for s in st.fresh:
             shape, dtype, inv = _alloc_args(sch, s)
@@ -176,45 +191,54 @@ def interpreter(sch: Schedule, xp: Any) -> Callable[..., list[Any]]:
                              ins[1] if len(ins) == 2 else None, o))
             else:
                 prog.append((_CALL1, fn, ins[0], None, o) if len(ins) == 1 else (_CALLN, fn, ins, None, o))
+        step_of[id(prog[-1])] = k
         if k in dead:
             prog.append((_DROP, None, tuple(dead[k]), None, None))
     inputs = sch.input_slots
+    failed: list[int | None] = [None]  # the step the latest failed call stopped at
     outputs = sch.output_slots
 
     def run(*args: Any) -> list[Any]:
         e = base.copy()
         for s, a in zip(inputs, args):
             e[s] = a
-        for code, fn, a, b, o in prog:
-            if code == _UF2:
-                fn(e[a], e[b], e[o])
-            elif code == _UF1:
-                fn(e[a], e[o])
-            elif code == _UF1S:
-                fn(e[a], b, e[o])
-            elif code == _OUT1:
-                fn(e[o], e[a])
-            elif code == _OUT2:
-                fn(e[o], e[a], e[b])
-            elif code == _CALL1:
-                e[o] = fn(e[a])
-            elif code == _FUSED:
-                fn(*[e[i] for i in a])
-            elif code == _ALLOC:
-                shape, dtype, inv = b, o[0], o[1]
-                x = empty(shape, dtype)
-                e[a] = x if inv is None else x.transpose(inv)
-            elif code == _UFS1:
-                fn(b, e[a], e[o])
-            elif code == _CALLN:
-                e[o] = fn(*[e[i] for i in a])
-            elif code == _OUTN:
-                fn(e[o], *[e[i] for i in a])
-            else:  # _DROP
-                for s in a:
-                    e[s] = None
+        entry = None
+        try:
+            for entry in prog:
+                code, fn, a, b, o = entry
+                if code == _UF2:
+                    fn(e[a], e[b], e[o])
+                elif code == _UF1:
+                    fn(e[a], e[o])
+                elif code == _UF1S:
+                    fn(e[a], b, e[o])
+                elif code == _OUT1:
+                    fn(e[o], e[a])
+                elif code == _OUT2:
+                    fn(e[o], e[a], e[b])
+                elif code == _CALL1:
+                    e[o] = fn(e[a])
+                elif code == _FUSED:
+                    fn(*[e[i] for i in a])
+                elif code == _ALLOC:
+                    shape, dtype, inv = b, o[0], o[1]
+                    x = empty(shape, dtype)
+                    e[a] = x if inv is None else x.transpose(inv)
+                elif code == _UFS1:
+                    fn(b, e[a], e[o])
+                elif code == _CALLN:
+                    e[o] = fn(*[e[i] for i in a])
+                elif code == _OUTN:
+                    fn(e[o], *[e[i] for i in a])
+                else:  # _DROP
+                    for s in a:
+                        e[s] = None
+        except BaseException:
+            failed[0] = step_of.get(id(entry))
+            raise
         return [e[s] for s in outputs]
 
+    run.failed_step = lambda e: failed[0]  # type: ignore[attr-defined]
     return run
 
 

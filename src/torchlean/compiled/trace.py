@@ -132,7 +132,7 @@ class GraphBuilder(Ops):
         if prim.name == "scale" and params["c"] == 1.0:
             return args[0]
         out = self.graph.new_var(out_type)
-        eqn = Eqn(prim, tuple(args), dict(params), out)
+        eqn = Eqn(prim, tuple(args), dict(params), out, self._frame)
         self.graph.eqns.append(eqn)
         self._producer[out] = eqn
         return out

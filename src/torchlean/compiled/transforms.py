@@ -35,7 +35,11 @@ def _replay(g: Graph, b: GraphBuilder) -> dict[Var, Var]:
 
 
 def _emit(b: GraphBuilder, eqn, env: dict[Var, Var]) -> Var:
-    out = b.bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params)
+    b._frame = eqn.origin  # the copy keeps the public op that bound the equation
+    try:
+        out = b.bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params)
+    finally:
+        b._frame = None
     env[eqn.out] = out
     return out
 
