@@ -1,6 +1,6 @@
 """linear's two GEMM layouts (ops/linalg.py): small products give a column-major view, large
-ones (>= C_ORDER_ELEMENTS outputs) C order; eager and compiled agree bitwise on both, gradients
-included, and both equal x @ w.T + b."""
+ones (>= C_ORDER_ELEMENTS outputs) and narrow ones (< C_ORDER_FEATURES features) C order;
+eager and compiled agree bitwise on both, gradients included, and both equal x @ w.T + b."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pytest
 
 import torchlean as tl
 from torchlean.compiled.api import compile_scalar
-from torchlean.ops.linalg import C_ORDER_ELEMENTS
+from torchlean.ops.linalg import C_ORDER_ELEMENTS, C_ORDER_FEATURES
 
 
 def _loss(ops, w, b, x):
     return ops.sum(ops.relu(ops.linear(w, b, x)))
 
 
-@pytest.mark.parametrize("n, out_features", [(16, 32), (64, C_ORDER_ELEMENTS // 64)])
+@pytest.mark.parametrize("n, out_features", [(16, 32), (64, C_ORDER_ELEMENTS // 64), (64, C_ORDER_FEATURES - 6)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_linear_layouts_eager_equals_compiled(n, out_features, dtype):
     rng = np.random.default_rng(0)
@@ -26,7 +26,7 @@ def test_linear_layouts_eager_equals_compiled(n, out_features, dtype):
     s = tl.Session(dtype=dtype)
     refs = [s.input(v, requires_grad=True) for v in (w, b, x)]
     y = s.linear(*refs)
-    big = n * out_features >= C_ORDER_ELEMENTS
+    big = n * out_features >= C_ORDER_ELEMENTS or out_features < C_ORDER_FEATURES
     assert s.value(y).shape == (n, out_features)
     assert y._v.flags.c_contiguous == big and y._v.flags.f_contiguous != big
     tol = 1e-5 if dtype == np.float32 else 1e-12  # relative to the terms' magnitudes (BLAS order varies)
