@@ -1,6 +1,7 @@
 """Rules at NaN and at tiny magnitudes, eager and compiled (fused and unfused), against PyTorch:
 sqrt's gradient keeps full precision for tiny inputs (and so every norm's), sign(NaN) is 0,
-maximum/minimum pass the whole gradient to both inputs where either is NaN; and tl.compile
+maximum/minimum pass the whole gradient to both inputs where either is NaN, torch.max(input)
+shares a NaN maximum's gradient among the NaNs (amax's is NaN everywhere); and tl.compile
 returns named tuples (``max(dim)``'s ``(values, indices)``) as themselves."""
 
 import numpy as np
@@ -82,6 +83,22 @@ def test_maximum_and_minimum_pass_the_gradient_through_nan(mode, name):
     np.testing.assert_array_equal(out, want_out)
     for got, want in zip(g, want_g):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+@pytest.mark.parametrize("case", ["nans", "ties", "plain"])
+def test_full_reductions_share_the_gradient_as_pytorch(mode, name, case):
+    x = {"nans": np.array([[1.0, np.nan, 3.0], [np.nan, 3.0, -1.0]]),
+         "ties": np.array([[1.0, 3.0, 3.0], [-1.0, 3.0, 0.5]]),
+         "plain": np.array([[1.0, 2.0, 3.0], [-1.0, 4.0, 0.5]])}[case]
+    if name in ("min", "amin"):
+        x = -x
+    tl_fn = getattr(tl, name)
+    out, (g,) = grads(lambda ops, t: ops.mul(tl_fn(t), 2.0), [x], mode)
+    want_out, (want_g,) = torch_grads(lambda t: getattr(torch, name)(t) * 2.0, [x])
+    np.testing.assert_array_equal(out, want_out)
+    np.testing.assert_array_equal(g, want_g)
 
 
 @pytest.mark.parametrize("method", ["max", "min", "sort", "topk"])

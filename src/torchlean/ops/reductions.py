@@ -1,7 +1,9 @@
 """Reduction primitives beyond sums: max/min reductions, arg-extrema and cumulative sums.
 
 * ``reduce_max`` / ``reduce_min`` (``torch.amax``/``amin``): no composite form. The gradient is
-  shared evenly among ties, as PyTorch's ``amax``; a reduced axis must not be empty.
+  shared evenly among ties, as PyTorch's ``amax``; a reduced axis must not be empty. With
+  ``nan_ties`` a NaN extreme's gradient is shared among the NaNs (``torch.max(input)``'s rule;
+  ``amax`` has NaN gradients there, as no element equals a NaN).
 * ``argmax`` / ``argmin`` along one axis: int64, the first occurrence (a NaN counts as the
   extreme, as PyTorch and NumPy); not differentiable.
 * ``cumsum`` along one axis, forward or ``reverse``: each direction is the other's VJP, so the
@@ -40,33 +42,46 @@ def _extreme_shape(op: str):
     return rule
 
 
-def _ties(ops, out, x, axes):
-    """(mask, count): where x equals its reduced extreme (as x's dtype), and how many do."""
+def _ties(ops, out, x, axes, nan_ties):
+    """(mask, count): where x equals its reduced extreme (as x's dtype), and how many do; with
+    ``nan_ties`` a NaN extreme counts as equal to the NaNs it came from."""
     t = ops.type_of(x)
-    hit = ops.eq(x, ops.broadcast_to(out, t.shape, axes=_kept(t.ndim, axes)))
+    b = ops.broadcast_to(out, t.shape, axes=_kept(t.ndim, axes))
+    hit = ops.eq(x, b)
+    if nan_ties and t.dtype.kind == "f":
+        hit = ops.logical_or(hit, ops.logical_and(ops.ne(x, x), ops.ne(b, b)))  # both NaN
     mask = ops.cast(hit, t.dtype)
     return mask, ops.reduce_sum(mask, axes)
 
 
-def _extreme_vjp(ops, g, out, x, *, axes):
+def _extreme_vjp(ops, g, out, x, *, axes, nan_ties=False):
     t = ops.type_of(x)
-    mask, count = _ties(ops, out, x, axes)
+    mask, count = _ties(ops, out, x, axes, nan_ties)
     return ops.mul(ops.broadcast_to(ops.div(g, count), t.shape, axes=_kept(t.ndim, axes)), mask)
 
 
-def _extreme_jvp(ops, v, out, x, *, axes):
-    mask, count = _ties(ops, out, x, axes)
+def _extreme_jvp(ops, v, out, x, *, axes, nan_ties=False):
+    mask, count = _ties(ops, out, x, axes, nan_ties)
     return ops.div(ops.reduce_sum(ops.mul(v, mask), axes), count)
 
 
+def _extreme_rule(op: str):
+    rule = _extreme_shape(op)
+
+    def shape(x: TensorType, *, axes: tuple[int, ...], nan_ties: bool = False) -> TensorType:
+        return rule(x, axes=axes)
+
+    return shape
+
+
 reduce_max_p = defop(
-    "reduce_max", shape=_extreme_shape("reduce_max"), impl=lambda xp, x, *, axes: x.max(axis=axes),
+    "reduce_max", shape=_extreme_rule("reduce_max"), impl=lambda xp, x, *, axes, nan_ties=False: x.max(axis=axes),
     vjp=[_extreme_vjp], jvp=[_extreme_jvp],
     doc="Maximum over ``axes`` (removed from the shape), as torch.amax: NaN propagates and the "
         "gradient is split evenly among tied maxima. A primitive: no composite form.",
 )
 reduce_min_p = defop(
-    "reduce_min", shape=_extreme_shape("reduce_min"), impl=lambda xp, x, *, axes: x.min(axis=axes),
+    "reduce_min", shape=_extreme_rule("reduce_min"), impl=lambda xp, x, *, axes, nan_ties=False: x.min(axis=axes),
     vjp=[_extreme_vjp], jvp=[_extreme_jvp],
     doc="Minimum over ``axes`` (removed from the shape), as torch.amin: NaN propagates and the "
         "gradient is split evenly among tied minima. A primitive: no composite form.",

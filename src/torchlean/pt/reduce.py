@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import ArgumentError, DTypeError, ShapeError
+from .._core.registry import REGISTRY as P
 from .._core.types import tensor_dtype
 from .dispatch import is_tensor, tensor, torch_op
 from .math import floated, no_out
@@ -204,7 +205,12 @@ def _extreme(name: str):
         if dim is None:
             if keepdim:
                 raise ArgumentError(f"{name}: keepdim needs a dim ({name}(input) reduces every axis)")
-            return ops.amax(x) if name == "max" else ops.amin(x)
+            # torch.max(input): a NaN maximum's gradient is shared among the NaNs (amax's is NaN)
+            t = ops.type_of(x)
+            if t.ndim == 0:
+                return ops.amax(x) if name == "max" else ops.amin(x)
+            return ops.bind(P["reduce_max" if name == "max" else "reduce_min"], x, axes=tuple(range(t.ndim)),
+                            nan_ties=True)
         return ops.max_dim(x, dim, keepdim) if name == "max" else ops.min_dim(x, dim, keepdim)
 
     fn.__name__ = fn.__qualname__ = name
