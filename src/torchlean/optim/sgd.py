@@ -45,13 +45,18 @@ class SGD(Optimizer):
     def _apply(self, work):
         """Plain SGD on host arrays (no momentum, decay or maximize: no state) in one tight loop,
         ``(-lr) g + p`` as ``_update`` computes it; anything else takes the general path."""
+        state, seen, ndarray = self.state, None, np.ndarray
         for hp, p, g in work:
-            if (g.__class__ is not np.ndarray or hp["momentum"] != 0 or hp["weight_decay"] != 0 or hp["maximize"]
-                    or p in self.state):
+            if hp is not seen:  # each group's hyperparameters once (one group, usually)
+                if hp["momentum"] != 0 or hp["weight_decay"] != 0 or hp["maximize"]:
+                    return super()._apply(work)
+                seen = hp
+            if g.__class__ is not ndarray or (state and p in state):
                 return super()._apply(work)
+        multiply = np.multiply
         new = []
         for hp, p, g in work:
-            t = np.multiply(g, -hp["lr"])
+            t = multiply(g, -hp["lr"])
             t += p.array_on(_CPU)
             new.append(t)
         for (_, p, _), t in zip(work, new):  # commit: nothing below can fail
