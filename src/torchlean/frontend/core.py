@@ -28,7 +28,8 @@ from .._core.shapes import (
 from .._core.shapes import (
     is_int as _is_int_value,
 )
-from .._core.types import int64, is_int
+from .._core.types import check_float, int64, is_int
+from ..ops.linalg import linear_shape_error
 from .base import _SCALARS, OpsBase, scalar_value
 
 P = REGISTRY
@@ -384,20 +385,13 @@ class CoreOps(OpsBase):
 
     def linear(self, w: Any, b: Any | None, x: Any) -> Any:
         """``W x + b`` (seed argument order). x may be (in,) or batched (..., in) as PyTorch."""
-        sw, sx = self.shape_of(w), self.shape_of(x)
-        sb = None if b is None else self.shape_of(b)
-        if len(sw) != 2 or not sx or sx[-1] != sw[1] or (sb is not None and sb != sw[:1]):
-            hint = ""
-            if len(sx) == 1 and sb is not None and len(sb) == 2 and sb[1] == sw[-1] and sx == sb[:1]:
-                hint = ("; linear takes the seed's argument order linear(w, b, x): for PyTorch's "
-                        "linear(x, weight, bias) use torchlean.nn.functional.linear")
-            raise ShapeError(f"linear: expected w (out, in), b (out,) or None and x (..., in), got "
-                             f"w {sw}, b {sb} and x {sx}{hint}")
-        dtypes = [self.type_of(v).dtype for v in (w, x, b) if v is not None]
-        if any(d.kind != "f" or d != dtypes[0] for d in dtypes):
-            raise DTypeError(f"linear: expected one float dtype, got {', '.join(d.name for d in dtypes)}")
-        if b is not None:
+        if b is not None:  # the primitive's shape rule checks the shapes and dtypes
             return self.bind(P["linear"], w, b, x)
+        sw, sx = self.shape_of(w), self.shape_of(x)
+        err = linear_shape_error(sw, None, sx)
+        if err is not None:
+            raise err
+        check_float("linear", self.type_of(w), self.type_of(x))
         return self.matmul(w, x) if len(sx) == 1 else self.matmul(x, self.transpose2d(w))
 
     # -- losses ----------------------------------------------------------------------------

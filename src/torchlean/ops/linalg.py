@@ -31,11 +31,24 @@ matmul_p = defop(
 )
 
 
+def linear_shape_error(sw: tuple[int, ...], sb: tuple[int, ...] | None, sx: tuple[int, ...]) -> ShapeError | None:
+    """The error for linear(w, b, x) of these shapes (b None: no bias), or None if they fit;
+    arguments in PyTorch's order get a pointer to torchlean.nn.functional.linear."""
+    if len(sw) == 2 and sx and sx[-1] == sw[1] and (sb is None or sb == sw[:1]):
+        return None
+    hint = ""
+    if len(sx) == 1 and sb is not None and len(sb) == 2 and sb[1] == sw[-1] and sx == sb[:1]:
+        hint = ("; linear takes the seed's argument order linear(w, b, x): for PyTorch's "
+                "linear(x, weight, bias) use torchlean.nn.functional.linear")
+    return ShapeError(f"linear: expected w (out, in), b (out,) or None and x (..., in), got "
+                      f"w {sw}, b {sb} and x {sx}{hint}")
+
+
 def _linear_shape(w: TensorType, b: TensorType, x: TensorType) -> TensorType:
+    err = linear_shape_error(w.shape, b.shape, x.shape)
+    if err is not None:
+        raise err
     dtype = check_float("linear", w, b, x)
-    if w.ndim != 2 or b.shape != w.shape[:1] or x.ndim < 1 or x.shape[-1] != w.shape[1]:
-        raise ShapeError(f"linear: expected w (out, in), b (out,), x (..., in), "
-                         f"got w {w.shape}, b {b.shape}, x {x.shape}")
     return TensorType(x.shape[:-1] + w.shape[:1], dtype)
 
 
