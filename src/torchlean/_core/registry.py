@@ -58,7 +58,7 @@ class Primitive:
     """One primitive op: shape rule, xp kernel, and a VJP and JVP rule per tensor input."""
 
     __slots__ = ("doc", "float_identity", "grad_mask", "impl", "impl_out", "jvp", "name", "nargs", "portable",
-                 "scalar_ufunc", "shape", "ufunc", "vjp")
+                 "saved_vjp", "saving", "scalar_ufunc", "shape", "ufunc", "vjp")
 
     def __init__(self, name: str, shape: Callable[..., Any], impl: Callable[..., Any],
                  vjp: tuple[Rule | None, ...], jvp: tuple[Rule | None, ...], portable: bool,
@@ -76,6 +76,10 @@ class Primitive:
         self.scalar_ufunc: str | None = None
         self.vjp = vjp
         self.jvp = jvp
+        # What the eager tape's forward may save for its backward (``set_saving``): the forward
+        # kernel that also returns it, and the VJP rules that read it instead of recomputing.
+        self.saving: Callable[..., Any] | None = None
+        self.saved_vjp: tuple[Rule | None, ...] | None = None
         self.nargs = len(vjp)
         self.portable = portable
         self.doc = doc
@@ -133,6 +137,24 @@ def set_ufunc(prim: Primitive, name: str, scalar: bool = False) -> Primitive:
         prim.scalar_ufunc = name
     else:
         prim.ufunc = name
+    return prim
+
+
+def set_saving(prim: Primitive, forward: Callable[..., Any], vjp: Sequence[Rule | None]) -> Primitive:
+    """Let the eager tape save what ``prim``'s backward needs, as PyTorch's saved tensors:
+    ``forward(backend, *arrays, **params)`` returns ``(value, saved)``, with ``value`` equal bit
+    for bit to the kernel's (or None where it does not apply: the plain kernel runs), and
+    ``vjp[i](ops, g, out, *arrays, saved=saved, **params)`` equals ``prim.vjp[i]`` bit for bit
+    (tests/unit/test_saved_for_backward.py checks both on the registry's samples). The
+    session uses it only for a node that needs a gradient; traced graphs never do (the
+    compiled path shares work between equations itself). Returns ``prim``."""
+    vjp = tuple(vjp)
+    if not callable(forward) or len(vjp) != prim.nargs:
+        raise RegistryError(f"{prim.name}: set_saving needs a forward and one rule (or None) per input")
+    for r, plain in zip(vjp, prim.vjp):
+        if (r is None) != (plain is None or plain is ZERO) or (r is not None and not callable(r)):
+            raise RegistryError(f"{prim.name}: a saved VJP rule per differentiable input, None elsewhere")
+    prim.saving, prim.saved_vjp = forward, vjp
     return prim
 
 

@@ -162,14 +162,19 @@ class Session(NatRefOps, SessionState, SessionOptimizers, Ops):
             # an integer or bool result carries no gradient (a float unary op with a rule always
             # gives a float, so only multi-input ops need the check)
             rg = rg and out_type.dtype.kind == "f"
-        try:
-            kernel = self._kernels[prim]
-        except KeyError:
-            kernel = self._backend.resolve(prim)
-        value = kernel(*vals, **params)
+        # (value, what the backward reads) from a primitive that saves it, when a gradient is wanted
+        got = prim.saving(self._backend, *vals, **params) if prim.saving and rg and self._grad_enabled else None
+        if got is None:
+            try:
+                kernel = self._kernels[prim]
+            except KeyError:
+                kernel = self._backend.resolve(prim)
+            value = kernel(*vals, **params)
+        ref = _new_ref(TensorRef)
+        if got is not None:
+            value, ref.saved = got
         if self._checks:
             _check_kernel(prim.name, out_type, value)
-        ref = _new_ref(TensorRef)
         ref.session = self
         ref.epoch = epoch
         ref.type = out_type

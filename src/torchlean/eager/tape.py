@@ -182,18 +182,23 @@ class Tape:
             if prim is None or not node.requires_grad:
                 continue
             inputs = node.inputs
+            rules, params = prim.vjp, node.params
+            if prim.saved_vjp is not None:  # the forward saved what these rules read
+                saved = getattr(node, "saved", None)
+                if saved is not None:
+                    rules, params = prim.saved_vjp, {**params, "saved": saved}
             if len(inputs) == 1:  # most nodes: the loop below, without its zip
                 parent = inputs[0]
-                rule = prim.vjp[0]
+                rule = rules[0]
                 if parent.requires_grad and rule is not ZERO and rule is not None:
-                    ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **node.params)
+                    ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **params)
                     pid = parent.id
                     cur = grads[pid]
                     grads[pid] = ct if cur is None else add(cur, ct)
                 continue
-            for parent, rule in zip(inputs, prim.vjp):
+            for parent, rule in zip(inputs, rules):
                 if parent.requires_grad and rule is not None and rule is not ZERO:
-                    ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **node.params)
+                    ct = g if rule is IDENTITY else rule(ops, g, node._v, *node.vals, **params)
                     pid = parent.id
                     cur = grads[pid]
                     grads[pid] = ct if cur is None else add(cur, ct)

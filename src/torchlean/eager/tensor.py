@@ -34,6 +34,7 @@ class TensorRef(TensorMethods):
         "params",
         "prim",
         "requires_grad",
+        "saved",
         "session",
         "type",
         "vals",

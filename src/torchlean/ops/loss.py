@@ -11,8 +11,10 @@ kernel; its own rules make it differentiable again.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._core.errors import ArgumentError, ShapeError
-from .._core.registry import defop
+from .._core.registry import defop, set_saving
 from .._core.types import TensorType, check_float, check_int
 
 
@@ -125,6 +127,25 @@ cross_entropy_p = defop(
     doc="Mean softmax cross-entropy of logits (C,) or (N, C) against integer labels, rows "
         "labelled ignore_index left out (PyTorch's F.cross_entropy, reduction='mean').",
 )
+
+
+def _ce_saving(backend, z, labels, *, ignore_index=-100):
+    """The loss and, saved for the backward, ``cross_entropy_grad(z, labels)``, from one pass
+    (the compiled path's paired kernel): the backward then skips a second softmax. Host (N, C)
+    logits in C order only, where that kernel's values and layout are the two kernels' own."""
+    if z.__class__ is not np.ndarray or z.ndim != 2 or not z.flags.c_contiguous or labels.__class__ is not np.ndarray:
+        return None
+    both = backend.group_kernels.get("cross_entropy+grad")
+    loss, grad = np.empty((), z.dtype), np.empty(z.shape, z.dtype)
+    if both is not None:
+        both(loss, grad, z, labels, ignore_index=ignore_index)
+    else:
+        ce_and_grad_impl(np, loss, grad, z, labels, ignore_index=ignore_index)
+    return loss[()], grad
+
+
+set_saving(cross_entropy_p, _ce_saving,
+           [lambda ops, g, out, z, labels, *, saved, ignore_index=-100: ops.mul(saved, g), None])
 
 
 # ----- PyTorch-layer loss primitives (torchlean.nn.functional) ----------------------------------
