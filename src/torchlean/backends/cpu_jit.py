@@ -8,7 +8,8 @@ maximum and writes its cells once. Measured on the W3 CNN's (64, 16, 8, 8) relu 
 channels-last as the convolution leaves it: 129-176 us against 57 us for the loop.
 
 Cross-entropy and its gradient are another: about twenty small calls where three loops do
-(``cpu_jit_ce``, which also gives the compiled path's paired kernel, ``group_kernels``).
+(``cpu_jit_ce``, which also gives the compiled path's paired kernel, ``group_kernels``); a sum
+over leading axes (a bias gradient) is a third (``cpu_jit_sum``).
 
 Each kernel here gives the bits of the primitive's NumPy kernel, which stays the reference
 and the fallback: it runs wherever numba is not installed (the ``jit`` extra), for dtypes the
@@ -33,7 +34,7 @@ import numpy as np
 from .._core.registry import REGISTRY
 from ..ops.loss import ce_and_grad_impl
 from ..ops.pool import windows_overlap
-from . import cpu_jit_ce
+from . import cpu_jit_ce, cpu_jit_sum
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _state: dict[str, Any] = {"loaded": False, "scatter": None, "errors": ()}
@@ -242,12 +243,14 @@ def overrides() -> dict[str, Callable[..., Any]]:
     if not _numba_installed():
         return {}
     return {"max_pool_scatter": max_pool_scatter, "cross_entropy": cross_entropy,
-            "cross_entropy_grad": cross_entropy_grad}
+            "cross_entropy_grad": cross_entropy_grad, "reduce_sum": cpu_jit_sum.reduce_sum}
 
 
 def out_overrides() -> dict[str, Callable[..., Any]]:
     """Their out-variants."""
-    return {"max_pool_scatter": max_pool_scatter_out} if _numba_installed() else {}
+    if not _numba_installed():
+        return {}
+    return {"max_pool_scatter": max_pool_scatter_out, "reduce_sum": cpu_jit_sum.reduce_sum_out}
 
 
 def group_kernels() -> dict[str, Callable[..., Any]]:
