@@ -235,3 +235,41 @@ def test_regions_over_one_dense_layout_loop_over_flat_views(layout):
     assert region.flat is not None
     assert any(st.label.endswith("(flat)") for st in plan.schedule.steps)
     assert all(bitwise_equal(a, b) for a, b in zip(on, off))
+
+
+@pytest.mark.parametrize("rows,features", [(8, 32), (64, 128), (600, 128), (8, 6)])  # both GEMM orientations
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_linear_bias_joins_the_region_of_its_elementwise_users(rows, features, dtype):
+    def build(r, w, b, x):
+        y = r("linear", w, b, x)
+        return r("relu", y), r("step", y)
+
+    w = RNG.standard_normal((features, 16)).astype(dtype)
+    b, x = RNG.standard_normal(features).astype(dtype), RNG.standard_normal((rows, 16)).astype(dtype)
+    x[0, :] = 0  # a row of bias only, and a -0.0 bias
+    b[0] = -0.0
+    on, off, plan = _region_run(build, [w, b, x])
+    assert plan.stats["split_bias"] == 1
+    (region,) = _regions(plan)
+    assert [e.prim.name for e in region.eqns] == ["add", "relu", "step"]
+    assert "linear" not in [i.prim.name for i in plan.items if not isinstance(i, Region)]
+    assert all(bitwise_equal(a, c) for a, c in zip(on, off))
+    eager = tl.Session(dtype=dtype)
+    ref = eager.relu(eager.linear(eager.input(w), eager.input(b), eager.input(x)))
+    assert bitwise_equal(on[0], eager.value(ref))
+
+
+@pytest.mark.parametrize("user", ["tanh", "matmul", "output"])
+def test_a_linear_keeps_its_bias_unless_every_user_is_exact_elementwise(user):
+    def build(r, w, b, x):
+        y = r("linear", w, b, x)
+        if user == "output":
+            return y, r("relu", y)
+        if user == "matmul":
+            return r("relu", y), r("matmul", y, r("transpose", w, perm=(1, 0)))
+        return r("tanh", y)
+
+    w, b, x = (RNG.standard_normal(s).astype(np.float32) for s in [(8, 8), (8,), (4, 8)])
+    on, off, plan = _region_run(build, [w, b, x])
+    assert "split_bias" not in plan.stats
+    assert all(bitwise_equal(a, c) for a, c in zip(on, off))

@@ -20,6 +20,13 @@ How regions are found, in time linear in the graph:
    only in registers. A run ends at ``fuse_max_ops`` equations, or earlier where its kernel
    would take more than ``fuse_max_args`` arrays; pieces of equal structure share one compiled
    kernel. Runs shorter than ``fuse_min_ops`` stay plain kernels.
+
+Before ordering, ``split_bias`` rewrites a 2-D ``linear`` whose every user is elementwise of its
+shape into the bias-free product and an ``add`` of the broadcast bias, so that the bias joins
+its users' region instead of costing a pass of its own (a hidden layer's ``relu`` then reads
+the product once and adds the bias in registers). The product is the same GEMM call as the
+``linear`` kernel's, in the same orientation (``ops.linalg.linear_c_order``), and the add is
+the kernel's own ``y += b``: the results are those of the ``linear`` bit for bit.
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ import heapq
 from collections.abc import Sequence
 from typing import Any
 
+from .._core.registry import REGISTRY
+from .._core.types import TensorType
+from ..ops.linalg import linear_c_order
 from .ir import Eqn, Graph, Var
+from .passes import copy_graph
 
 UNARY = frozenset({"neg", "scale", "div_scalar", "add_scalar", "sign", "step", "abs", "relu", "exp", "log", "inv",
                    "sigmoid", "tanh", "softplus", "sqrt", "clamp", "power"})
@@ -74,6 +85,65 @@ def fusable(e: Eqn, inexact_ok: frozenset[str]) -> bool:
     if e.prim.name not in ELEMENTWISE or t.dtype.kind != "f":
         return False
     return e.prim.name not in INEXACT or t.dtype.name in inexact_ok
+
+
+_EXACT: frozenset[str] = frozenset()
+
+
+def split_bias(graph: Graph, stats: dict[str, int] | None = None) -> Graph:
+    """``graph`` with each 2-D ``linear(w, b, x)`` whose users are all fusable elementwise
+    equations of its shape and dtype with exact results (and which is no output) computed as
+    ``matmul`` + ``add(., broadcast_to(b))`` (see the module docstring); other graphs as they are."""
+    users: dict[Var, list[Eqn]] = {}
+    for e in graph.eqns:
+        for v in e.inputs:
+            users.setdefault(v, []).append(e)
+    outputs = set(graph.outputs)
+
+    def splits(e: Eqn) -> bool:
+        if e.prim.name != "linear" or e.inputs[2].type.ndim != 2 or e.out in outputs:
+            return False
+        t = e.out.type
+        us = users.get(e.out, ())
+        # exact users only: a lone transcendental user (tanh after a linear) stays NumPy's own
+        # kernel rather than joining a region computed with numba's libm
+        return bool(us) and all(fusable(u, _EXACT) and u.out.type == t for u in us)
+
+    if not any(splits(e) for e in graph.eqns):
+        return graph
+    h = copy_graph(graph)
+    matmul, transpose = REGISTRY["matmul"], REGISTRY["transpose"]
+    eqns: list[Eqn] = []
+    n = 0
+    for e in graph.eqns:
+        if not splits(e):
+            eqns.append(e)
+            continue
+        w, b, x = e.inputs
+        t = e.out.type
+        (rows, _), (features, _) = x.type.shape, w.type.shape
+
+        def var(shape: tuple[int, ...], dtype: Any = t.dtype) -> Var:
+            return h.new_var(TensorType(shape, dtype))
+
+        if linear_c_order(rows, features):  # x @ w.T
+            wt = var(w.type.shape[::-1])
+            prod = var(t.shape)
+            eqns += [Eqn(transpose, (w,), {"perm": (1, 0)}, wt, e.origin),
+                     Eqn(matmul, (x, wt), {}, prod, e.origin)]
+        else:  # (w @ x.T).T
+            xt, wx, prod = var(x.type.shape[::-1]), var(t.shape[::-1]), var(t.shape)
+            eqns += [Eqn(transpose, (x,), {"perm": (1, 0)}, xt, e.origin),
+                     Eqn(matmul, (w, xt), {}, wx, e.origin),
+                     Eqn(transpose, (wx,), {"perm": (1, 0)}, prod, e.origin)]
+        bb = var(t.shape)
+        eqns += [Eqn(REGISTRY["broadcast_to"], (b,), {"shape": t.shape, "axes": (1,)}, bb, e.origin),
+                 Eqn(REGISTRY["add"], (prod, bb), {}, e.out, e.origin)]
+        n += 1
+    h.eqns = eqns
+    if stats is not None and n:
+        stats["split_bias"] = stats.get("split_bias", 0) + n
+    return h
 
 
 def fusion_order(graph: Graph, inexact_ok: frozenset[str]) -> list[Eqn]:

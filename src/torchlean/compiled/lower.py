@@ -35,7 +35,7 @@ from ..options import Device
 from . import passes
 from .config import CompileOptions, current_options
 from .facts import record
-from .fusion import form_regions, fusion_order
+from .fusion import form_regions, fusion_order, split_bias
 from .ir import Eqn, Graph, Var
 from .patterns import pair_cross_entropy
 from .plan import Schedule, build
@@ -74,6 +74,8 @@ class Executable:
         self.options = options or current_options()
         self.stats: dict[str, int] = {}
         self.static_graph = passes.static_pipeline(graph, backend, self.options.passes, self.stats)
+        if _fusion_backend(self.options, backend) is not None:
+            self.static_graph = split_bias(self.static_graph, self.stats)
         xp = backend.xp
         self.consts = {v: backend.asarray(value, value.dtype) for v, value in self.static_graph.consts.items()}
         self._xp = xp

@@ -68,8 +68,14 @@ C_ORDER_ELEMENTS = 1 << 16
 C_ORDER_FEATURES = 16
 
 
+def linear_c_order(rows: int, features: int) -> bool:
+    """Whether a 2-D linear of ``rows`` inputs and ``features`` outputs is computed in C order
+    (``x @ w.T``) rather than as ``(w @ x.T).T``; the compiled path's bias split follows it."""
+    return rows * features >= C_ORDER_ELEMENTS or features < C_ORDER_FEATURES
+
+
 def _c_order(x, w) -> bool:
-    return x.shape[0] * w.shape[0] >= C_ORDER_ELEMENTS or w.shape[0] < C_ORDER_FEATURES
+    return linear_c_order(x.shape[0], w.shape[0])
 
 
 def _linear_impl(xp, w, b, x):
