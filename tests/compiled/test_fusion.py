@@ -273,3 +273,39 @@ def test_a_linear_keeps_its_bias_unless_every_user_is_exact_elementwise(user):
     on, off, plan = _region_run(build, [w, b, x])
     assert "split_bias" not in plan.stats
     assert all(bitwise_equal(a, c) for a, c in zip(on, off))
+
+
+@pytest.mark.parametrize("shape,axes", [((64, 128), (0,)), ((5, 3), (0,)), ((4, 6, 7), (0, 1)), ((4, 6, 7), (0,))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kept", [False, True])
+def test_a_leading_sum_of_a_region_value_is_accumulated_in_its_kernel(shape, axes, dtype, kept):
+    def build(r, g, m):
+        y = r("mul", g, m)
+        s = r("reduce_sum", y, axes=axes)
+        return (s, r("neg", y)) if kept else s
+
+    g = special(dtype, int(np.prod(shape))).reshape(shape)
+    m = (RNG.standard_normal(shape) > 0).astype(dtype)
+    on, off, plan = _region_run(build, [g, m])
+    (region,) = _regions(plan)
+    assert [v.type.shape for v in region.sums] == [shape[len(axes):]]
+    assert "reduce_sum" in region.label() and "reduce_sum" in str(region)
+    assert not [i for i in plan.items if not isinstance(i, Region)]
+    assert all(bitwise_equal(a, b) for a, b in zip(on, off))  # NumPy's order of additions, -0.0 and NaN included
+
+
+@pytest.mark.parametrize("case", ["column-major", "single cell", "trailing axis"])
+def test_a_sum_stays_numpys_where_its_order_differs(case):
+    shape = (6, 1) if case == "single cell" else (6, 5)
+    axes = (1,) if case == "trailing axis" else (0,)
+
+    def build(r, g, m):
+        return r("reduce_sum", r("mul", g, m), axes=axes)
+
+    g, m = RNG.standard_normal(shape), RNG.standard_normal(shape)
+    if case == "column-major":
+        g, m = np.asfortranarray(g), np.asfortranarray(m)
+    on, off, plan = _region_run(build, [g, m])
+    assert not any(r.sums for r in _regions(plan))
+    assert "reduce_sum" in [i.prim.name for i in plan.items if not isinstance(i, Region)]
+    assert bitwise_equal(on[0], off[0])

@@ -33,7 +33,7 @@ from typing import Any
 from .._core.shapes import prod
 from .config import cache_dir
 from .facts import Fact
-from .fusion import Region
+from .fusion import Region, loop_order
 
 _state: dict[str, Any] = {"numba": None, "checked": False}
 _memo: dict[str, Any] = {}
@@ -151,7 +151,7 @@ _EXPR: dict[str, Any] = {
 def flat_perm(region: Region, facts: dict[Any, Fact]) -> tuple[int, ...] | None:
     """The one axis order in which all full-shape inputs and all outputs are dense, if any
     (and every other input is a single element); None otherwise or for 0-d and 1-d regions."""
-    if len(region.shape) < 2:
+    if len(region.shape) < 2 or region.sums:
         return None
     perms = set()
     for v in [*region.outputs, *region.inputs]:
@@ -172,11 +172,11 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
     em = _Emitter(region.dtype)
     flat = region.flat is not None
     ndim = 1 if flat else len(region.shape)
-    f = facts.get(region.outputs[0])
-    perm = (0,) if flat else (f.perm if f is not None and f.perm is not None else tuple(range(ndim)))
+    perm = (0,) if flat else loop_order(region, facts)
     idx = [f"i{a}" for a in range(ndim)]
     names_in = [f"in{i}" for i in range(len(region.inputs))]
     names_out = [f"out{j}" for j in range(len(region.outputs))]
+    full = [n for n, v in zip(names_out + names_in, region.outputs + region.inputs) if v.type.shape == region.shape]
     body: list[str] = []
     hoisted: list[str] = []
     for i, (v, read) in enumerate(zip(region.inputs, region.reads)):
@@ -192,7 +192,15 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
         body.append(f"t{n} = {em.expr(e.prim.name, args, e.params)}")
         local[e.out] = f"t{n}"
     out_ref = f"[{', '.join(idx)}]" if ndim else "[()]"
+    init: list[str] = []
     for j, v in enumerate(region.outputs):
+        if v in region.sums:  # from +0, row by row (see fusion.attach_sums)
+            src, k = region.sums[v]
+            rest = [f"r{a}" for a in range(ndim - k)]
+            init += ["    " * (d + 1) + f"for {r} in range({names_out[j]}.shape[{d}]):" for d, r in enumerate(rest)]
+            init.append("    " * (len(rest) + 1) + f"{names_out[j]}[{', '.join(rest)}] = {em.const(0.0)}")
+            body.append(f"{names_out[j]}[{', '.join(idx[k:])}] += {local[src]}")
+            continue
         body.append(f"{names_out[j]}{out_ref} = {local[v]}")
     dt = region.dtype.name
     lines = ["import numpy as np", "from numba import njit, types", "from numba.extending import overload", ""]
@@ -203,8 +211,9 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
     ind = "    "
     for h in hoisted:
         lines.append(ind + h)
+    lines += init
     for depth, a in enumerate(perm):
-        lines.append(ind * (depth + 1) + f"for i{a} in range({names_out[0]}.shape[{a}]):")
+        lines.append(ind * (depth + 1) + f"for i{a} in range({full[0]}.shape[{a}]):")
     inner = ind * (len(perm) + 1)
     lines += [inner + line for line in body]
     return "\n".join(lines) + "\n"

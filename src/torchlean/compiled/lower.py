@@ -35,7 +35,7 @@ from ..options import Device
 from . import passes
 from .config import CompileOptions, current_options
 from .facts import record
-from .fusion import form_regions, fusion_order, split_bias
+from .fusion import attach_sums, form_regions, fusion_order, split_bias
 from .ir import Eqn, Graph, Var
 from .patterns import pair_cross_entropy
 from .plan import Schedule, build
@@ -143,6 +143,7 @@ class Executable:
             order = fusion_order(g, opts.fuse_inexact)
             items = form_regions(order, g.outputs, opts.fuse_inexact, opts.fuse_min_ops, opts.fuse_max_ops,
                                  opts.fuse_max_args)
+            items = attach_sums(items, facts, g.outputs)
             kernels.compile_regions(items, facts)
             stats["fused_regions"] = sum(1 for i in items if not isinstance(i, Eqn))
         if self.backend.device is Device.CPU:
