@@ -179,9 +179,15 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
     full = [n for n, v in zip(names_out + names_in, region.outputs + region.inputs) if v.type.shape == region.shape]
     body: list[str] = []
     hoisted: list[str] = []
+    # A flat kernel over C-ordered arrays takes them as they are and views them as 1-D itself
+    # (one view per array and call fewer in the schedule); other flat kernels get 1-D views.
+    own_view = flat and region.flat == tuple(range(len(region.shape)))
+    flat_of = {n: (f"f{n}" if own_view else n) for n in names_in + names_out}
+    if own_view:
+        hoisted += [f"f{n} = {n}.reshape({n}.size)" for n in full]
     for i, (v, read) in enumerate(zip(region.inputs, region.reads)):
         if flat and v.type.shape == region.shape:
-            body.append(f"x{i} = {names_in[i]}[i0]")
+            body.append(f"x{i} = {flat_of[names_in[i]]}[i0]")
             continue
         sub = [idx[read[k]] if v.type.shape[k] > 1 else "0" for k in range(len(read))]
         ref = f"{names_in[i]}[{', '.join(sub)}]" if sub else f"_item({names_in[i]})"
@@ -201,7 +207,7 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
             init.append("    " * (len(rest) + 1) + f"{names_out[j]}[{', '.join(rest)}] = {em.const(0.0)}")
             body.append(f"{names_out[j]}[{', '.join(idx[k:])}] += {local[src]}")
             continue
-        body.append(f"{names_out[j]}{out_ref} = {local[v]}")
+        body.append(f"{flat_of[names_out[j]]}{out_ref} = {local[v]}")
     dt = region.dtype.name
     lines = ["import numpy as np", "from numba import njit, types", "from numba.extending import overload", ""]
     lines += [f"{name} = np.{dt}(float.fromhex({text!r}))" for text, name in em.consts.items()]
@@ -213,7 +219,7 @@ def source(region: Region, facts: dict[Any, Fact]) -> str:
         lines.append(ind + h)
     lines += init
     for depth, a in enumerate(perm):
-        lines.append(ind * (depth + 1) + f"for i{a} in range({full[0]}.shape[{a}]):")
+        lines.append(ind * (depth + 1) + f"for i{a} in range({flat_of[full[0]]}.shape[{a}]):")
     inner = ind * (len(perm) + 1)
     lines += [inner + line for line in body]
     return "\n".join(lines) + "\n"

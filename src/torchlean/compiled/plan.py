@@ -180,8 +180,9 @@ def build(graph: Graph, items: Sequence[Eqn | Region], facts: dict[Var, Fact], c
             outs = tuple([own_slot(v) for v in item.outputs])
             flat = getattr(item, "flat", None)
             origin = next((e.origin for e in item.eqns if e.origin is not None), None)
-            if flat is None:
-                steps.append(Step("fused", item.kernel, ins, outs, {}, item.label(),
+            if flat is None or flat == tuple(range(len(flat))):  # (a C-ordered flat kernel reshapes itself)
+                label = item.label() + ("" if flat is None else "(flat)")
+                steps.append(Step("fused", item.kernel, ins, outs, {}, label,
                                   tuple([s for s in outs if kind[s] == FRESH]), origin=origin))
                 continue
             shape = item.shape
