@@ -14,7 +14,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ..ops.elementwise import UFUNC_FORMS
+from ..ops.elementwise import UFUNC_FORMS as _ELEMENTWISE_FORMS
+
+# Out-variants that are one array-library call ``xp.<name>(operands..., out=out)``.
+UFUNC_FORMS = {**_ELEMENTWISE_FORMS, "matmul": ("matmul", ("a", "b"))}
 from .facts import inverse
 from .plan import FRESH, RUNTIME, Schedule
 

@@ -4,7 +4,7 @@ operands and broadcasts batch axes explicitly (PyTorch's ``torch.matmul`` semant
 from __future__ import annotations
 
 from .._core.errors import ShapeError
-from .._core.registry import defop, set_impl_out
+from .._core.registry import defop, set_impl_out, set_ufunc
 from .._core.types import TensorType, check_float
 
 
@@ -74,8 +74,8 @@ def linear_c_order(rows: int, features: int) -> bool:
     return rows * features >= C_ORDER_ELEMENTS or features < C_ORDER_FEATURES
 
 
-def _c_order(x, w) -> bool:
-    return linear_c_order(x.shape[0], w.shape[0])
+def _c_order(x, w) -> bool:  # (linear_c_order, inlined: it runs on every linear call)
+    return x.shape[0] * w.shape[0] >= C_ORDER_ELEMENTS or w.shape[0] < C_ORDER_FEATURES
 
 
 def _linear_impl(xp, w, b, x):
@@ -142,4 +142,5 @@ def _linear_out(xp, out, w, b, x):
 
 
 set_impl_out(matmul_p, lambda xp, out, a, b: xp.matmul(a, b, out=out))
+set_ufunc(matmul_p, "matmul")  # the kernel is xp.matmul itself: backends call it directly
 set_impl_out(linear_p, _linear_out)
