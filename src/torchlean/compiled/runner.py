@@ -15,11 +15,11 @@ from functools import partial
 from typing import Any
 
 from ..ops.elementwise import UFUNC_FORMS as _ELEMENTWISE_FORMS
+from .facts import inverse
+from .plan import FRESH, RUNTIME, Schedule
 
 # Out-variants that are one array-library call ``xp.<name>(operands..., out=out)``.
 UFUNC_FORMS = {**_ELEMENTWISE_FORMS, "matmul": ("matmul", ("a", "b"))}
-from .facts import inverse
-from .plan import FRESH, RUNTIME, Schedule
 
 
 def _literal(v: Any) -> bool:
