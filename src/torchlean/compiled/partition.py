@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .ir import Graph, Var, prune
+from .facts import VIEW_PRIMS
+from .ir import Eqn, Graph, Var, prune
 
 
 def split(joint: Graph, n_primal_inputs: int, n_outputs: int) -> tuple[Graph, Graph, list[Var]]:
@@ -31,7 +32,9 @@ def split(joint: Graph, n_primal_inputs: int, n_outputs: int) -> tuple[Graph, Gr
         else:
             fwd_eqns.append(e)
     values, grads = joint.outputs[:n_outputs], joint.outputs[n_outputs:]
-    defined_fwd = set(primals) | {e.out for e in fwd_eqns}
+    bwd_eqns = _remake_views(fwd_eqns, bwd_eqns)
+    made_bwd = {e.out for e in bwd_eqns}
+    defined_fwd = (set(primals) | {e.out for e in fwd_eqns}) - made_bwd
     needed: list[Var] = []
     seen: set[Var] = set()
     for e in bwd_eqns:
@@ -60,6 +63,34 @@ def split(joint: Graph, n_primal_inputs: int, n_outputs: int) -> tuple[Graph, Gr
     bwd._next = joint._next
     prune(bwd)
     return fwd, bwd, needed
+
+
+def _remake_views(fwd_eqns: list[Eqn], bwd_eqns: list[Eqn]) -> list[Eqn]:
+    """The backward equations, preceded by the forward view equations (broadcasts, reshapes,
+    transposes, slices, detaches) whose results they read, transitively: a view is remade from
+    its source instead of being saved. A saved value is copied out of the forward run densely,
+    which would give a broadcast (zero strides) or a strided slice another layout than the
+    eager tape's, and NumPy's reductions and products follow layouts: the backward would round
+    differently from eager (a ResNet's BatchNorm weight times a channels-last gradient)."""
+    producer = {e.out: e for e in fwd_eqns if e.prim.name in VIEW_PRIMS}
+    if not producer:
+        return bwd_eqns
+    remade: list[Eqn] = []
+    seen: set[Var] = set()
+
+    def remake(v: Var) -> None:
+        e = producer.get(v)
+        if e is None or v in seen:
+            return
+        seen.add(v)
+        for u in e.inputs:
+            remake(u)
+        remade.append(e)  # after its sources: a topological order
+
+    for e in bwd_eqns:
+        for v in e.inputs:
+            remake(v)
+    return remade + bwd_eqns
 
 
 def residual_count(fwd: Graph, n_outputs: int) -> int:
