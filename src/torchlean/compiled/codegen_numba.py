@@ -12,7 +12,7 @@ either is NaN, ``sign(-0.0) = 0.0``, ``step(NaN) = 0``), constants are rounded t
 dtype first as NumPy does with Python scalars, and numba does not contract ``a * b + c``
 into an FMA: these fused results equal NumPy's bit for bit. Transcendental functions go
 through numba's libm, which differs from NumPy's SIMD versions by up to a few ulp; they
-are fused only in the dtypes ``CompileOptions.fuse_inexact`` names (float32 by default).
+are fused only in the dtypes ``CompileOptions.fuse_inexact`` names (none by default).
 
 Kernels are cached twice: in process by source text, and on disk (the generated module is
 written under ``config.cache_dir()`` and compiled with numba's ``cache=True``), so each

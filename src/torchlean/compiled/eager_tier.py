@@ -11,8 +11,8 @@ the graph compiled (the ski-rental rule: both costs are linear in the graph, so 
 bounds the total at a small multiple of the best choice made in hindsight).
 
 The two tiers compute the same numbers: the eager interpreter and the compiled path agree
-bitwise (the registry sweeps check it), except that fused float32 kernels of transcendental
-ops may differ from NumPy's by a few ulp (``CompileOptions.fuse_inexact``). The switch happens
+bitwise (the registry sweeps check it), unless transcendental ops are fused by choice
+(``CompileOptions.fuse_inexact``): those kernels may differ from NumPy's by a few ulp. The switch happens
 at a fixed call count, never on a timer, so a run is reproducible.
 
 Outputs follow the compiled path's contract: fresh arrays, never views of an input, a
