@@ -51,12 +51,19 @@ def _load() -> None:
         _state["loop"] = jit(_rows_loop)
 
 
+def sums_row_by_row(shape: tuple[int, ...], axes: tuple[int, ...], dtype: Any) -> bool:
+    """Whether NumPy sums a C-ordered float array of ``shape`` over ``axes`` (a sorted tuple
+    of distinct axes) row by row: leading axes, some but not all, and two or more cells left
+    (a single remaining cell NumPy sums pairwise). The compiled path's fused sums follow it."""
+    k = len(axes)
+    return (0 < k < len(shape) and axes[0] == 0 and axes[-1] == k - 1 and np.dtype(dtype).char in "fd"
+            and prod(shape) > 0 and prod(shape[k:]) > 1)
+
+
 def _applies(x: Any, axes: tuple[int, ...]) -> bool:
     """Whether the loop computes ``x.sum(axis=axes)`` (a sorted tuple of distinct axes)."""
-    k = len(axes)
-    if (x.__class__ is not np.ndarray or not 0 < k < x.ndim or axes[0] != 0 or axes[-1] != k - 1
-            or x.dtype.char not in "fd" or not x.flags.c_contiguous or not x.size or x.size == prod(x.shape[:k])):
-        return False  # (the last: a single remaining cell, which NumPy sums pairwise)
+    if x.__class__ is not np.ndarray or not x.flags.c_contiguous or not sums_row_by_row(x.shape, axes, x.dtype):
+        return False
     if not _state["loaded"]:
         _load()
     return _state["loop"] is not None

@@ -37,6 +37,7 @@ from typing import Any
 
 from .._core.registry import REGISTRY
 from .._core.types import TensorType
+from ..backends.cpu_jit_sum import sums_row_by_row
 from ..ops.linalg import linear_c_order
 from .ir import Eqn, Graph, Var
 from .passes import copy_graph
@@ -114,40 +115,37 @@ def split_bias(graph: Graph, stats: dict[str, int] | None = None) -> Graph:
         # kernel rather than joining a region computed with numba's libm
         return bool(us) and all(fusable(u, _EXACT) and u.out.type == t for u in us)
 
-    if not any(splits(e) for e in graph.eqns):
+    chosen = [e for e in graph.eqns if splits(e)]
+    if not chosen:
         return graph
     h = copy_graph(graph)
     matmul, transpose = REGISTRY["matmul"], REGISTRY["transpose"]
+    chosen_ids = {id(e) for e in chosen}
     eqns: list[Eqn] = []
-    n = 0
     for e in graph.eqns:
-        if not splits(e):
+        if id(e) not in chosen_ids:
             eqns.append(e)
             continue
         w, b, x = e.inputs
         t = e.out.type
-        (rows, _), (features, _) = x.type.shape, w.type.shape
+        dt = t.dtype
 
-        def var(shape: tuple[int, ...], dtype: Any = t.dtype) -> Var:
-            return h.new_var(TensorType(shape, dtype))
-
-        if linear_c_order(rows, features):  # x @ w.T
-            wt = var(w.type.shape[::-1])
-            prod = var(t.shape)
+        if linear_c_order(x.type.shape[0], w.type.shape[0]):  # x @ w.T
+            wt, product = h.new_var(TensorType(w.type.shape[::-1], dt)), h.new_var(t)
             eqns += [Eqn(transpose, (w,), {"perm": (1, 0)}, wt, e.origin),
-                     Eqn(matmul, (x, wt), {}, prod, e.origin)]
+                     Eqn(matmul, (x, wt), {}, product, e.origin)]
         else:  # (w @ x.T).T
-            xt, wx, prod = var(x.type.shape[::-1]), var(t.shape[::-1]), var(t.shape)
+            xt, wx = h.new_var(TensorType(x.type.shape[::-1], dt)), h.new_var(TensorType(t.shape[::-1], dt))
+            product = h.new_var(t)
             eqns += [Eqn(transpose, (x,), {"perm": (1, 0)}, xt, e.origin),
                      Eqn(matmul, (w, xt), {}, wx, e.origin),
-                     Eqn(transpose, (wx,), {"perm": (1, 0)}, prod, e.origin)]
-        bb = var(t.shape)
+                     Eqn(transpose, (wx,), {"perm": (1, 0)}, product, e.origin)]
+        bb = h.new_var(t)
         eqns += [Eqn(REGISTRY["broadcast_to"], (b,), {"shape": t.shape, "axes": (1,)}, bb, e.origin),
-                 Eqn(REGISTRY["add"], (prod, bb), {}, e.out, e.origin)]
-        n += 1
+                 Eqn(REGISTRY["add"], (product, bb), {}, e.out, e.origin)]
     h.eqns = eqns
-    if stats is not None and n:
-        stats["split_bias"] = stats.get("split_bias", 0) + n
+    if stats is not None:
+        stats["split_bias"] = stats.get("split_bias", 0) + len(chosen)
     return h
 
 
@@ -334,7 +332,7 @@ def attach_sums(items: list[Eqn | Region], facts: dict[Var, Any], outputs: Seque
             continue
         region = out[j]
         if isinstance(region, Eqn):
-            if not fusable(region, frozenset()) or any(v.type != x.type for v in region.inputs):
+            if not fusable(region, _EXACT) or any(v.type != x.type for v in region.inputs):
                 continue
             arg_of: dict[Var, int] = {}  # (Var overloads ==: dicts compare by identity here)
             for v in region.inputs:
@@ -358,19 +356,11 @@ def _leading_sum(e: Eqn, facts: dict[Var, Any]) -> int | None:
     """How many leading axes ``e`` (a reduce_sum) sums, where a kernel may do it in NumPy's order."""
     x = e.inputs[0]
     shape, axes = x.type.shape, tuple(e.params["axes"])
+    if not sums_row_by_row(shape, axes, x.type.dtype):
+        return None
     k = len(axes)
-    if x.type.dtype.char not in "fd" or not 0 < k < len(shape) or axes != tuple(range(k)):
-        return None
-    n = 1
-    for d in shape:
-        n *= d
-    rest = 1
-    for d in shape[k:]:
-        rest *= d
     fx, fo = facts.get(x), facts.get(e.out)
-    if not n or rest == 1 or fx is None or fo is None:
-        return None
-    if fx.perm != tuple(range(len(shape))) or fo.perm != tuple(range(len(shape) - k)):
+    if fx is None or fo is None or fx.perm != tuple(range(len(shape))) or fo.perm != tuple(range(len(shape) - k)):
         return None
     return k
 

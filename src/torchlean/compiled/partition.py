@@ -75,21 +75,14 @@ def _remake_views(fwd_eqns: list[Eqn], bwd_eqns: list[Eqn]) -> list[Eqn]:
     producer = {e.out: e for e in fwd_eqns if e.prim.name in VIEW_PRIMS}
     if not producer:
         return bwd_eqns
-    remade: list[Eqn] = []
-    seen: set[Var] = set()
-
-    def remake(v: Var) -> None:
-        e = producer.get(v)
-        if e is None or v in seen:
-            return
-        seen.add(v)
-        for u in e.inputs:
-            remake(u)
-        remade.append(e)  # after its sources: a topological order
-
-    for e in bwd_eqns:
-        for v in e.inputs:
-            remake(v)
+    wanted: set[Var] = set()
+    stack = [v for e in bwd_eqns for v in e.inputs if v in producer]
+    while stack:  # the views read, and the views they are made of (no recursion: chains may be long)
+        v = stack.pop()
+        if v not in wanted:
+            wanted.add(v)
+            stack.extend(u for u in producer[v].inputs if u in producer)
+    remade = [e for e in fwd_eqns if e.out in wanted]  # in forward order: sources first
     return remade + bwd_eqns
 
 

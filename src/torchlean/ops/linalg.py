@@ -74,13 +74,9 @@ def linear_c_order(rows: int, features: int) -> bool:
     return rows * features >= C_ORDER_ELEMENTS or features < C_ORDER_FEATURES
 
 
-def _c_order(x, w) -> bool:  # (linear_c_order, inlined: it runs on every linear call)
-    return x.shape[0] * w.shape[0] >= C_ORDER_ELEMENTS or w.shape[0] < C_ORDER_FEATURES
-
-
 def _linear_impl(xp, w, b, x):
     if x.ndim == 2:
-        y = xp.matmul(x, w.T) if _c_order(x, w) else xp.matmul(w, x.T).T
+        y = xp.matmul(x, w.T) if linear_c_order(x.shape[0], w.shape[0]) else xp.matmul(w, x.T).T
     elif x.ndim == 1:
         y = xp.matmul(w, x)
     else:
@@ -129,7 +125,7 @@ def _linear_out(xp, out, w, b, x):
     # ``out`` is laid out like _linear_impl's result (C order, or for smaller 2-D products the
     # transpose of a C-contiguous (out, N) array), written by the same GEMM.
     if x.ndim == 2:
-        if _c_order(x, w):
+        if linear_c_order(x.shape[0], w.shape[0]):
             xp.matmul(x, w.T, out=out)
         else:
             xp.matmul(w, x.T, out=out.T)
