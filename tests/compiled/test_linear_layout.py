@@ -38,3 +38,26 @@ def test_linear_layouts_eager_equals_compiled(n, out_features, dtype):
     assert np.array_equal(value, s.value(loss))
     for r, g in zip(refs, cgrads):
         assert np.array_equal(g, grads[r])
+
+
+@pytest.mark.parametrize("n, in_features", [(16, 32), (64, 128), (64, C_ORDER_ELEMENTS // 64),
+                                            (64, C_ORDER_FEATURES - 6)])
+def test_input_gradient_takes_the_layout_of_a_linear_of_its_shape(n, in_features):
+    # so that the previous layer's relu backward multiplies operands of one layout
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((20, in_features)).astype(np.float32)
+    b = rng.standard_normal(20).astype(np.float32)
+    x = rng.standard_normal((n, in_features)).astype(np.float32)
+    s = tl.Session(dtype=np.float32)
+    refs = [s.input(v, requires_grad=True) for v in (w, b, x)]
+    y = s.linear(*refs)
+    dx = s.backward(s.sum(s.mul(y, y)))[refs[2]]
+    big = n * in_features >= C_ORDER_ELEMENTS or in_features < C_ORDER_FEATURES
+    assert dx.flags.c_contiguous == big and dx.flags.f_contiguous != big
+    g = 2 * s.value(y)
+    np.testing.assert_allclose(dx, g @ w, rtol=1e-5, atol=1e-5 * (np.abs(g) @ np.abs(w)).max())
+    # the layout a small linear's activation has: relu's mask and this cotangent agree
+    w0 = rng.standard_normal((in_features, 8)).astype(np.float32)
+    x0 = rng.standard_normal((n, 8)).astype(np.float32)
+    h = s.relu(s.linear(s.input(w0), s.input(np.zeros(in_features, np.float32)), s.input(x0)))
+    assert s.value(h).flags.f_contiguous == dx.flags.f_contiguous

@@ -56,10 +56,13 @@ def _linear_shape(w: TensorType, b: TensorType, x: TensorType) -> TensorType:
 # (w @ x^T)^T, a column-major view. Both are the same dot products (bitwise equal in most shapes
 # measured; OpenBLAS may block a sum differently), but at the digits MLP's sizes it runs the
 # second layout up to 1.5x faster (W1 eager and compiled: 8-12% slower with the first), while at
-# large sizes the column-major result costs more than the GEMM saves: relu's
-# backward then multiplies a C-ordered cotangent by a column-major mask, which NumPy runs 5-10x
-# slower than two C operands ((256, 4096): 4.8 ms against 0.66 ms; W4: eager 55 -> 50 ms,
-# compiled 53 -> 44 ms with C order).
+# large sizes the column-major result costs more than the GEMM saves (W4: eager 55 -> 50 ms,
+# compiled 53 -> 44 ms with C order). The input gradient g @ w of a 2-D linear follows the same
+# rule for its own (rows, in) shape (``_linear_dx``), so that the previous layer's activation
+# backward multiplies a cotangent and a mask of one layout: NumPy runs a C-ordered operand times
+# a column-major one 3-5x slower than two of one layout ((64, 128) float32: 6.5 against 1.9 us;
+# (256, 4096): 4.8 ms against 0.66 ms), and the bias gradient, a sum down the columns of a
+# column-major matrix, runs as contiguous pairwise runs (``backends/cpu_jit_sum.py``).
 # Narrow products (fewer than C_ORDER_FEATURES outputs, a classifier's logits) take C order
 # too: the GEMM costs the same in both layouts there (the digits MLP's (64, 128) @ (128, 10):
 # 13.0 against 13.3 us), and cross-entropy's row loops then read contiguous rows (its forward
@@ -102,6 +105,10 @@ def _apply_w(ops, w, x):
 
 def _linear_dx(ops, g, out, w, b, x):
     s = ops.shape_of(g)
+    if len(s) == 2 and not linear_c_order(s[0], ops.shape_of(w)[1]):
+        # (w^T g^T)^T: the same dot products, column-major like a linear of this size's own
+        # output (see C_ORDER_ELEMENTS)
+        return ops.transpose2d(ops.matmul(ops.transpose2d(w), ops.transpose2d(g)))
     if len(s) <= 2:
         return ops.matmul(g, w)
     return ops.reshape(ops.matmul(_rows(ops, g), w), ops.shape_of(x))
