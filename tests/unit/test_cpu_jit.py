@@ -5,7 +5,7 @@ is not part of the result: LLVM and NumPy's loops produce the two quiet NaNs dif
 Checked over the pooling geometry (1-3 spatial axes, batched or not, overlapping, tiled, with
 gaps, padded, dilated, ceil mode), ties (ReLU zeros of both signs), infinities and NaN in x and
 in g, both float dtypes, channels-first and channels-last operands, and the out-variant into
-buffers of either layout."""
+buffers of either layout; and the 2-D max_pool loop against the NumPy kernel, layout included."""
 
 from __future__ import annotations
 
@@ -137,3 +137,46 @@ def test_a_loop_numba_cannot_compile_falls_back_to_numpy(monkeypatch):
     monkeypatch.setitem(cpu_jit._state, "errors", (numba.core.errors.NumbaError,))  # as _load sets it
     assert_same(cpu_jit.max_pool_scatter(x, y, g, **kw), SCATTER.impl(np, x, y, g, **kw))
     assert cpu_jit._state["scatter"] is None  # and NumPy's kernel from then on
+
+
+# ----- max_pool -----------------------------------------------------------------------------------
+POOL = REGISTRY["max_pool"]
+LOOP_GEOMETRIES = [((2, 2), (2, 2)), ((1, 2), (1, 2)), ((2, 1), (2, 2)), ((2, 2), (1, 1)), ((1, 3), (1, 2)),
+                   ((2, 2), (3, 3)), ((1, 1), (1, 1))]
+
+
+@pytest.mark.parametrize(("kernel", "stride"), LOOP_GEOMETRIES)
+@pytest.mark.parametrize("kind", ["normal", "ties", "special", "integers"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pool_loop_equals_numpy_kernel_in_bits_and_layout(kernel, stride, kind, dtype):
+    kw = {"kernel": kernel, "stride": stride, "padding": (0, 0)}
+    for shape in ((2, 3, 8, 8), (4, 16, 7, 9), (1, 1, 3, 3)):
+        x = _channels_last(_data(shape, dtype, kind), True)  # as a convolution leaves it
+        assert cpu_jit._state["pool"] is not None or not cpu_jit._state["loaded"]
+        got, want = cpu_jit.max_pool(x, **kw), POOL.impl(np, x, **kw)
+        assert_same(got, want)
+        assert got.strides == want.strides  # channels-last underneath, as NumPy's
+
+
+@pytest.mark.parametrize("kw", [{"kernel": (3, 3), "stride": (2, 2), "padding": (0, 0)},  # separable path
+                                {"kernel": (2, 2), "stride": (2, 2), "padding": (1, 1)},
+                                {"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0), "dilation": (2, 2)},
+                                {"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0), "ceil_mode": True},
+                                {"kernel": (2,), "stride": (2,), "padding": (0,)}])
+def test_pool_takes_numpys_kernel_outside_the_loops_cases(kw, monkeypatch):
+    def loop(*args):
+        raise AssertionError("the loop must not run here")
+
+    cpu_jit.max_pool(_channels_last(_data((2, 3, 8, 8), np.float32, "ties"), True),
+                     kernel=(2, 2), stride=(2, 2), padding=(0, 0))  # loaded
+    monkeypatch.setitem(cpu_jit._state, "pool", loop)
+    for x in (_channels_last(_data((2, 3, 9, 8), np.float32, "ties"), True), _data((2, 3, 9, 8), np.float32, "ties"),
+              _data((2, 3, 9, 8), np.float64, "ties")):
+        if len(kw["kernel"]) == 1:
+            x = x[..., 0]
+        assert_same(cpu_jit.max_pool(x, **kw), POOL.impl(np, x, **kw))
+
+
+def test_backend_pools_with_the_loop():
+    if cpu_jit.enabled():
+        assert get_backend(Device.CPU).resolve(POOL) is cpu_jit.max_pool
