@@ -385,9 +385,12 @@ def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, 
     full = (cols @ g2).T if columns else g2.T @ cols  # (O, K*C [+ 1])
     if full.shape[1] > kc:  # conv_bias's im2col: the last column gives the bias gradient
         _remember("bias_grads", g, (o, g.ndim - d - 1), full[:, kc].copy())
+    # A C-ordered result (one small copy): the gradient's users, an optimizer's ``p - lr g`` and
+    # the parameter it makes, then run on dense operands of one layout (NumPy takes 4x longer
+    # over a transposed view and a C-ordered parameter: W3's (32, 16, 3, 3), 8.4 against 2 us)
     if columns:
-        return full[:, :kc].reshape(o, 1, *kernel)
-    return full[:, :kc].reshape(o, *kernel, c).transpose(from_last(d + 2, 1))
+        return xp.ascontiguousarray(full[:, :kc].reshape(o, 1, *kernel))
+    return xp.ascontiguousarray(full[:, :kc].reshape(o, *kernel, c).transpose(from_last(d + 2, 1)))
 
 
 # ----- rules ---------------------------------------------------------------------------------------
