@@ -62,6 +62,7 @@ from .window import (  # noqa: F401  (re-exported: the geometry's historical hom
     offset_slices,
     place,
     spatial_param,
+    strided_view,
     to_last,
     transpose_out,
     window_out,
@@ -166,9 +167,8 @@ def _im2col(xp, buf, k, s, out, ones: bool = False, dil=None):
         b2 = buf[..., 0]
         st = b2.strides
         dl = dil or (1,) * len(k)
-        v = xp.lib.stride_tricks.as_strided(
-            b2, (*k, n, *out), (*(st[1 + a] * dl[a] for a in range(len(k))), st[0],
-                                *(st[1 + a] * s[a] for a in range(len(k)))))
+        v = strided_view(xp, buf, (*k, n, *out), (*(st[1 + a] * dl[a] for a in range(len(k))), st[0],
+                                                  *(st[1 + a] * s[a] for a in range(len(k)))))
         if not ones:
             return _flat(xp, v, (kc, npos))
         cols = scratch(xp, (kc + 1, npos), buf.dtype)

@@ -19,6 +19,8 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .._core.errors import ShapeError
 from .scratch import padded
 
@@ -201,21 +203,39 @@ def place(xp, xl, lo: Sequence[int], hi: Sequence[int], fill: float = 0.0, poole
     whose border holds the fill already when it is handed out again: only xl is copied."""
     if not any(lo) and not any(hi):
         return xp.ascontiguousarray(xl)
-    sp = xl.shape[1:-1]
-    size = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
-    shape = (xl.shape[0], *size, xl.shape[-1])
+    shape, dst, src = _placing(xl.shape, tuple(lo), tuple(hi))
     if pooled:
         buf, ready = padded(xp, shape, xl.dtype, (tuple(lo), tuple(hi), fill))
         if not ready:
             buf[...] = fill
     else:
         buf = xp.zeros(shape, xl.dtype) if fill == 0 else xp.full(shape, fill, xl.dtype)
+    if dst is not None:
+        buf[dst] = xl[src]
+    return buf
+
+
+@functools.lru_cache(maxsize=1024)
+def _placing(xshape: Ints, lo: Ints, hi: Ints) -> tuple[Ints, tuple | None, tuple | None]:
+    """``place``'s geometry: the buffer's shape and the (buffer, input) indices of the copied
+    interior (None when nothing is copied); decided once per shape and padding."""
+    sp = xshape[1:-1]
+    size = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
+    shape = (xshape[0], *size, xshape[-1])
     if min(size) <= 0 or any(n + min(a, 0) + min(b, 0) <= 0 for n, a, b in zip(sp, lo, hi)):
-        return buf
+        return shape, None, None
     dst = tuple(slice(max(a, 0), m - max(b, 0)) for a, b, m in zip(lo, hi, size))
     src = tuple(slice(max(-a, 0), n - max(-b, 0)) for a, b, n in zip(lo, hi, sp))
-    buf[(slice(None), *dst, slice(None))] = xl[(slice(None), *src, slice(None))]
-    return buf
+    return shape, (slice(None), *dst, slice(None)), (slice(None), *src, slice(None))
+
+
+def strided_view(xp, base, shape: Sequence[int], strides: Sequence[int]):
+    """A view of ``base`` (from its first element) with ``shape`` and ``strides``. For a
+    contiguous NumPy array this is the ndarray constructor over its buffer, several times
+    cheaper than ``as_strided`` (0.7 against 4.5 us: it is called per convolution)."""
+    if xp is np and base.flags.c_contiguous:
+        return np.ndarray(tuple(shape), base.dtype, buffer=base, strides=tuple(strides))
+    return xp.lib.stride_tricks.as_strided(base, tuple(shape), tuple(strides))
 
 
 def window_view(xp, buf, k: Sequence[int], s: Sequence[int], out: Sequence[int],
@@ -227,7 +247,7 @@ def window_view(xp, buf, k: Sequence[int], s: Sequence[int], out: Sequence[int],
     shape = (buf.shape[0], *out, *k, buf.shape[-1])
     strides = (st[0], *(st[1 + a] * s[a] for a in range(d)), *(st[1 + a] * dil[a] for a in range(d)),
                st[-1])
-    return xp.lib.stride_tricks.as_strided(buf, shape, strides)
+    return strided_view(xp, buf, shape, strides)
 
 
 def offset_slices(k: Sequence[int], s: Sequence[int], n: Sequence[int],
