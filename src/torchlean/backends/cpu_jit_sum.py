@@ -34,7 +34,7 @@ import numpy as np
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _state: dict[str, Any] = {"loaded": False, "loop": None, "runs": None, "errors": ()}
-_pairwise_nb: Any = None  # the jitted _pairwise (it calls itself through this name)
+_pw: Any = None  # cpu_jit_ce's jitted pairwise sum of a run (the loop calls it by this name)
 
 
 def _rows_loop(a, out):  # pragma: no cover - numba
@@ -49,48 +49,17 @@ def _rows_loop(a, out):  # pragma: no cover - numba
                 out[i, j] += a[i, k, j]
 
 
-def _pairwise(a, lo, n):  # pragma: no cover - numba
-    """NumPy's pairwise sum of the ``n`` values a[lo:lo + n] (a 1-D contiguous array)."""
-    if n < 8:
-        r = a.dtype.type(0)
-        for i in range(n):
-            r += a[lo + i]
-        return r
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        end = n - n % 8
-        i = 8
-        while i < end:
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        r = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            r += a[lo + i]
-            i += 1
-        return r
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise_nb(a, lo, n2) + _pairwise_nb(a, lo + n2, n - n2)
-
-
 def _runs_loop(a, out):  # pragma: no cover - numba
     """out[j] = +0 + pairwise sum of the contiguous run a[j] (a: (m, n) C-ordered). Runs of 8
     to 128 values (the common case) are summed here, the eight partial sums in one small
-    array (which the compiler keeps in a vector register), without a call per run."""
+    array (which the compiler keeps in a vector register), without a call per run; others by
+    cpu_jit_ce's pairwise sum."""
     m, n = a.shape
     zero = out.dtype.type(0)
     if n < 8 or n > 128:
         flat = a.reshape(m * n)
         for j in range(m):
-            out[j] = zero + _pairwise_nb(flat, j * n, n)
+            out[j] = zero + _pw(flat, j * n, n, zero)
         return
     end = n - n % 8
     r = np.empty(8, a.dtype)
@@ -108,15 +77,18 @@ def _runs_loop(a, out):  # pragma: no cover - numba
 
 
 def _load() -> None:
-    global _pairwise_nb
+    global _pw
     _state["loaded"] = True
+    from . import cpu_jit_ce
     from .cpu_jit import numba_jit
 
     got = numba_jit()
     if got is not None:
         jit, _state["errors"] = got
         _state["loop"] = jit(_rows_loop)
-        _pairwise_nb = jit(_pairwise)
+        if not cpu_jit_ce._state["loaded"]:
+            cpu_jit_ce._load()
+        _pw = cpu_jit_ce._pw
         _state["runs"] = jit(_runs_loop)
 
 
