@@ -42,6 +42,17 @@ def same_bits(got, want):
     return np.array_equal(got[~nan].view(ints), want[~nan].view(ints))
 
 
+def assert_numpys_bits(x, axes):
+    """The kernel and its out-variant (into a stale buffer) give ``x.sum(axis=axes)``'s bits."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = x.sum(axis=axes)
+        got = cpu_jit_sum.reduce_sum(x, axes=axes)
+        out = np.full(want.shape, 7.0, x.dtype)
+        cpu_jit_sum.reduce_sum_out(out, x, axes=axes)
+    assert type(got) is np.ndarray and got.flags.c_contiguous
+    assert same_bits(got, want) and same_bits(out, want)
+
+
 CASES = [((64, 128), (0,)), ((64, 10), (0,)), ((1, 9), (0,)), ((1000, 7), (0,)), ((3, 5, 6), (0, 1)),
          ((64, 8, 8, 16), (0, 1, 2)), ((64, 8, 8, 16), (0,)), ((100000, 2), (0,)), ((5, 1, 3), (0,)),
          ((2, 3, 1), (0,)), ((300, 129), (0,))]
@@ -53,13 +64,7 @@ CASES = [((64, 128), (0,)), ((64, 10), (0,)), ((1, 9), (0,)), ((1000, 7), (0,)),
 def test_loop_gives_numpys_bits(shape, axes, dtype, special):
     x = _values(shape, dtype, special)
     assert cpu_jit_sum._applies(x, axes)  # the loop runs here
-    with np.errstate(invalid="ignore", over="ignore"):
-        want = x.sum(axis=axes)
-        got = cpu_jit_sum.reduce_sum(x, axes=axes)
-        out = np.full(want.shape, 7.0, dtype)
-        cpu_jit_sum.reduce_sum_out(out, x, axes=axes)
-    assert type(got) is np.ndarray and got.flags.c_contiguous
-    assert same_bits(got, want) and same_bits(out, want)
+    assert_numpys_bits(x, axes)
 
 
 # (shape, axes, column-major): runs of n values, n below 8, 8 to 128 with and without a
@@ -78,13 +83,7 @@ def test_pairwise_loop_gives_numpys_bits(shape, axes, fortran, dtype, special):
     if fortran:
         x = np.asfortranarray(x)
     assert not cpu_jit_sum._applies(x, axes) and cpu_jit_sum._runs(x, axes)  # this loop runs
-    with np.errstate(invalid="ignore", over="ignore"):
-        want = x.sum(axis=axes)
-        got = cpu_jit_sum.reduce_sum(x, axes=axes)
-        out = np.full(want.shape, 7.0, dtype)
-        cpu_jit_sum.reduce_sum_out(out, x, axes=axes)
-    assert type(got) is np.ndarray and got.flags.c_contiguous
-    assert same_bits(got, want) and same_bits(out, want)
+    assert_numpys_bits(x, axes)
 
 
 @pytest.mark.parametrize("shape,axes,fortran", [((4, 3), (0,), True), ((3, 5), (1,), False), ((3, 1), (1,), False),
@@ -108,12 +107,7 @@ MIDDLE = [((64, 32, 4, 4), (2, 3), (0, 2, 3, 1)), ((2, 3, 5, 7), (2, 3), (0, 2, 
 def test_middle_axes_loop_gives_numpys_bits(shape, axes, memory, dtype):
     x = _values(tuple(shape[a] for a in memory), dtype, True).transpose(np.argsort(memory))
     assert x.shape == shape and cpu_jit_sum._applies(x, axes)
-    with np.errstate(invalid="ignore", over="ignore"):
-        want = x.sum(axis=axes)
-        got = cpu_jit_sum.reduce_sum(x, axes=axes)
-        out = np.full(want.shape, 7.0, dtype)
-        cpu_jit_sum.reduce_sum_out(out, x, axes=axes)
-    assert same_bits(got, want) and same_bits(out, want)
+    assert_numpys_bits(x, axes)
 
 
 def test_all_negative_zeros_sum_to_positive_zero_as_numpy():
