@@ -180,3 +180,34 @@ def test_pool_takes_numpys_kernel_outside_the_loops_cases(kw, monkeypatch):
 def test_backend_pools_with_the_loop():
     if cpu_jit.enabled():
         assert get_backend(Device.CPU).resolve(POOL) is cpu_jit.max_pool
+
+
+# ----- mul_step (relu's eager backward) --------------------------------------------------------------
+@pytest.mark.parametrize(("shape", "perm"), [((4, 8, 8, 16), (0, 3, 1, 2)), ((64, 128), (1, 0)), ((64, 128), (0, 1)),
+                                             ((3, 5, 7), (2, 0, 1)), ((1, 1, 5), (0, 1, 2)), ((6, 1, 4), (2, 1, 0))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mul_step_equals_numpys_product_with_the_mask(shape, perm, dtype):
+    g, x = (_data(shape, dtype, "special").transpose(perm) for _ in range(2))
+    got, want = cpu_jit.mul_step(g, x), g * (x > 0)
+    assert_same(got, want)
+    assert got.strides == want.strides  # laid out as NumPy's product
+
+
+def test_mul_step_leaves_other_layouts_and_dtypes_to_numpy():
+    g = _data((6, 5), np.float32, "normal")
+    assert cpu_jit.mul_step(g, np.asfortranarray(g)) is None  # two layouts
+    assert cpu_jit.mul_step(g[:, ::2], g[:, ::2]) is None  # not dense
+    assert cpu_jit.mul_step(g.astype(np.float16), g.astype(np.float16)) is None
+    assert cpu_jit.mul_step(g, g.astype(np.float64)) is None
+
+
+def test_eager_relu_backward_runs_the_loop_with_numpys_bits():
+    import torchlean as tl
+
+    if cpu_jit.enabled():
+        assert get_backend(Device.CPU).composite_kernels["mul_step"] is cpu_jit.mul_step
+    x0 = _channels_last(_data((2, 3, 4, 4), np.float32, "special"), True)
+    g0 = _channels_last(_data((2, 3, 4, 4), np.float32, "special"), True)
+    s = tl.Session(dtype=np.float32)
+    x = s.input(x0, requires_grad=True)
+    assert_same(s.backward(s.relu(x), seed=g0)[x], g0 * (x0 > 0))

@@ -42,6 +42,9 @@ class ArrayBackend:
         self.out_overrides: dict[str, Callable[..., Any]] = {}
         # Kernels of the compiled path's multi-output groups (compiled/patterns.py), by name.
         self.group_kernels: dict[str, Callable[..., Any]] = {}
+        # One-call kernels of Ops composites the eager interpreter runs (eager/arrays.py), by
+        # name; each returns None where it does not apply (the composite's kernels run then).
+        self.composite_kernels: dict[str, Callable[..., Any]] = {}
 
     # -- kernels -----------------------------------------------------------------------------
     def resolve(self, prim: Primitive) -> Callable[..., Any]:

@@ -91,6 +91,7 @@ class NumpyBackend(ArrayBackend):
         self.overrides.update(cpu_jit.overrides())
         self.out_overrides.update(cpu_jit.out_overrides())
         self.group_kernels.update(cpu_jit.group_kernels())
+        self.composite_kernels.update(cpu_jit.composite_kernels())
         apply_from_environment()
 
     def is_array(self, value: Any) -> bool:
