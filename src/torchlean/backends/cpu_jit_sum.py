@@ -102,6 +102,27 @@ def sums_row_by_row(shape: tuple[int, ...], axes: tuple[int, ...], dtype: Any) -
 
 
 _plans: dict[tuple[Any, ...], Any] = {}
+_layouts: dict[tuple[Any, ...], Any] = {}
+
+
+def dense_layout(shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int) -> Any:
+    """(order, its inverse, the shape in that order) for an array dense in axis ``order``
+    (positive strides, largest first; unit axes anywhere), memoised per layout; else None."""
+    key = (shape, strides, itemsize)
+    got = _layouts.get(key, False)
+    if got is False:
+        order = tuple(sorted(range(len(shape)), key=lambda a: -strides[a]))
+        step = itemsize
+        got = (order, tuple(order.index(a) for a in range(len(order))), tuple(shape[a] for a in order))
+        for a in reversed(order):
+            if shape[a] != 1 and strides[a] != step:
+                got = None
+                break
+            step *= shape[a]
+        if len(_layouts) > 4096:  # layouts of a long-running process: keep the memo small
+            _layouts.clear()
+        _layouts[key] = got
+    return got
 
 
 def _plan(x: Any, axes: tuple[int, ...]) -> Any:
@@ -120,27 +141,26 @@ def _plan(x: Any, axes: tuple[int, ...]) -> Any:
         return _plans[key]
     if not _state["loaded"]:
         _load()
-    plan = _plans[key] = _decide(x.shape, x.strides, axes, x.itemsize, x.flags.c_contiguous)
+    plan = _plans[key] = _decide(x.shape, x.strides, axes, x.dtype, x.flags.c_contiguous)
     if len(_plans) > 4096:  # layouts of a long-running process: keep the memo small
         _plans.clear()
     return plan
 
 
-def _decide(shape: tuple[int, ...], strides: tuple[int, ...], axes: tuple[int, ...], itemsize: int,
+def _decide(shape: tuple[int, ...], strides: tuple[int, ...], axes: tuple[int, ...], dtype: Any,
             c_order: bool) -> Any:
     nd = len(shape)
-    if c_order and sums_row_by_row(shape, axes, "f"):  # leading axes of a C array (unit ones too)
+    if c_order and sums_row_by_row(shape, axes, dtype):  # leading axes of a C array (unit ones too)
         n = prod(shape[:len(axes)])
         return ("rows", None, (1, n, prod(shape) // n)) if _state["loop"] is not None else None
     unit = [a for a in range(nd) if shape[a] == 1]
-    order = [a for a in range(nd) if shape[a] > 1]
-    if not c_order:
-        order.sort(key=lambda a: -strides[a])
-        step = itemsize
-        for a in reversed(order):  # dense in this order
-            if strides[a] != step:
-                return None
-            step *= shape[a]
+    if c_order:
+        order = [a for a in range(nd) if shape[a] > 1]
+    else:
+        layout = dense_layout(shape, strides, dtype.itemsize)
+        if layout is None:
+            return None
+        order = [a for a in layout[0] if shape[a] > 1]
     inside = [k for k, a in enumerate(order) if a in axes]
     kept = [a for a in order if a not in axes]
     if (not inside or not kept or inside[-1] - inside[0] + 1 != len(inside)

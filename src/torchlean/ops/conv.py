@@ -390,10 +390,8 @@ def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, 
                        dil=dilation)
     g2 = gl.reshape(-1, o)
     columns = _columns(kernel, stride, out, c, dilation)
-    if columns or g2.size * cols.shape[1] < _WGRAD_T_MACS:  # (K*C [+ 1], O), transposed below
-        full = ((cols if columns else cols.T) @ g2).T
-    else:
-        full = g2.T @ cols  # (O, K*C [+ 1])
+    by_rows = columns or g2.size * cols.shape[1] < _WGRAD_T_MACS
+    full = ((cols if columns else cols.T) @ g2).T if by_rows else g2.T @ cols  # (O, K*C [+ 1])
     if full.shape[1] > kc:  # conv_bias's im2col: the last column gives the bias gradient
         _remember("bias_grads", g, (o, g.ndim - d - 1), full[:, kc].copy())
     # A C-ordered result (one small copy): the gradient's users, an optimizer's ``p - lr g`` and
@@ -401,7 +399,9 @@ def _conv_weight_grad_impl(xp, x, g, *, kernel, stride, padding, dilation=None, 
     # over a transposed view and a C-ordered parameter: W3's (32, 16, 3, 3), 8.4 against 2 us)
     if columns:
         return xp.ascontiguousarray(full[:, :kc].reshape(o, 1, *kernel))
-    return xp.ascontiguousarray(full[:, :kc].T.reshape(*kernel, c, o).transpose(d + 1, d, *range(d)))
+    if by_rows:  # full is the transpose of a C-ordered (K*C [+ 1], O): split its rows
+        return xp.ascontiguousarray(full[:, :kc].T.reshape(*kernel, c, o).transpose(d + 1, d, *range(d)))
+    return xp.ascontiguousarray(full[:, :kc].reshape(o, *kernel, c).transpose(from_last(d + 2, 1)))
 
 
 # ----- rules ---------------------------------------------------------------------------------------
